@@ -1,0 +1,224 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_mqq_global_optspecs
+    string join \n help L/uri= h/host= p/port= protocol= u/username= P/password= password-file= i/client-id= t/topic= q/qos= config= queue= set= raw envelope-version= v/verbose V/version
+end
+
+function __fish_mqq_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_mqq_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_mqq_using_subcommand
+    set -l cmd (__fish_mqq_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c mqq -n "__fish_mqq_needs_command" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
+complete -c mqq -n "__fish_mqq_needs_command" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
+complete -c mqq -n "__fish_mqq_needs_command" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
+complete -c mqq -n "__fish_mqq_needs_command" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
+complete -c mqq -n "__fish_mqq_needs_command" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
+complete -c mqq -n "__fish_mqq_needs_command" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file' -r
+complete -c mqq -n "__fish_mqq_needs_command" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
+complete -c mqq -n "__fish_mqq_needs_command" -s i -l client-id -d 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]' -r
+complete -c mqq -n "__fish_mqq_needs_command" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
+complete -c mqq -n "__fish_mqq_needs_command" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
+complete -c mqq -n "__fish_mqq_needs_command" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
+complete -c mqq -n "__fish_mqq_needs_command" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
+complete -c mqq -n "__fish_mqq_needs_command" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
+complete -c mqq -n "__fish_mqq_needs_command" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
+complete -c mqq -n "__fish_mqq_needs_command" -l help -d 'Print help'
+complete -c mqq -n "__fish_mqq_needs_command" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
+complete -c mqq -n "__fish_mqq_needs_command" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
+complete -c mqq -n "__fish_mqq_needs_command" -s V -l version -d 'Print version'
+complete -c mqq -n "__fish_mqq_needs_command" -f -a "send" -d 'Publish messages; returns when the broker acknowledged every one'
+complete -c mqq -n "__fish_mqq_needs_command" -f -a "receive" -d 'Take up to N messages (consumes them), waiting up to a timeout'
+complete -c mqq -n "__fish_mqq_needs_command" -f -a "listen" -d 'Stream messages until Ctrl-C / SIGTERM, a count, or an idle timeout'
+complete -c mqq -n "__fish_mqq_needs_command" -f -a "peek" -d 'Show up to N pending messages without consuming them'
+complete -c mqq -n "__fish_mqq_needs_command" -f -a "count" -d 'Print how many messages are pending (never consumes)'
+complete -c mqq -n "__fish_mqq_needs_command" -f -a "clear" -d 'Remove the queue\'s session and its pending messages at the broker'
+complete -c mqq -n "__fish_mqq_needs_command" -f -a "config" -d 'Print the resolved config with the source of every value (secrets as ***)'
+complete -c mqq -n "__fish_mqq_needs_command" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, elvish, powershell)'
+complete -c mqq -n "__fish_mqq_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqq -n "__fish_mqq_using_subcommand send" -s f -l file -d 'Send the file\'s bytes as one message (\'-\' for stdin)' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l type -d 'Envelope message_type' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l correlation-id -d 'Envelope correlation_id (trace_id in v4)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l message-id -d 'Envelope message_id (default: a random 32-hex id per message)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l repeat -d 'Send everything N times' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand send" -s i -l client-id -d 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -s l -l lines -d 'Send each line of stdin as a message (the newline is not sent)'
+complete -c mqq -n "__fish_mqq_using_subcommand send" -s r -l retain -d 'Set the retain flag (an empty retained message clears the topic\'s retained one)'
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l quiet -d 'No summary on stderr'
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l help -d 'Print help'
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
+complete -c mqq -n "__fish_mqq_using_subcommand send" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -s n -l count -d 'How many messages to take' -r
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -s W -l timeout -d 'How long to wait in all (500ms, 5s, 2m; a bare number is seconds)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -s F -l format -d 'Output format' -r -f -a "text\t'The message (decoded from the envelope) and a newline'
+raw\t'The exact message bytes, nothing added'
+json\t'One JSON object per line: topic, qos, retain, dup, payload and envelope fields'"
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file' -r
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -s i -l client-id -d 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -l help -d 'Print help'
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -s n -l count -d 'Stop after N messages' -r
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -l idle-timeout -d 'Stop when no message arrived for this long (500ms, 5s, 2m)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -s F -l format -d 'Output format' -r -f -a "text\t'The message (decoded from the envelope) and a newline'
+raw\t'The exact message bytes, nothing added'
+json\t'One JSON object per line: topic, qos, retain, dup, payload and envelope fields'"
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file' -r
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -s i -l client-id -d 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -l help -d 'Print help'
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -s n -l count -d 'How many messages to show at most' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -l wait -d 'Stop when no message arrived for this long' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -l window -d 'The broker\'s unacked window: showing this many means more may be pending' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -s F -l format -d 'Output format' -r -f -a "text\t'The message (decoded from the envelope) and a newline'
+raw\t'The exact message bytes, nothing added'
+json\t'One JSON object per line: topic, qos, retain, dup, payload and envelope fields'"
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -s i -l client-id -d 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -l help -d 'Print help'
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
+complete -c mqq -n "__fish_mqq_using_subcommand count" -l wait -d 'Stop counting when no message arrived for this long' -r
+complete -c mqq -n "__fish_mqq_using_subcommand count" -l window -d 'The broker\'s unacked window (mosquitto 20, RabbitMQ 10): a count at or above it prints as N+. The default suits every broker mqq was measured with' -r
+complete -c mqq -n "__fish_mqq_using_subcommand count" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand count" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand count" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand count" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand count" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand count" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file' -r
+complete -c mqq -n "__fish_mqq_using_subcommand count" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand count" -s i -l client-id -d 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand count" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand count" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand count" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand count" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand count" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand count" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand count" -l help -d 'Print help'
+complete -c mqq -n "__fish_mqq_using_subcommand count" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
+complete -c mqq -n "__fish_mqq_using_subcommand count" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file' -r
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -s i -l client-id -d 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -l help -d 'Print help'
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
+complete -c mqq -n "__fish_mqq_using_subcommand config" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand config" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand config" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand config" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand config" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand config" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file' -r
+complete -c mqq -n "__fish_mqq_using_subcommand config" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand config" -s i -l client-id -d 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand config" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand config" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand config" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand config" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand config" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand config" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand config" -l help -d 'Print help'
+complete -c mqq -n "__fish_mqq_using_subcommand config" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
+complete -c mqq -n "__fish_mqq_using_subcommand config" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file' -r
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -s i -l client-id -d 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -l help -d 'Print help'
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config completions help" -f -a "send" -d 'Publish messages; returns when the broker acknowledged every one'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config completions help" -f -a "receive" -d 'Take up to N messages (consumes them), waiting up to a timeout'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config completions help" -f -a "listen" -d 'Stream messages until Ctrl-C / SIGTERM, a count, or an idle timeout'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config completions help" -f -a "peek" -d 'Show up to N pending messages without consuming them'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config completions help" -f -a "count" -d 'Print how many messages are pending (never consumes)'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config completions help" -f -a "clear" -d 'Remove the queue\'s session and its pending messages at the broker'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config completions help" -f -a "config" -d 'Print the resolved config with the source of every value (secrets as ***)'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config completions help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, elvish, powershell)'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

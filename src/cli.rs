@@ -1,0 +1,321 @@
+//! Command-line types (clap derive) and nothing else: parsing turns text into typed values;
+//! turning them into a queue config is `config`'s job.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success (listen stopped by Ctrl-C, a count or an idle timeout counts as success)
+  1  nothing, or fewer messages than asked, within the timeout; send: messages not acknowledged
+  2  usage or config error (bad flag, URI, YAML, missing file, invalid topic)
+  3  could not connect, or the connection was lost (network, DNS, TLS, timeout)
+  4  the broker refused the credentials or the client id
+  5  the broker refused an operation (subscription), or the session was taken over";
+
+/// mqq: treat an MQTT broker as a message queue.
+///
+/// A queue is a topic. Give a client id (-i) and it is durable: the broker keeps messages
+/// for it while no mqq runs. Without one it is ephemeral: it sees what arrives while it runs.
+///
+///   mqq -t orders send '{"id":1}'
+///   mqq -t orders -i worker-1 receive -n 10 -W 5s
+#[derive(Debug, Parser)]
+#[command(name = "mqq", version, disable_help_flag = true, after_help = EXIT_CODES)]
+#[command(verbatim_doc_comment)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Connection, queue and config flags, accepted before or after the verb.
+#[derive(Debug, Args, Default)]
+pub struct GlobalArgs {
+    /// Print help
+    #[arg(long, action = ArgAction::Help, global = true)]
+    pub help: Option<bool>,
+
+    /// Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]
+    ///
+    /// Optional user:pass@ (percent-encoded). Default: mqtt://localhost:1883.
+    #[arg(short = 'L', long, global = true, value_name = "URI")]
+    pub uri: Option<String>,
+
+    /// Broker host [env: MQQ_HOST]
+    #[arg(short = 'h', long, global = true, value_name = "HOST")]
+    pub host: Option<String>,
+
+    /// Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]
+    #[arg(short = 'p', long, global = true, value_name = "PORT")]
+    pub port: Option<String>,
+
+    /// Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]
+    #[arg(long, global = true, value_name = "PROTO")]
+    pub protocol: Option<String>,
+
+    /// User name [env: MQQ_USERNAME]
+    #[arg(short = 'u', long, global = true, value_name = "USER")]
+    pub username: Option<String>,
+
+    /// Password. Visible to other users of this machine (ps, shell history): prefer
+    /// --password-file, MQQ_PASSWORD or the config file
+    #[arg(
+        short = 'P',
+        long,
+        global = true,
+        value_name = "PASS",
+        hide_env_values = true
+    )]
+    pub password: Option<String>,
+
+    /// Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+
+    /// Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]
+    #[arg(short = 'i', long, global = true, value_name = "ID")]
+    pub client_id: Option<String>,
+
+    /// Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]
+    #[arg(short = 't', long, global = true, value_name = "TOPIC")]
+    pub topic: Option<String>,
+
+    /// QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]
+    #[arg(short = 'q', long, global = true, value_name = "QOS",
+          value_parser = clap::value_parser!(u8).range(0..=2))]
+    pub qos: Option<u8>,
+
+    /// YAML config file: one queue, `queues:` profiles, or a pip-services container
+    /// config [env: MQQ_CONFIG]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Queue (profile) to use from the config file [env: MQQ_QUEUE]
+    #[arg(long, global = true, value_name = "NAME")]
+    pub queue: Option<String>,
+
+    /// Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)
+    #[arg(long = "set", global = true, value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+
+    /// Raw payloads: no pip-services envelope (options.serialize_envelope=false)
+    #[arg(long, global = true)]
+    pub raw: bool,
+
+    /// Envelope version to write: 3 (correlation_id), 4 (trace_id) or both
+    /// [env: MQQ_ENVELOPE_VERSION]
+    #[arg(long, global = true, value_name = "V")]
+    pub envelope_version: Option<String>,
+
+    /// More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)
+    #[arg(short = 'v', long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// The verbs.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Publish messages; returns when the broker acknowledged every one
+    ///
+    /// Each argument is one message; -f sends a file; with neither, all of stdin is one
+    /// message; -l sends each stdin line as a message (streamed).
+    ///
+    ///   mqq -t orders send hello world
+    ///   seq 100000 | mqq -t orders -q 1 send -l
+    #[command(verbatim_doc_comment)]
+    Send(SendArgs),
+    /// Take up to N messages (consumes them), waiting up to a timeout
+    ///
+    /// A message is acknowledged only after it was written to stdout and flushed.
+    /// Exit 1 when fewer than N arrived (after printing those that did).
+    ///
+    ///   mqq -t orders -i worker-1 receive -n 10 -W 5s
+    #[command(verbatim_doc_comment)]
+    Receive(ReceiveArgs),
+    /// Stream messages until Ctrl-C / SIGTERM, a count, or an idle timeout
+    ///
+    /// Reconnects when the connection drops (options.retry_connect).
+    ///
+    ///   mqq -t 'sensors/#' listen -v
+    #[command(verbatim_doc_comment)]
+    Listen(ListenArgs),
+    /// Show up to N pending messages without consuming them
+    ///
+    ///   mqq -t orders -i worker-1 peek -n 5
+    #[command(verbatim_doc_comment)]
+    Peek(PeekArgs),
+    /// Print how many messages are pending (never consumes)
+    ///
+    /// The broker hands out only a window of unacknowledged messages at once (mosquitto
+    /// 20, RabbitMQ 10 with MQTT 3.1.1); a count that may have hit it prints as N+.
+    ///
+    ///   mqq -t orders -i worker-1 count
+    #[command(verbatim_doc_comment)]
+    Count(CountArgs),
+    /// Remove the queue's session and its pending messages at the broker
+    ///
+    ///   mqq -t orders -i worker-1 clear
+    #[command(verbatim_doc_comment)]
+    Clear,
+    /// Print the resolved config with the source of every value (secrets as ***)
+    Config,
+    /// Print shell completions (bash, zsh, fish, elvish, powershell)
+    #[command(hide = true)]
+    Completions {
+        /// Shell
+        shell: clap_complete::Shell,
+    },
+}
+
+/// `send` flags.
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// Messages, one per argument
+    #[arg(value_name = "MESSAGE", conflicts_with_all = ["file", "lines"])]
+    pub messages: Vec<String>,
+    /// Send the file's bytes as one message ('-' for stdin)
+    #[arg(short = 'f', long, value_name = "FILE", conflicts_with = "lines")]
+    pub file: Option<PathBuf>,
+    /// Send each line of stdin as a message (the newline is not sent)
+    #[arg(short = 'l', long)]
+    pub lines: bool,
+    /// Set the retain flag (an empty retained message clears the topic's retained one)
+    #[arg(short = 'r', long)]
+    pub retain: bool,
+    /// Envelope message_type
+    #[arg(long = "type", value_name = "TYPE")]
+    pub message_type: Option<String>,
+    /// Envelope correlation_id (trace_id in v4)
+    #[arg(long, value_name = "ID")]
+    pub correlation_id: Option<String>,
+    /// Envelope message_id (default: a random 32-hex id per message)
+    #[arg(long, value_name = "ID")]
+    pub message_id: Option<String>,
+    /// Send everything N times
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub repeat: u64,
+    /// No summary on stderr
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// How received messages are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    /// The message (decoded from the envelope) and a newline
+    #[default]
+    Text,
+    /// The exact message bytes, nothing added
+    Raw,
+    /// One JSON object per line: topic, qos, retain, dup, payload and envelope fields
+    Json,
+}
+
+/// Output flags of the receiving verbs.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct OutputArgs {
+    /// Output format
+    #[arg(short = 'F', long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// `receive` flags.
+#[derive(Debug, Args)]
+pub struct ReceiveArgs {
+    /// How many messages to take
+    #[arg(short = 'n', long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: u64,
+    /// How long to wait in all (500ms, 5s, 2m; a bare number is seconds)
+    #[arg(short = 'W', long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `listen` flags.
+#[derive(Debug, Args)]
+pub struct ListenArgs {
+    /// Stop after N messages
+    #[arg(short = 'n', long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
+    /// Stop when no message arrived for this long (500ms, 5s, 2m)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub idle_timeout: Option<Duration>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `peek` flags.
+#[derive(Debug, Args)]
+pub struct PeekArgs {
+    /// How many messages to show at most
+    #[arg(short = 'n', long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: u64,
+    /// Stop when no message arrived for this long
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    pub wait: Duration,
+    /// The broker's unacked window: showing this many means more may be pending
+    #[arg(long, value_name = "N", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=65535))]
+    pub window: u64,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `count` flags.
+#[derive(Debug, Args)]
+pub struct CountArgs {
+    /// Stop counting when no message arrived for this long
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    pub wait: Duration,
+    /// The broker's unacked window (mosquitto 20, RabbitMQ 10): a count at or above it
+    /// prints as N+. The default suits every broker mqq was measured with
+    #[arg(long, value_name = "N", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=65535))]
+    pub window: u64,
+}
+
+/// Parses `500ms`, `5s`, `2m`, `1h30m`, or a bare number of seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    if let Ok(secs) = s.parse::<f64>() {
+        if secs.is_finite() && secs >= 0.0 {
+            return Ok(Duration::from_secs_f64(secs));
+        }
+    }
+    humantime::parse_duration(s).map_err(|e| format!("{e}; use e.g. 500ms, 5s or 2m"))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations() {
+        use std::time::Duration;
+        assert_eq!(
+            super::parse_duration("500ms"),
+            Ok(Duration::from_millis(500))
+        );
+        assert_eq!(super::parse_duration("5s"), Ok(Duration::from_secs(5)));
+        assert_eq!(super::parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(
+            super::parse_duration("1.5"),
+            Ok(Duration::from_millis(1500))
+        );
+        assert!(super::parse_duration("soon").is_err());
+        assert!(super::parse_duration("-1").is_err());
+    }
+}

@@ -1,0 +1,31 @@
+//! `mqq listen`: stream messages until Ctrl-C / SIGTERM, a count or an idle timeout.
+
+use std::process::ExitCode;
+
+use crate::cli::ListenArgs;
+use crate::config::QueueConfig;
+use crate::output::Output;
+use crate::queue::{ListenLimits, Queue, Role, Stop};
+
+/// Runs `listen`; `shutdown` completes on Ctrl-C / SIGTERM.
+pub async fn run(
+    args: &ListenArgs,
+    cfg: &QueueConfig,
+    verbose: bool,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<ExitCode> {
+    let mut q = Queue::open(cfg, Role::Consumer, true).await?;
+    super::subscribe(&mut q, verbose).await?;
+    let mut out = Output::stdout(args.output.format, verbose);
+    let limits = ListenLimits {
+        max: args.count.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+        idle: args.idle_timeout,
+    };
+    let got = q.listen(limits, &mut out, shutdown).await;
+    q.close().await;
+    let got = got?;
+    if verbose && matches!(got.stop, Stop::Timeout) {
+        eprintln!("mqq: no message for the idle timeout; stopping");
+    }
+    super::stop_code(&got.stop, true)
+}

@@ -1,0 +1,503 @@
+//! Config resolution: YAML file, environment and flags → one [`QueueConfig`].
+//!
+//! Stage 1 gathers raw layers (defaults < file < env < flags), each a flat map of
+//! pip-services `ConfigParams` keys (`connection.host`, `options.qos`, …) tagged with
+//! where the value came from. Stage 2 interprets the merged map into a typed
+//! [`QueueConfig`] with no `Option` left where a default exists. Everything here is
+//! pure (the environment is passed in) so it is table-tested.
+
+mod error;
+mod params;
+mod render;
+#[cfg(test)]
+mod tests;
+mod uri;
+mod yaml;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::envelope::EnvelopeVersion;
+
+pub use error::ConfigError;
+pub use render::render;
+
+use error::io_reason;
+use params::{parse_bool, Entry, Params};
+
+/// Where a resolved value came from; shown by `mqq config`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// Built-in default.
+    Default,
+    /// The YAML config file (path as given).
+    File(PathBuf),
+    /// An environment variable (its name).
+    Env(String),
+    /// A command-line flag (its long name with dashes, e.g. `--host`, or `--set`).
+    Flag(String),
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Default => f.write_str("default"),
+            Source::File(p) => write!(f, "file {}", p.display()),
+            Source::Env(v) => write!(f, "env {v}"),
+            Source::Flag(n) => write!(f, "flag {n}"),
+        }
+    }
+}
+
+/// A secret string (password). `Debug` and `Display` never show it.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    /// The secret itself; call only where it is handed to the broker.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// How bytes travel to the broker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// Plain TCP (`mqtt://`, `tcp://`), default port 1883.
+    Tcp,
+    /// TLS over TCP (`mqtts://`, `ssl://`, `tls://`), default port 8883.
+    Tls,
+    /// WebSocket (`ws://`), default port 80.
+    Ws,
+    /// WebSocket over TLS (`wss://`), default port 443.
+    Wss,
+}
+
+/// One broker address of the failover list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokerAddr {
+    /// Transport chosen by the scheme / protocol.
+    pub transport: Transport,
+    /// Host name or IP literal (without brackets).
+    pub host: String,
+    /// Port, 1–65535.
+    pub port: u16,
+    /// WebSocket path (e.g. `/mqtt`); `/` when none was given. Unused for TCP/TLS.
+    pub path: String,
+}
+
+impl BrokerAddr {
+    /// The address as a URI without credentials, e.g. `mqtt://localhost:1883`.
+    pub fn uri(&self) -> String {
+        let scheme = match self.transport {
+            Transport::Tcp => "mqtt",
+            Transport::Tls => "mqtts",
+            Transport::Ws => "ws",
+            Transport::Wss => "wss",
+        };
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        match self.transport {
+            Transport::Ws | Transport::Wss => {
+                format!("{scheme}://{host}:{}{}", self.port, self.path)
+            }
+            _ => format!("{scheme}://{host}:{}", self.port),
+        }
+    }
+}
+
+/// Username and password for the broker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credential {
+    /// User name.
+    pub username: String,
+    /// Password (may be empty).
+    pub password: Secret,
+}
+
+/// `options.*` of the pip-services `MqttMessageQueue`, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueOptions {
+    /// `options.qos`, 0–2 (default 1: pip-services defaults to 0, but QoS 0 messages are neither
+    /// acknowledged nor kept for an offline durable queue; durable queues subscribe at ≥ 1).
+    pub qos: u8,
+    /// `options.retain` (default false).
+    pub retain: bool,
+    /// `options.serialize_envelope` (default true).
+    pub serialize_envelope: bool,
+    /// `options.autosubscribe` (default false).
+    pub autosubscribe: bool,
+    /// `options.retry_connect` (default true).
+    pub retry_connect: bool,
+    /// `options.connect_timeout` (default 30 000 ms).
+    pub connect_timeout: Duration,
+    /// `options.reconnect_timeout` (default 1 000 ms).
+    pub reconnect_timeout: Duration,
+    /// `options.keepalive_timeout` (default 60 000 ms).
+    pub keepalive_timeout: Duration,
+    /// `options.envelope_version`: `3` (default), `4` or `both`.
+    pub envelope_version: EnvelopeVersion,
+}
+
+/// One fully resolved queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueConfig {
+    /// Queue name (`--queue`, a `queues:` key or a descriptor's name), if any.
+    pub name: Option<String>,
+    /// Topic: `topic` if set, else the queue name; `None` if neither.
+    pub topic: Option<String>,
+    /// Client id; `Some` makes the queue durable (persistent session).
+    pub client_id: Option<String>,
+    /// Ordered failover list; never empty (default `mqtt://localhost:1883`).
+    pub connections: Vec<BrokerAddr>,
+    /// Credentials, from the config or the URI's `user:pass@`.
+    pub credential: Option<Credential>,
+    /// Options.
+    pub options: QueueOptions,
+}
+
+/// One value given on the command line, as a dotted `ConfigParams` key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlagValue {
+    /// Dotted key, e.g. `connection.host`, `options.qos`, `credential.password`.
+    pub key: String,
+    /// The value as typed.
+    pub value: String,
+    /// The flag it came from, e.g. `--host`, `--set`.
+    pub flag: String,
+}
+
+/// Everything config resolution reads. The environment is passed in, never read.
+#[derive(Debug, Clone, Default)]
+pub struct ConfigInputs {
+    /// `--config FILE`.
+    pub config_file: Option<PathBuf>,
+    /// `--queue NAME`.
+    pub queue: Option<String>,
+    /// `--password-file FILE`.
+    pub password_file: Option<PathBuf>,
+    /// Flags as dotted keys, in command-line order (later wins), `--set` included.
+    pub flags: Vec<FlagValue>,
+    /// A snapshot of the process environment (`MQQ_*` and `{{VAR}}` templating).
+    pub env: BTreeMap<String, String>,
+}
+
+/// The result of resolution: the config, the source of every shown value, and warnings.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// The resolved queue.
+    pub config: QueueConfig,
+    /// Source of each resolved key (`topic`, `connections.0.uri`, `options.qos`, …).
+    pub sources: BTreeMap<String, Source>,
+    /// Warnings to print on stderr (e.g. unknown option keys), one line each.
+    pub warnings: Vec<String>,
+}
+
+/// Environment variables and the `ConfigParams` key each one sets (all on the first connection).
+const ENV_KEYS: [(&str, &str); 11] = [
+    ("MQQ_QUEUE", "name"),
+    ("MQQ_URI", "connection.uri"),
+    ("MQQ_HOST", "connection.host"),
+    ("MQQ_PORT", "connection.port"),
+    ("MQQ_PROTOCOL", "connection.protocol"),
+    ("MQQ_USERNAME", "credential.username"),
+    ("MQQ_PASSWORD", "credential.password"),
+    ("MQQ_CLIENT_ID", "client_id"),
+    ("MQQ_TOPIC", "topic"),
+    ("MQQ_QOS", "options.qos"),
+    ("MQQ_ENVELOPE_VERSION", "options.envelope_version"),
+];
+
+/// Resolves the inputs into one queue: defaults < YAML file < environment < flags.
+///
+/// The file is `config_file`, else `MQQ_CONFIG`; the queue name `queue`, else `MQQ_QUEUE`
+/// (it picks a queue of a `queues:` or container file and otherwise just names the queue).
+/// Empty environment variables count as unset. `MQQ_PASSWORD_FILE` beats `MQQ_PASSWORD`, and
+/// `--password-file` beats a password flag. Env and flag connection keys address the first
+/// connection; when they set any, a failover list from the file collapses to that connection
+/// (see `uri::resolve_connections`).
+pub fn resolve(inputs: &ConfigInputs) -> Result<Resolved, ConfigError> {
+    let env = |name: &str| inputs.env.get(name).filter(|v| !v.is_empty());
+    let mut warnings = Vec::new();
+
+    let wanted = inputs
+        .queue
+        .as_deref()
+        .filter(|q| !q.is_empty())
+        .or(env("MQQ_QUEUE").map(String::as_str));
+    let config_path = match (&inputs.config_file, env("MQQ_CONFIG")) {
+        (Some(p), _) => Some((p.clone(), "--config")),
+        (None, Some(p)) => Some((PathBuf::from(p), "MQQ_CONFIG")),
+        (None, None) => None,
+    };
+    let mut file = Params::new();
+    if let Some((path, via)) = &config_path {
+        let loaded = yaml::load(path, via, wanted, &inputs.env)?;
+        warnings.extend(loaded.warnings);
+        let source = Source::File(path.clone());
+        let raw = loaded
+            .pairs
+            .into_iter()
+            .map(|(k, v)| (k, v, source.clone()));
+        file = params::layer(raw, true, &mut warnings);
+        yaml::resolve_refs(&mut file, &loaded.discovery, &loaded.store, path)?;
+        if let Some(name) = loaded.name {
+            file.insert(
+                "name".into(),
+                Entry {
+                    value: name,
+                    source,
+                    key: "name".into(),
+                },
+            );
+        }
+    }
+
+    let mut env_raw: Vec<(String, String, Source)> = ENV_KEYS
+        .iter()
+        .filter_map(|(var, key)| {
+            env(var).map(|v| {
+                (
+                    (*key).to_string(),
+                    v.clone(),
+                    Source::Env((*var).to_string()),
+                )
+            })
+        })
+        .collect();
+    if let Some(path) = env("MQQ_PASSWORD_FILE") {
+        let password = read_password(Path::new(path), "MQQ_PASSWORD_FILE")?;
+        env_raw.push((
+            "credential.password".into(),
+            password,
+            Source::Env("MQQ_PASSWORD_FILE".into()),
+        ));
+    }
+    let env_layer = params::layer(env_raw, false, &mut warnings);
+
+    let mut flag_raw: Vec<(String, String, Source)> = Vec::new();
+    if let Some(q) = &inputs.queue {
+        flag_raw.push(("name".into(), q.clone(), Source::Flag("--queue".into())));
+    }
+    for f in &inputs.flags {
+        flag_raw.push((f.key.clone(), f.value.clone(), Source::Flag(f.flag.clone())));
+    }
+    if let Some(path) = &inputs.password_file {
+        let password = read_password(path, "--password-file")?;
+        flag_raw.push((
+            "credential.password".into(),
+            password,
+            Source::Flag("--password-file".into()),
+        ));
+    }
+    let flag_layer = params::layer(flag_raw, false, &mut warnings);
+
+    let mut sources = BTreeMap::new();
+    let config = build(&file, &[&env_layer, &flag_layer], &mut sources)?;
+    Ok(Resolved {
+        config,
+        sources,
+        warnings,
+    })
+}
+
+/// Reads a password file, stripping one trailing line break.
+fn read_password(path: &Path, via: &str) -> Result<String, ConfigError> {
+    let err = |reason: String| ConfigError::PasswordFile {
+        path: path.to_path_buf(),
+        via: via.to_string(),
+        reason,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| err(io_reason(&e)))?;
+    let text = text
+        .strip_suffix("\r\n")
+        .or_else(|| text.strip_suffix('\n'))
+        .unwrap_or(&text);
+    Ok(text.to_string())
+}
+
+/// The winning entry of `key`: the one from the highest layer that has it.
+fn pick<'a>(layers: &[&'a Params], key: &str) -> Option<&'a Entry> {
+    layers.iter().rev().find_map(|p| p.get(key))
+}
+
+/// Stage 2: the file layer and the layers above it (env, flags) → a typed [`QueueConfig`],
+/// recording the source of each value.
+fn build(
+    file: &Params,
+    over: &[&Params],
+    sources: &mut BTreeMap<String, Source>,
+) -> Result<QueueConfig, ConfigError> {
+    let mut layers = vec![file];
+    layers.extend_from_slice(over);
+    let layers = layers.as_slice();
+    let src = |e: Option<&Entry>| e.map_or(Source::Default, |e| e.source.clone());
+    // Empty strings mean "not set" for name, topic and client id.
+    let text = |key: &str| {
+        let e = pick(layers, key);
+        (e.map(|e| e.value.clone()).filter(|v| !v.is_empty()), src(e))
+    };
+    let (name, name_src) = text("name");
+    let (topic, topic_src) = text("topic");
+    let (client_id, client_src) = text("client_id");
+    let (topic, topic_src) = match (topic, &name) {
+        (Some(t), _) => (Some(t), topic_src),
+        (None, Some(n)) => (Some(n.clone()), name_src.clone()),
+        (None, None) => (None, topic_src),
+    };
+    sources.insert("name".into(), name_src);
+    sources.insert("topic".into(), topic_src);
+    sources.insert("client_id".into(), client_src);
+
+    let conns = uri::resolve_connections(file, over)?;
+    for (i, s) in conns.sources.iter().enumerate() {
+        sources.insert(format!("connections.{i}.uri"), s.clone());
+    }
+
+    // The URI's `user:pass@` fills a credential field unless the same or a higher layer set it
+    // explicitly (pip-services: the credential overrides the URI's userinfo).
+    let ui = conns.userinfo.as_ref();
+    let field = |key: &str, from_uri: Option<(String, &Source)>| -> (Option<String>, Source) {
+        match (pick(layers, key), from_uri) {
+            (Some(e), Some((v, s))) if params::rank(s) > params::rank(&e.source) => {
+                (Some(v), s.clone())
+            }
+            (Some(e), _) => (Some(e.value.clone()), e.source.clone()),
+            (None, Some((v, s))) => (Some(v), s.clone()),
+            (None, None) => (None, Source::Default),
+        }
+    };
+    let (username, user_src) = field(
+        "credential.username",
+        ui.filter(|u| !u.username.is_empty())
+            .map(|u| (u.username.clone(), &u.source)),
+    );
+    let (password, pass_src) = field(
+        "credential.password",
+        ui.and_then(|u| u.password.clone().map(|p| (p, &u.source))),
+    );
+    let credential = if username.as_deref().unwrap_or_default().is_empty()
+        && password.as_deref().unwrap_or_default().is_empty()
+    {
+        None
+    } else {
+        Some(Credential {
+            username: username.unwrap_or_default(),
+            password: Secret::new(password.unwrap_or_default()),
+        })
+    };
+    sources.insert("credential.username".into(), user_src);
+    sources.insert("credential.password".into(), pass_src);
+
+    let mut opt = |name: &str| {
+        let key = format!("options.{name}");
+        let e = pick(layers, &key);
+        sources.insert(key, src(e));
+        e
+    };
+    let boolean = |e: Option<&Entry>, default: bool| match e {
+        None => Ok(default),
+        Some(e) => parse_bool(&e.value).ok_or_else(|| ConfigError::BadBool {
+            key: e.key.clone(),
+            value: e.value.clone(),
+            origin: e.source.clone(),
+        }),
+    };
+    let duration = |e: Option<&Entry>, default_ms: u64| match e {
+        None => Ok(Duration::from_millis(default_ms)),
+        Some(e) => parse_duration(&e.value).ok_or_else(|| ConfigError::BadDuration {
+            key: e.key.clone(),
+            value: e.value.clone(),
+            origin: e.source.clone(),
+        }),
+    };
+    let qos = match opt("qos") {
+        None => 1,
+        Some(e) => match e.value.trim().parse::<u8>() {
+            Ok(q) if q <= 2 => q,
+            _ => {
+                return Err(ConfigError::BadQos {
+                    key: e.key.clone(),
+                    value: e.value.clone(),
+                    origin: e.source.clone(),
+                })
+            }
+        },
+    };
+    let retain = boolean(opt("retain"), false)?;
+    let serialize_envelope = boolean(opt("serialize_envelope"), true)?;
+    let autosubscribe = boolean(opt("autosubscribe"), false)?;
+    let retry_connect = boolean(opt("retry_connect"), true)?;
+    let connect_timeout = duration(opt("connect_timeout"), 30_000)?;
+    let reconnect_timeout = duration(opt("reconnect_timeout"), 1_000)?;
+    let keepalive_timeout = duration(opt("keepalive_timeout"), 60_000)?;
+    let envelope_version = match opt("envelope_version") {
+        None => EnvelopeVersion::V3,
+        Some(e) => {
+            parse_envelope_version(&e.value).ok_or_else(|| ConfigError::BadEnvelopeVersion {
+                key: e.key.clone(),
+                value: e.value.clone(),
+                origin: e.source.clone(),
+            })?
+        }
+    };
+
+    Ok(QueueConfig {
+        name,
+        topic,
+        client_id,
+        connections: conns.addrs,
+        credential,
+        options: QueueOptions {
+            qos,
+            retain,
+            serialize_envelope,
+            autosubscribe,
+            retry_connect,
+            connect_timeout,
+            reconnect_timeout,
+            keepalive_timeout,
+            envelope_version,
+        },
+    })
+}
+
+/// Integer milliseconds (`5000`), or a humantime duration (`5s`, `500ms`, `1m 30s`).
+fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return text.parse().ok().map(Duration::from_millis);
+    }
+    humantime::parse_duration(text).ok()
+}
+
+/// `3`/`v3`, `4`/`v4` or `both`, case-insensitive.
+fn parse_envelope_version(text: &str) -> Option<EnvelopeVersion> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "3" | "v3" => Some(EnvelopeVersion::V3),
+        "4" | "v4" => Some(EnvelopeVersion::V4),
+        "both" => Some(EnvelopeVersion::Both),
+        _ => None,
+    }
+}

@@ -1,0 +1,330 @@
+//! pip-services `ConfigParams` (WIRE.md §8): flat, dotted, case-sensitive keys, each value a
+//! string tagged with its [`Source`]. This module flattens YAML into such keys and brings
+//! every layer to one canonical spelling (aliases, `connection` = `connections.0`,
+//! `credentials.0` = `credential`) so that layers can be compared key by key.
+
+use std::collections::BTreeMap;
+
+use serde_norway::Value;
+
+use super::Source;
+
+/// Option keys mqq knows under `options.`.
+pub(crate) const KNOWN_OPTIONS: [&str; 9] = [
+    "qos",
+    "retain",
+    "serialize_envelope",
+    "autosubscribe",
+    "retry_connect",
+    "connect_timeout",
+    "reconnect_timeout",
+    "keepalive_timeout",
+    "envelope_version",
+];
+
+/// Connection fields that make up a broker address.
+pub(crate) const ADDRESS_FIELDS: [&str; 4] = ["uri", "host", "port", "protocol"];
+
+/// One value of a layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Entry {
+    /// The value as a string (YAML numbers and booleans are turned into strings).
+    pub value: String,
+    /// Where it came from.
+    pub source: Source,
+    /// The key as the user wrote it (for messages), e.g. `connection.ip`.
+    pub key: String,
+}
+
+/// A layer: canonical key → entry.
+pub(crate) type Params = BTreeMap<String, Entry>;
+
+/// Precedence of a source: defaults < file < environment < flags.
+pub(crate) fn rank(source: &Source) -> u8 {
+    match source {
+        Source::Default => 0,
+        Source::File(_) => 1,
+        Source::Env(_) => 2,
+        Source::Flag(_) => 3,
+    }
+}
+
+/// Flattens a YAML value into dotted keys (`a.b`, `list.0`) in document order.
+/// Nulls are skipped (an unset value); numbers and booleans become strings.
+pub(crate) fn flatten(value: &Value, prefix: &str, out: &mut Vec<(String, String)>) {
+    let join = |k: &str| {
+        if prefix.is_empty() {
+            k.to_string()
+        } else {
+            format!("{prefix}.{k}")
+        }
+    };
+    match value {
+        Value::Null => {}
+        Value::Bool(b) => out.push((prefix.to_string(), b.to_string())),
+        Value::Number(n) => out.push((prefix.to_string(), n.to_string())),
+        Value::String(s) => out.push((prefix.to_string(), s.clone())),
+        Value::Sequence(items) => {
+            for (i, item) in items.iter().enumerate() {
+                flatten(item, &join(&i.to_string()), out);
+            }
+        }
+        Value::Mapping(map) => {
+            for (k, v) in map {
+                if let Some(k) = scalar_key(k) {
+                    flatten(v, &join(&k), out);
+                }
+            }
+        }
+        Value::Tagged(tagged) => flatten(&tagged.value, prefix, out),
+    }
+}
+
+/// A mapping key as a string; `None` for keys that are not scalars.
+pub(crate) fn scalar_key(key: &Value) -> Option<String> {
+    match key {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Tagged(t) => scalar_key(&t.value),
+        _ => None,
+    }
+}
+
+/// Parses the connection-string form `key1=value1;key2=value2` (pieces without `=` are skipped).
+pub(crate) fn parse_kv(text: &str) -> Vec<(String, String)> {
+    text.split(';')
+        .filter_map(|piece| {
+            let (k, v) = piece.split_once('=')?;
+            let k = k.trim();
+            (!k.is_empty()).then(|| (k.to_string(), v.trim().to_string()))
+        })
+        .collect()
+}
+
+/// Flattens a section that is either a map or a `key=value;…` string.
+pub(crate) fn section_pairs(value: &Value) -> Option<Vec<(String, String)>> {
+    match value {
+        Value::String(s) => Some(parse_kv(s)),
+        Value::Mapping(_) => {
+            let mut out = Vec::new();
+            flatten(value, "", &mut out);
+            Some(out)
+        }
+        Value::Tagged(t) => section_pairs(&t.value),
+        _ => None,
+    }
+}
+
+/// pip-services booleans: `true/false/1/0/yes/no/y/n/t/f`, case-insensitive.
+pub(crate) fn parse_bool(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "y" | "t" => Some(true),
+        "false" | "0" | "no" | "n" | "f" => Some(false),
+        _ => None,
+    }
+}
+
+/// The canonical name of a connection field (`ip` → `host`), with whether it was an alias.
+pub(crate) fn connection_field(field: &str) -> (&str, bool) {
+    match field {
+        "ip" => ("host", true),
+        other => (other, false),
+    }
+}
+
+/// The canonical name of a credential field (`user` → `username`, `pass` → `password`).
+pub(crate) fn credential_field(field: &str) -> (&str, bool) {
+    match field {
+        "user" => ("username", true),
+        "pass" => ("password", true),
+        other => (other, false),
+    }
+}
+
+const CONNECTION_FIELDS: [&str; 5] = ["uri", "host", "port", "protocol", "discovery_key"];
+const CREDENTIAL_FIELDS: [&str; 3] = ["username", "password", "store_key"];
+
+/// What a raw key means once canonicalised.
+enum Canon {
+    /// A key mqq uses; `priority` breaks ties between spellings inside one file.
+    Key { canonical: String, priority: u8 },
+    /// Silently ignored (`descriptor`).
+    Skip,
+    /// Ignored with this warning.
+    Warn(String),
+}
+
+fn canonicalize(key: &str, source: &Source, in_file: bool) -> Canon {
+    let (head, rest) = match key.split_once('.') {
+        Some((h, r)) => (h, Some(r)),
+        None => (key, None),
+    };
+    let unknown_top = || {
+        Canon::Warn(format!(
+            "unknown key \"{key}\" ({source}) ignored; known keys: name, topic, client_id, \
+             connection, connections, credential, credentials, options"
+        ))
+    };
+    match (head, rest) {
+        ("topic" | "client_id" | "name", None) => Canon::Key {
+            canonical: head.to_string(),
+            priority: 0,
+        },
+        ("descriptor", None) => Canon::Skip,
+        ("options", Some(opt)) => {
+            if KNOWN_OPTIONS.contains(&opt) {
+                Canon::Key {
+                    canonical: key.to_string(),
+                    priority: 0,
+                }
+            } else {
+                Canon::Warn(format!(
+                    "unknown option \"{key}\" ({source}); known options: {}",
+                    KNOWN_OPTIONS.join(", ")
+                ))
+            }
+        }
+        ("connection", Some(field)) => connection_key(key, "0", field, 0, source, in_file),
+        ("connections", Some(rest)) => match rest.split_once('.') {
+            Some((index, field)) => match index.parse::<usize>() {
+                Ok(i) => connection_key(key, &i.to_string(), field, 2, source, in_file),
+                Err(_) => Canon::Warn(format!(
+                    "key \"{key}\" ({source}) ignored: connections are numbered \
+                     (connections.0, connections.1, …)"
+                )),
+            },
+            None => unknown_top(),
+        },
+        ("credential", Some(field)) => credential_key(key, field, 0, source, in_file),
+        ("credentials", Some(rest)) => match rest.split_once('.') {
+            Some(("0", field)) => credential_key(key, field, 2, source, in_file),
+            Some(_) => Canon::Warn(format!(
+                "key \"{key}\" ({source}) ignored: mqq uses only the first credential"
+            )),
+            None => unknown_top(),
+        },
+        _ => unknown_top(),
+    }
+}
+
+fn connection_key(
+    key: &str,
+    index: &str,
+    field: &str,
+    plural: u8,
+    source: &Source,
+    in_file: bool,
+) -> Canon {
+    let (field, alias) = connection_field(field);
+    if !CONNECTION_FIELDS.contains(&field) {
+        return Canon::Warn(format!(
+            "unknown key \"{key}\" ({source}) ignored; connection keys: uri, host, ip, port, \
+             protocol, discovery_key"
+        ));
+    }
+    if field == "discovery_key" && !in_file {
+        return Canon::Warn(format!(
+            "key \"{key}\" ({source}) ignored: a discovery_key is resolved only inside a \
+             config file"
+        ));
+    }
+    Canon::Key {
+        canonical: format!("connections.{index}.{field}"),
+        priority: plural + u8::from(!alias),
+    }
+}
+
+fn credential_key(key: &str, field: &str, plural: u8, source: &Source, in_file: bool) -> Canon {
+    let (field, alias) = credential_field(field);
+    if !CREDENTIAL_FIELDS.contains(&field) {
+        return Canon::Warn(format!(
+            "unknown key \"{key}\" ({source}) ignored; credential keys: username, user, password, \
+             pass, store_key"
+        ));
+    }
+    if field == "store_key" && !in_file {
+        return Canon::Warn(format!(
+            "key \"{key}\" ({source}) ignored: a store_key is resolved only inside a config file"
+        ));
+    }
+    Canon::Key {
+        canonical: format!("credential.{field}"),
+        priority: plural + u8::from(!alias),
+    }
+}
+
+/// Builds a canonical layer from raw `(key, value, source)` triples.
+///
+/// Inside a file (`in_file`), several spellings of one key are ranked the pip-services way:
+/// `connections.0.host` beats `connection.host`, `credentials.0.*` beats `credential.*`, and
+/// the canonical name beats its alias (`host` over `ip`). For env and flags (`in_file` false)
+/// the later entry wins, as on a command line.
+pub(crate) fn layer(
+    raw: impl IntoIterator<Item = (String, String, Source)>,
+    in_file: bool,
+    warnings: &mut Vec<String>,
+) -> Params {
+    let mut out = Params::new();
+    let mut priorities: BTreeMap<String, u8> = BTreeMap::new();
+    let expanded = raw.into_iter().flat_map(|(key, value, source)| {
+        // `connection: "host=a;port=1883"`: the connection-string form of a whole section.
+        if is_section(&key) && value.contains('=') {
+            let pairs = parse_kv(&value);
+            let source = &source;
+            pairs
+                .into_iter()
+                .map(|(k, v)| (format!("{key}.{k}"), v, source.clone()))
+                .collect()
+        } else {
+            vec![(key, value, source)]
+        }
+    });
+    for (key, value, source) in expanded {
+        match canonicalize(&key, &source, in_file) {
+            Canon::Skip => {}
+            Canon::Warn(w) => warnings.push(w),
+            Canon::Key {
+                canonical,
+                priority,
+            } => {
+                let keep_old = in_file
+                    && priorities
+                        .get(&canonical)
+                        .is_some_and(|&old| old > priority);
+                if !keep_old {
+                    priorities.insert(canonical.clone(), priority);
+                    out.insert(canonical, Entry { value, source, key });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether `key` names a whole connection or credential section.
+fn is_section(key: &str) -> bool {
+    match key.split_once('.') {
+        None => matches!(key, "connection" | "credential"),
+        Some(("connections" | "credentials", index)) => index.parse::<usize>().is_ok(),
+        Some(_) => false,
+    }
+}
+
+/// The indices `N` of `connections.N.<field>` keys in a layer, for the given fields.
+pub(crate) fn connection_indices(params: &Params, fields: &[&str]) -> Vec<usize> {
+    let mut found: Vec<usize> = params
+        .keys()
+        .filter_map(|k| {
+            let rest = k.strip_prefix("connections.")?;
+            let (index, field) = rest.split_once('.')?;
+            fields
+                .contains(&field)
+                .then(|| index.parse().ok())
+                .flatten()
+        })
+        .collect();
+    found.sort_unstable();
+    found.dedup();
+    found
+}

@@ -1,0 +1,109 @@
+//! `mqq config`: the resolved queue as YAML, every value followed by `# <source>`. The
+//! password is always `'***'` and URIs carry no userinfo. Absent values are shown as `~`
+//! with the source that left them unset (`default` when nobody set them).
+
+use std::time::Duration;
+
+use super::{Resolved, Source};
+use crate::envelope::EnvelopeVersion;
+
+/// Renders the resolved config as YAML text with a `# source` comment after every value.
+pub fn render(resolved: &Resolved) -> String {
+    let c = &resolved.config;
+    let o = &c.options;
+    let mut out = String::from("# resolved queue config; after each value: where it came from\n");
+    let mut line = |text: String, key: &str| {
+        let source = resolved
+            .sources
+            .get(key)
+            .unwrap_or(&Source::Default)
+            .to_string();
+        // A comment ends at the line break: keep a strange path on its line.
+        out.extend([
+            text,
+            "  # ".into(),
+            source.replace(['\n', '\r'], " "),
+            "\n".into(),
+        ]);
+    };
+    let opt = |v: Option<&str>| v.map_or_else(|| "~".to_string(), scalar);
+    line(format!("name: {}", opt(c.name.as_deref())), "name");
+    line(format!("topic: {}", opt(c.topic.as_deref())), "topic");
+    line(
+        format!("client_id: {}", opt(c.client_id.as_deref())),
+        "client_id",
+    );
+    for (i, addr) in c.connections.iter().enumerate() {
+        let prefix = if i == 0 { "connections:\n" } else { "" };
+        line(
+            format!("{prefix}  - uri: {}", scalar(&addr.uri())),
+            &format!("connections.{i}.uri"),
+        );
+    }
+    let username = c.credential.as_ref().map(|cr| cr.username.as_str());
+    line(
+        format!("credential:\n  username: {}", opt(username)),
+        "credential.username",
+    );
+    let password_given = c.credential.is_some()
+        && resolved
+            .sources
+            .get("credential.password")
+            .is_some_and(|s| *s != Source::Default);
+    let password = if password_given { "'***'" } else { "~" };
+    line(format!("  password: {password}"), "credential.password");
+    let version = match o.envelope_version {
+        EnvelopeVersion::V3 => "3",
+        EnvelopeVersion::V4 => "4",
+        EnvelopeVersion::Both => "both",
+    };
+    let options: [(&str, String); 9] = [
+        ("qos", o.qos.to_string()),
+        ("retain", o.retain.to_string()),
+        ("serialize_envelope", o.serialize_envelope.to_string()),
+        ("autosubscribe", o.autosubscribe.to_string()),
+        ("retry_connect", o.retry_connect.to_string()),
+        ("connect_timeout", millis(o.connect_timeout)),
+        ("reconnect_timeout", millis(o.reconnect_timeout)),
+        ("keepalive_timeout", millis(o.keepalive_timeout)),
+        ("envelope_version", version.to_string()),
+    ];
+    for (i, (key, value)) in options.into_iter().enumerate() {
+        let prefix = if i == 0 { "options:\n" } else { "" };
+        line(
+            format!("{prefix}  {key}: {value}"),
+            &format!("options.{key}"),
+        );
+    }
+    out
+}
+
+/// A duration as integer milliseconds (how pip-services writes timeouts), or as a quoted
+/// humantime string when it is not a whole number of milliseconds.
+fn millis(d: Duration) -> String {
+    if d.subsec_nanos() % 1_000_000 == 0 {
+        d.as_millis().to_string()
+    } else {
+        scalar(&humantime::format_duration(d).to_string())
+    }
+}
+
+/// A string as a YAML scalar: plain when it reads back as the same string, else a
+/// double-quoted (JSON) string, which YAML reads as written.
+fn scalar(text: &str) -> String {
+    let plain_chars = text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | ':' | '+' | '@'));
+    let plain_start = text
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '/');
+    if plain_chars && plain_start {
+        if let Ok(serde_norway::Value::String(s)) = serde_norway::from_str(text) {
+            if s == text {
+                return text.to_string();
+            }
+        }
+    }
+    serde_json::to_string(text).unwrap_or_else(|_| "~".to_string())
+}

@@ -1,0 +1,289 @@
+//! Connections: the `uri`, `host`, `port` and `protocol` of each layer → one [`BrokerAddr`]
+//! per connection of the failover list (DESIGN.md §3). URIs are parsed with the `url` crate.
+
+use url::{Host, Url};
+
+use super::error::ConfigError;
+use super::params::{connection_indices, rank, Entry, Params, ADDRESS_FIELDS};
+use super::{BrokerAddr, Source, Transport};
+
+/// `user:pass@` of a connection URI, percent-decoded.
+#[derive(Debug, Clone)]
+pub(crate) struct UserInfo {
+    /// The user name (may be empty when only a password is given).
+    pub username: String,
+    /// The password, if the URI has one.
+    pub password: Option<String>,
+    /// The source of the URI.
+    pub source: Source,
+}
+
+/// The resolved failover list.
+#[derive(Debug)]
+pub(crate) struct Connections {
+    /// One address per connection, in order.
+    pub addrs: Vec<BrokerAddr>,
+    /// For each address, the highest layer that contributed to it.
+    pub sources: Vec<Source>,
+    /// The userinfo of the first connection URI that has one.
+    pub userinfo: Option<UserInfo>,
+}
+
+/// Builds the failover list from the file layer and the higher layers (env, then flags).
+///
+/// The file's `connections.N` form the list. Env and flags usually address the first
+/// connection (`connection.host` = `connections.0.host`); as soon as they set any address key
+/// (`uri`, `host`, `port`, `protocol`), the list is cut to the connections they address —
+/// usually just the first one: `--host b` against a file with two brokers means "use b", not
+/// "b, then the file's second broker". Each remaining connection layers the higher values
+/// over the file's connection of the same index.
+pub(crate) fn resolve_connections(
+    file: &Params,
+    over: &[&Params],
+) -> Result<Connections, ConfigError> {
+    let file_idx = connection_indices(file, &ADDRESS_FIELDS);
+    let over_idx: Vec<usize> = over
+        .iter()
+        .flat_map(|p| connection_indices(p, &ADDRESS_FIELDS))
+        .collect();
+    let mut indices: Vec<usize> = match over_idx.iter().max() {
+        None => file_idx,
+        Some(&max) => (0..=max)
+            .filter(|i| file_idx.contains(i) || over_idx.contains(i))
+            .collect(),
+    };
+    if indices.is_empty() {
+        indices.push(0);
+    }
+    let mut layers: Vec<&Params> = vec![file];
+    layers.extend_from_slice(over);
+    let mut out = Connections {
+        addrs: Vec::new(),
+        sources: Vec::new(),
+        userinfo: None,
+    };
+    for i in indices {
+        let (addr, source, userinfo) = one(i, &layers)?;
+        out.addrs.push(addr);
+        out.sources.push(source);
+        if out.userinfo.is_none() {
+            out.userinfo = userinfo;
+        }
+    }
+    Ok(out)
+}
+
+/// A parsed connection URI.
+struct ParsedUri {
+    transport: Transport,
+    host: String,
+    port: Option<u16>,
+    path: String,
+    userinfo: Option<UserInfo>,
+}
+
+/// Resolves connection `i`: a `uri` is the base; `host`, `port` and `protocol` from a layer
+/// *above* the URI's override its parts, those from its layer or below are ignored.
+fn one(
+    i: usize,
+    layers: &[&Params],
+) -> Result<(BrokerAddr, Source, Option<UserInfo>), ConfigError> {
+    let get = |field: &str| {
+        let key = format!("connections.{i}.{field}");
+        layers.iter().rev().find_map(|p| p.get(&key))
+    };
+    let uri = get("uri");
+    let uri_rank = uri.map(|e| rank(&e.source));
+    let above = |field: &str| get(field).filter(|e| uri_rank.map_or(true, |r| rank(&e.source) > r));
+    let host_e = above("host");
+    let port_e = above("port");
+    let proto_e = above("protocol");
+
+    let parsed = uri.map(parse_uri).transpose()?;
+    let transport = match proto_e {
+        Some(e) => transport_of(&e.value.trim().to_ascii_lowercase())
+            .ok_or_else(|| unsupported(e, e.value.clone()))?,
+        None => parsed.as_ref().map_or(Transport::Tcp, |p| p.transport),
+    };
+    let host = match host_e {
+        Some(e) => parse_host(e)?,
+        None => parsed
+            .as_ref()
+            .map_or_else(|| "localhost".to_string(), |p| p.host.clone()),
+    };
+    let port = match port_e {
+        Some(e) => parse_port(e)?,
+        None => parsed
+            .as_ref()
+            .and_then(|p| p.port)
+            .unwrap_or(default_port(transport)),
+    };
+    let path = parsed
+        .as_ref()
+        .map_or_else(|| "/".to_string(), |p| p.path.clone());
+    let source = [uri, host_e, port_e, proto_e]
+        .into_iter()
+        .flatten()
+        .fold(None::<&Entry>, |best, e| match best {
+            Some(b) if rank(&b.source) >= rank(&e.source) => Some(b),
+            _ => Some(e),
+        })
+        .map_or(Source::Default, |e| e.source.clone());
+    let userinfo = parsed.and_then(|p| p.userinfo);
+    Ok((
+        BrokerAddr {
+            transport,
+            host,
+            port,
+            path,
+        },
+        source,
+        userinfo,
+    ))
+}
+
+/// The transport of a URI scheme or `protocol` value (lower case).
+pub(crate) fn transport_of(scheme: &str) -> Option<Transport> {
+    match scheme {
+        "mqtt" | "tcp" => Some(Transport::Tcp),
+        "mqtts" | "ssl" | "tls" => Some(Transport::Tls),
+        "ws" => Some(Transport::Ws),
+        "wss" => Some(Transport::Wss),
+        _ => None,
+    }
+}
+
+/// The default port of a transport.
+pub(crate) fn default_port(transport: Transport) -> u16 {
+    match transport {
+        Transport::Tcp => 1883,
+        Transport::Tls => 8883,
+        Transport::Ws => 80,
+        Transport::Wss => 443,
+    }
+}
+
+fn unsupported(e: &Entry, value: String) -> ConfigError {
+    ConfigError::UnsupportedProtocol {
+        key: e.key.clone(),
+        value,
+        origin: e.source.clone(),
+    }
+}
+
+fn parse_port(e: &Entry) -> Result<u16, ConfigError> {
+    match e.value.trim().parse::<u16>() {
+        Ok(p) if p != 0 => Ok(p),
+        _ => Err(ConfigError::BadPort {
+            key: e.key.clone(),
+            value: e.value.clone(),
+            origin: e.source.clone(),
+        }),
+    }
+}
+
+fn parse_host(e: &Entry) -> Result<String, ConfigError> {
+    let host = e.value.trim();
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    let reason = if host.is_empty() {
+        "it is empty; give a host name or IP address"
+    } else if host.contains("://") {
+        "it looks like a URI; give it as the connection uri instead"
+    } else if host.contains(|c: char| c.is_whitespace() || matches!(c, '/' | '@' | '?' | '#')) {
+        "give a host name or IP address"
+    } else {
+        return Ok(host.to_string());
+    };
+    Err(ConfigError::BadHost {
+        key: e.key.clone(),
+        value: e.value.clone(),
+        origin: e.source.clone(),
+        reason: reason.to_string(),
+    })
+}
+
+/// Replaces the userinfo of a URI-like string by `***`, for messages.
+pub(crate) fn mask_userinfo(text: &str) -> String {
+    let start = text.find("://").map_or(0, |i| i + 3);
+    match text[start..].rfind('@') {
+        Some(at) => format!("{}***{}", &text[..start], &text[start + at..]),
+        None => text.to_string(),
+    }
+}
+
+/// Decodes `%XX` escapes (userinfo of a URI); invalid escapes are kept as written.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push(h * 16 + l);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The value of a hexadecimal digit.
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+fn parse_uri(e: &Entry) -> Result<ParsedUri, ConfigError> {
+    let text = e.value.trim();
+    let bad = |reason: &str| ConfigError::BadUri {
+        key: e.key.clone(),
+        uri: mask_userinfo(text),
+        origin: e.source.clone(),
+        reason: reason.to_string(),
+    };
+    if !text.contains("://") {
+        return Err(bad("it has no scheme"));
+    }
+    let url = Url::parse(text).map_err(|err| bad(&err.to_string()))?;
+    let transport =
+        transport_of(url.scheme()).ok_or_else(|| unsupported(e, url.scheme().to_string()))?;
+    let host = match url.host() {
+        Some(Host::Domain(d)) if !d.is_empty() => d.to_string(),
+        Some(Host::Ipv4(ip)) => ip.to_string(),
+        Some(Host::Ipv6(ip)) => ip.to_string(),
+        _ => return Err(bad("it has no host")),
+    };
+    if url.port() == Some(0) {
+        return Err(bad("port 0 is not a port; use a number from 1 to 65535"));
+    }
+    let path = match url.path() {
+        "" => "/".to_string(),
+        p => p.to_string(),
+    };
+    let path = match url.query() {
+        Some(q) => format!("{path}?{q}"),
+        None => path,
+    };
+    let userinfo = (!url.username().is_empty() || url.password().is_some()).then(|| UserInfo {
+        username: percent_decode(url.username()),
+        password: url.password().map(percent_decode),
+        source: e.source.clone(),
+    });
+    Ok(ParsedUri {
+        transport,
+        host,
+        port: url.port(),
+        path,
+        userinfo,
+    })
+}

@@ -1,0 +1,583 @@
+//! The queue core: an MQTT topic used as a message queue (DESIGN.md §2), the Rust
+//! counterpart of pip-services' `MqttMessageQueue`. No clap, no printing: callers get
+//! typed errors and hand in a [`Sink`] so that a message is acknowledged only after the
+//! sink has written and flushed it (at-least-once, never loss).
+
+mod error;
+pub mod link;
+pub mod topic;
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::io;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+pub use error::QueueError;
+pub use link::Delivery;
+use link::{ErrorKind, Link, LinkEvent, LinkOptions};
+
+use crate::config::{BrokerAddr, QueueConfig};
+use crate::envelope::{self, Envelope};
+
+/// Who is opening the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Publishes only; always uses its own ephemeral client id, never the queue's, so it
+    /// cannot take over a consumer's session.
+    Producer,
+    /// Receives; uses the queue's client id (durable) or an ephemeral one.
+    Consumer,
+}
+
+/// A received message: the delivery plus its envelope when it is one.
+#[derive(Debug, Clone)]
+pub struct Message {
+    /// What came off the wire.
+    pub delivery: Delivery,
+    /// The decoded envelope, when envelope mode is on and the payload is an envelope.
+    pub envelope: Option<Envelope>,
+}
+
+impl Message {
+    /// The message body: the envelope's message, else the raw payload.
+    pub fn body(&self) -> &[u8] {
+        match &self.envelope {
+            Some(e) => &e.message,
+            None => &self.delivery.payload,
+        }
+    }
+}
+
+/// A message to send.
+#[derive(Debug, Clone, Default)]
+pub struct OutMessage {
+    /// Payload bytes.
+    pub payload: Vec<u8>,
+    /// Envelope `message_type`.
+    pub message_type: Option<String>,
+    /// Envelope `correlation_id` / `trace_id`.
+    pub correlation_id: Option<String>,
+    /// Envelope `message_id`; generated when `None`.
+    pub message_id: Option<String>,
+    /// Retain flag; `None` takes `options.retain`.
+    pub retain: Option<bool>,
+}
+
+/// Where received messages go. The core acks a batch only after `flush` succeeded.
+pub trait Sink {
+    /// Writes one message (may buffer).
+    fn write(&mut self, msg: &Message) -> io::Result<()>;
+    /// Flushes everything written so far.
+    fn flush(&mut self) -> io::Result<()>;
+}
+
+/// Why a receive or listen stopped.
+#[derive(Debug)]
+pub enum Stop {
+    /// The requested number of messages arrived.
+    Count,
+    /// The timeout (receive) or idle timeout (listen) passed.
+    Timeout,
+    /// The shutdown future completed (Ctrl-C, SIGTERM).
+    Shutdown,
+    /// The sink failed (e.g. a closed stdout); the failed batch was not acknowledged.
+    Sink(io::Error),
+}
+
+/// Outcome of [`Queue::receive`] and [`Queue::listen`].
+#[derive(Debug)]
+pub struct Consumed {
+    /// Messages written and acknowledged.
+    pub count: usize,
+    /// Why it stopped.
+    pub stop: Stop,
+}
+
+/// Outcome of [`Queue::flush`].
+#[derive(Debug)]
+pub struct SendReport {
+    /// Messages handed to the link.
+    pub published: u64,
+    /// Messages acknowledged by the broker (QoS 1/2) or flushed (QoS 0).
+    pub completed: u64,
+    /// Why not all were completed, if so.
+    pub error: Option<QueueError>,
+}
+
+/// Limits of [`Queue::listen`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ListenLimits {
+    /// Stop after this many messages.
+    pub max: Option<usize>,
+    /// Stop when nothing arrived for this long.
+    pub idle: Option<Duration>,
+}
+
+/// How many messages a batch may hold between two flushes of the sink.
+const BATCH: usize = 512;
+
+/// An open queue: one connection, one subscription, the event-loop task behind it.
+pub struct Queue {
+    cfg: QueueConfig,
+    topic: String,
+    role: Role,
+    addr: BrokerAddr,
+    client_id: String,
+    durable: bool,
+    link: Link,
+    subscribed: bool,
+    reconnect: bool,
+    buffered: VecDeque<Delivery>,
+    published: u64,
+    completed: u64,
+}
+
+/// A fresh client id for ephemeral connections: `mqq-` and 16 hex digits.
+pub fn ephemeral_client_id() -> String {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    format!("mqq-{}", &id[..16])
+}
+
+impl Queue {
+    /// Connects (trying each broker of the failover list in order) and, for a consumer
+    /// with `options.autosubscribe`, subscribes. `reconnect` lets the link reconnect after
+    /// `options.reconnect_timeout` when the connection breaks (used by `listen`).
+    pub async fn open(cfg: &QueueConfig, role: Role, reconnect: bool) -> Result<Queue, QueueError> {
+        let topic = cfg.topic.clone().ok_or_else(|| {
+            QueueError::Usage(
+                "no topic: give one with -t TOPIC, MQQ_TOPIC, `topic:` in the config or a queue name"
+                    .into(),
+            )
+        })?;
+        match role {
+            Role::Producer => topic::validate_publish(&topic)?,
+            Role::Consumer => topic::validate_filter(&topic)?,
+        }
+        let durable = role == Role::Consumer && cfg.client_id.is_some();
+        let client_id = match (role, &cfg.client_id) {
+            (Role::Consumer, Some(id)) => id.clone(),
+            _ => ephemeral_client_id(),
+        };
+        let reconnect = reconnect && cfg.options.retry_connect;
+        let opts = LinkOptions {
+            client_id: client_id.clone(),
+            clean_session: !durable,
+            credential: cfg.credential.clone(),
+            keepalive: cfg.options.keepalive_timeout,
+            connect_timeout: cfg.options.connect_timeout,
+            reconnect: reconnect.then_some(cfg.options.reconnect_timeout),
+            inflight: if role == Role::Producer { 1024 } else { 100 },
+        };
+        let (link, addr) = connect_any(&cfg.connections, &opts).await?;
+        tracing::debug!(broker = %addr.uri(), %client_id, durable, session_present = link.session_present, "connected");
+        let mut q = Queue {
+            cfg: cfg.clone(),
+            topic,
+            role,
+            addr,
+            client_id,
+            durable,
+            link,
+            subscribed: false,
+            reconnect,
+            buffered: VecDeque::new(),
+            published: 0,
+            completed: 0,
+        };
+        if role == Role::Consumer && cfg.options.autosubscribe {
+            q.subscribe().await?;
+        }
+        Ok(q)
+    }
+
+    /// The topic (or topic filter) of this queue.
+    pub fn topic(&self) -> &str {
+        &self.topic
+    }
+
+    /// The broker this queue is connected to.
+    pub fn broker(&self) -> &BrokerAddr {
+        &self.addr
+    }
+
+    /// The client id in use.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// True for a persistent session (a consumer with a configured client id).
+    pub fn is_durable(&self) -> bool {
+        self.durable
+    }
+
+    /// Whether the broker already had this client's session at connect.
+    pub fn session_present(&self) -> bool {
+        self.link.session_present
+    }
+
+    /// Hands one message to the link. Completion is counted by [`Queue::flush`].
+    pub async fn send(&mut self, msg: OutMessage) -> Result<(), QueueError> {
+        let payload = if self.cfg.options.serialize_envelope {
+            let env = Envelope {
+                message_id: Some(msg.message_id.unwrap_or_else(envelope::new_message_id)),
+                correlation_id: msg.correlation_id,
+                message_type: msg.message_type,
+                sent_time: Some(chrono::Utc::now()),
+                message: msg.payload,
+            };
+            envelope::encode(&env, self.cfg.options.envelope_version)
+        } else {
+            msg.payload
+        };
+        let retain = msg.retain.unwrap_or(self.cfg.options.retain);
+        self.link
+            .publish(&self.topic, self.cfg.options.qos, retain, payload)
+            .await?;
+        self.published += 1;
+        // Keep the event channel short while streaming.
+        while let Ok(ev) = self.link.events.try_recv() {
+            self.handle(ev)?;
+        }
+        Ok(())
+    }
+
+    /// Waits until every message handed to [`Queue::send`] is acknowledged (QoS 1/2) or
+    /// flushed (QoS 0), the connection breaks, or no acknowledgement arrives for `stall`.
+    pub async fn flush(&mut self, stall: Duration) -> SendReport {
+        let mut error = None;
+        while self.completed < self.published {
+            match tokio::time::timeout(stall, self.link.events.recv()).await {
+                Err(_) => {
+                    error = Some(QueueError::Lost(format!(
+                        "{} gave no acknowledgement for {}",
+                        self.addr.uri(),
+                        humantime::format_duration(stall)
+                    )));
+                    break;
+                }
+                Ok(None) => {
+                    error = Some(QueueError::Lost(format!(
+                        "the connection to {} closed",
+                        self.addr.uri()
+                    )));
+                    break;
+                }
+                Ok(Some(ev)) => {
+                    if let Err(e) = self.handle(ev) {
+                        error = Some(e);
+                        break;
+                    }
+                }
+            }
+        }
+        SendReport {
+            published: self.published,
+            completed: self.completed,
+            error,
+        }
+    }
+
+    /// Subscribes to the topic unless a durable session already holds the subscription
+    /// (re-subscribing would make the broker resend the retained message).
+    pub async fn subscribe(&mut self) -> Result<(), QueueError> {
+        if self.subscribed {
+            return Ok(());
+        }
+        if self.durable && self.link.session_present {
+            self.subscribed = true;
+            return Ok(());
+        }
+        let qos = if self.durable {
+            self.cfg.options.qos.max(1)
+        } else {
+            self.cfg.options.qos
+        };
+        self.link.subscribe(&self.topic, qos).await?;
+        let deadline = Instant::now() + self.cfg.options.connect_timeout;
+        loop {
+            let ev = match tokio::time::timeout_at(deadline, self.link.events.recv()).await {
+                Err(_) => {
+                    return Err(QueueError::Refused(format!(
+                        "{} did not answer the subscription to \"{}\"",
+                        self.addr.uri(),
+                        self.topic
+                    )))
+                }
+                Ok(None) => return Err(self.closed()),
+                Ok(Some(ev)) => ev,
+            };
+            if let LinkEvent::SubAck(granted) = ev {
+                if granted.iter().all(|g| *g) {
+                    self.subscribed = true;
+                    return Ok(());
+                }
+                return Err(QueueError::Refused(format!(
+                    "{} refused the subscription to \"{}\"; check the broker's ACL for this user",
+                    self.addr.uri(),
+                    self.topic
+                )));
+            }
+            self.handle(ev)?;
+        }
+    }
+
+    /// The next message, waiting until `deadline` (forever with `None`). `Ok(None)` on timeout.
+    pub async fn next(&mut self, deadline: Option<Instant>) -> Result<Option<Message>, QueueError> {
+        self.subscribe().await?;
+        loop {
+            if let Some(d) = self.buffered.pop_front() {
+                return Ok(Some(self.message(d)));
+            }
+            let ev = match deadline {
+                Some(d) => match tokio::time::timeout_at(d, self.link.events.recv()).await {
+                    Err(_) => return Ok(None),
+                    Ok(ev) => ev,
+                },
+                None => self.link.events.recv().await,
+            };
+            match ev {
+                None => return Err(self.closed()),
+                Some(ev) => self.handle(ev)?,
+            }
+        }
+    }
+
+    /// A message that has already arrived, without waiting.
+    pub fn try_next(&mut self) -> Result<Option<Message>, QueueError> {
+        loop {
+            if let Some(d) = self.buffered.pop_front() {
+                return Ok(Some(self.message(d)));
+            }
+            match self.link.events.try_recv() {
+                Ok(ev) => self.handle(ev)?,
+                Err(_) => return Ok(None),
+            }
+        }
+    }
+
+    /// Acknowledges a message: the broker forgets it (for this session).
+    pub async fn ack(&mut self, msg: &Message) -> Result<(), QueueError> {
+        self.link.ack(&msg.delivery).await
+    }
+
+    /// Takes up to `n` messages within `timeout`, writing each batch to the sink and
+    /// acknowledging it only after the sink flushed it.
+    pub async fn receive(
+        &mut self,
+        n: usize,
+        timeout: Duration,
+        sink: &mut dyn Sink,
+    ) -> Result<Consumed, QueueError> {
+        let deadline = Instant::now() + timeout;
+        self.consume(sink, Some(n), Some(deadline), None, std::future::pending())
+            .await
+    }
+
+    /// Streams messages to the sink until `shutdown` completes or a limit is reached.
+    pub async fn listen(
+        &mut self,
+        limits: ListenLimits,
+        sink: &mut dyn Sink,
+        shutdown: impl Future<Output = ()>,
+    ) -> Result<Consumed, QueueError> {
+        self.consume(sink, limits.max, None, limits.idle, shutdown)
+            .await
+    }
+
+    async fn consume(
+        &mut self,
+        sink: &mut dyn Sink,
+        max: Option<usize>,
+        deadline: Option<Instant>,
+        idle: Option<Duration>,
+        shutdown: impl Future<Output = ()>,
+    ) -> Result<Consumed, QueueError> {
+        tokio::pin!(shutdown);
+        let mut count = 0usize;
+        let mut batch: Vec<Message> = Vec::new();
+        loop {
+            if max.is_some_and(|m| count >= m) {
+                return Ok(Consumed {
+                    count,
+                    stop: Stop::Count,
+                });
+            }
+            let wait_until = match (deadline, idle) {
+                (Some(d), _) => Some(d),
+                (None, Some(i)) => Some(Instant::now() + i),
+                (None, None) => None,
+            };
+            let first = tokio::select! {
+                biased;
+                () = &mut shutdown => return Ok(Consumed { count, stop: Stop::Shutdown }),
+                m = self.next(wait_until) => m?,
+            };
+            let Some(first) = first else {
+                return Ok(Consumed {
+                    count,
+                    stop: Stop::Timeout,
+                });
+            };
+            batch.clear();
+            batch.push(first);
+            let room = max.map_or(BATCH, |m| (m - count).min(BATCH));
+            while batch.len() < room {
+                match self.try_next()? {
+                    Some(m) => batch.push(m),
+                    None => break,
+                }
+            }
+            // Write, flush, and only then acknowledge (DESIGN.md §2: ack after output).
+            let written = batch
+                .iter()
+                .try_for_each(|m| sink.write(m))
+                .and_then(|()| sink.flush());
+            if let Err(e) = written {
+                return Ok(Consumed {
+                    count,
+                    stop: Stop::Sink(e),
+                });
+            }
+            for m in &batch {
+                self.link.ack(&m.delivery).await?;
+            }
+            count += batch.len();
+        }
+    }
+
+    /// Up to `n` pending messages, never acknowledged: the broker delivers them again to
+    /// the next connection of this session. Returns when `n` arrived or nothing came for `wait`.
+    pub async fn peek(&mut self, n: usize, wait: Duration) -> Result<Vec<Message>, QueueError> {
+        let mut out = Vec::new();
+        while out.len() < n {
+            match self.next(Some(Instant::now() + wait)).await? {
+                Some(m) => out.push(m),
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// How many messages are pending, never acknowledging any: counts deliveries until
+    /// nothing came for `wait`. The broker's unacked window caps what it hands out, so a
+    /// caller must treat a result at or above that window as "at least".
+    pub async fn count(&mut self, wait: Duration) -> Result<usize, QueueError> {
+        Ok(self.peek(usize::MAX, wait).await?.len())
+    }
+
+    /// Removes the queue's session (and its pending messages) at the broker: connects with
+    /// the queue's client id and a clean session, then disconnects.
+    pub async fn clear(cfg: &QueueConfig) -> Result<BrokerAddr, QueueError> {
+        let Some(client_id) = cfg.client_id.clone() else {
+            return Err(QueueError::Usage(
+                "clear needs a durable queue: give its client id with -i (an ephemeral queue \
+                 keeps nothing at the broker)"
+                    .into(),
+            ));
+        };
+        let opts = LinkOptions {
+            client_id,
+            clean_session: true,
+            credential: cfg.credential.clone(),
+            keepalive: cfg.options.keepalive_timeout,
+            connect_timeout: cfg.options.connect_timeout,
+            reconnect: None,
+            inflight: 10,
+        };
+        let (link, addr) = connect_any(&cfg.connections, &opts).await?;
+        link.close().await;
+        Ok(addr)
+    }
+
+    /// Disconnects cleanly. Unacknowledged messages stay with the broker's session.
+    pub async fn close(self) {
+        self.link.close().await;
+    }
+
+    fn message(&self, d: Delivery) -> Message {
+        let envelope = if self.cfg.options.serialize_envelope {
+            envelope::decode(&d.payload)
+        } else {
+            None
+        };
+        Message {
+            delivery: d,
+            envelope,
+        }
+    }
+
+    fn handle(&mut self, ev: LinkEvent) -> Result<(), QueueError> {
+        match ev {
+            LinkEvent::Message(d) => self.buffered.push_back(d),
+            LinkEvent::Completed => self.completed += 1,
+            LinkEvent::SubAck(_) => {}
+            LinkEvent::Reconnected { session_present } => {
+                tracing::warn!(broker = %self.addr.uri(), session_present, "reconnected");
+                if !(self.durable && session_present) && self.subscribed {
+                    // The broker forgot the subscription: subscribe again on next read.
+                    self.subscribed = false;
+                    self.link.session_present = false;
+                }
+            }
+            LinkEvent::Error(msg, kind) => {
+                if self.reconnect {
+                    tracing::warn!(
+                        "connection to {} lost ({msg}); reconnecting in {}",
+                        self.addr.uri(),
+                        humantime::format_duration(self.cfg.options.reconnect_timeout)
+                    );
+                    if kind == ErrorKind::ClosedByBroker && self.durable {
+                        tracing::warn!(
+                            "the broker closed the session of client id \"{}\": another client with \
+                             that id may have taken it over",
+                            self.client_id
+                        );
+                    }
+                } else {
+                    return Err(self.lost(&msg, kind));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn lost(&self, msg: &str, kind: ErrorKind) -> QueueError {
+        if kind == ErrorKind::ClosedByBroker && self.durable && self.role == Role::Consumer {
+            QueueError::TakenOver(format!(
+                "{} closed the connection of client id \"{}\": another client with the same \
+                 client id (a running consumer, or mqq peek/count) probably took over the \
+                 session; unacknowledged messages stay queued",
+                self.addr.uri(),
+                self.client_id
+            ))
+        } else {
+            QueueError::Lost(format!("connection to {} lost: {msg}", self.addr.uri()))
+        }
+    }
+
+    fn closed(&self) -> QueueError {
+        QueueError::Lost(format!("the connection to {} closed", self.addr.uri()))
+    }
+}
+
+/// Tries each broker of the failover list in order; a refusal (bad credentials) stops the
+/// search, since the next broker would most likely refuse too.
+async fn connect_any(
+    addrs: &[BrokerAddr],
+    opts: &LinkOptions,
+) -> Result<(Link, BrokerAddr), QueueError> {
+    let mut last = None;
+    for addr in addrs {
+        match Link::connect(addr, opts).await {
+            Ok(link) => return Ok((link, addr.clone())),
+            Err(e @ (QueueError::Auth(_) | QueueError::Usage(_))) => return Err(e),
+            Err(e) => {
+                tracing::debug!("{e}");
+                last = Some(e);
+            }
+        }
+    }
+    Err(last.unwrap_or_else(|| QueueError::Usage("no broker address configured".into())))
+}
