@@ -226,6 +226,32 @@ fn killed_receiver_leaves_message_pending() {
 }
 
 #[test]
+fn receiver_killed_while_writing_acks_nothing() {
+    let b = Broker::start();
+    let t = topic("killwrite");
+    let id = client_id("killwrite");
+    assert_eq!(
+        q(&b, &t, Some(&id), &["count", "--wait", "200ms"], b"").text(),
+        "0\n"
+    );
+    // 1 MiB does not fit a pipe nobody reads: the receiver blocks in the write, then dies.
+    let big = vec![b'x'; 1 << 20];
+    assert_eq!(q(&b, &t, None, &["send", "-q", "1"], &big).code, 0);
+    let mut bg = Background::start_with(cmd(&b, &t, Some(&id), &["receive", "-W", "30s"]), false);
+    bg.wait_stderr("bytes=1048576");
+    bg.kill();
+    let r = q(
+        &b,
+        &t,
+        Some(&id),
+        &["receive", "-W", "10s", "-F", "raw"],
+        b"",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout == big, "the message was lost or changed");
+}
+
+#[test]
 fn envelope_on_the_wire_and_raw_mode_both_ways() {
     let b = Broker::start();
     // mqq writes an envelope: a raw reader sees the JSON with all five keys.

@@ -341,12 +341,20 @@ pub fn q(b: &Broker, topic: &str, id: Option<&str>, args: &[&str], stdin: &[u8])
 pub struct Background {
     child: Child,
     stdout: Option<std::thread::JoinHandle<Vec<u8>>>,
-    stderr: Option<std::thread::JoinHandle<String>>,
+    /// Stderr lines, read continuously by a thread so a chatty -v never blocks mqq.
+    lines: std::sync::mpsc::Receiver<String>,
+    seen: String,
 }
 
 impl Background {
     /// Starts `mqq -v ARGS` and returns once its stderr says it subscribed.
-    pub fn start(mut cmd: Command) -> Background {
+    pub fn start(cmd: Command) -> Background {
+        Background::start_with(cmd, true)
+    }
+
+    /// Like [`Background::start`]; with `read_stdout` false nobody reads its stdout, so a
+    /// large write blocks once the pipe is full.
+    pub fn start_with(mut cmd: Command, read_stdout: bool) -> Background {
         let mut child = cmd
             .arg("-v")
             .stdin(Stdio::null())
@@ -354,44 +362,71 @@ impl Background {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn mqq");
-        let mut so = child.stdout.take().unwrap();
-        let stdout = std::thread::spawn(move || {
-            let mut v = Vec::new();
-            let _ = so.read_to_end(&mut v);
-            v
+        let stdout = read_stdout.then(|| {
+            let mut so = child.stdout.take().unwrap();
+            std::thread::spawn(move || {
+                let mut v = Vec::new();
+                let _ = so.read_to_end(&mut v);
+                v
+            })
         });
-        let mut lines = BufReader::new(child.stderr.take().unwrap());
-        let mut seen = String::new();
+        let stderr = BufReader::new(child.stderr.take().unwrap());
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in stderr.lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut bg = Background {
+            child,
+            stdout,
+            lines,
+            seen: String::new(),
+        };
+        bg.wait_stderr("subscribed to");
+        bg
+    }
+
+    /// Waits until a stderr line contains `needle`.
+    pub fn wait_stderr(&mut self, needle: &str) {
         loop {
-            let mut line = String::new();
-            assert!(
-                lines.read_line(&mut line).unwrap_or(0) > 0,
-                "mqq exited before subscribing: {seen}"
-            );
-            seen.push_str(&line);
-            if line.contains("subscribed to") {
-                break;
+            let Ok(line) = self.lines.recv_timeout(Duration::from_secs(60)) else {
+                panic!("mqq did not print {needle:?}; it printed: {}", self.seen);
+            };
+            self.seen.push_str(&line);
+            self.seen.push('\n');
+            if line.contains(needle) {
+                return;
             }
         }
-        let stderr = std::thread::spawn(move || {
-            let mut rest = String::new();
-            let _ = lines.read_to_string(&mut rest);
-            seen + &rest
-        });
-        Background {
-            child,
-            stdout: Some(stdout),
-            stderr: Some(stderr),
-        }
+    }
+
+    /// Kills it with SIGKILL: no cleanup, no DISCONNECT.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// Waits for it to exit (panics past 120 s).
     pub fn finish(mut self) -> Out {
         let code = wait_timeout(&mut self.child, Duration::from_secs(120));
+        let stdout = self
+            .stdout
+            .take()
+            .map(|h| h.join().unwrap())
+            .unwrap_or_default();
+        let mut stderr = std::mem::take(&mut self.seen);
+        for line in self.lines.iter() {
+            stderr.push_str(&line);
+            stderr.push('\n');
+        }
         Out {
             code,
-            stdout: self.stdout.take().unwrap().join().unwrap(),
-            stderr: self.stderr.take().unwrap().join().unwrap(),
+            stdout,
+            stderr,
         }
     }
 
