@@ -419,7 +419,7 @@ impl Background {
             .map(|h| h.join().unwrap())
             .unwrap_or_default();
         let mut stderr = std::mem::take(&mut self.seen);
-        for line in self.lines.iter() {
+        for line in &self.lines {
             stderr.push_str(&line);
             stderr.push('\n');
         }
