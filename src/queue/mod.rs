@@ -325,8 +325,9 @@ impl Queue {
 
     /// The next message, waiting until `deadline` (forever with `None`). `Ok(None)` on timeout.
     pub async fn next(&mut self, deadline: Option<Instant>) -> Result<Option<Message>, QueueError> {
-        self.subscribe().await?;
         loop {
+            // Also after a reconnect that lost the subscription (see `handle`).
+            self.subscribe().await?;
             if let Some(d) = self.buffered.pop_front() {
                 return Ok(Some(self.message(d)));
             }
@@ -514,7 +515,15 @@ impl Queue {
             LinkEvent::Completed => self.completed += 1,
             LinkEvent::SubAck(_) => {}
             LinkEvent::Reconnected { session_present } => {
-                tracing::warn!(broker = %self.addr.uri(), session_present, "reconnected");
+                tracing::warn!(
+                    "reconnected to {} ({})",
+                    self.addr.uri(),
+                    if session_present {
+                        "session resumed"
+                    } else {
+                        "new session"
+                    }
+                );
                 if !(self.durable && session_present) && self.subscribed {
                     // The broker forgot the subscription: subscribe again on next read.
                     self.subscribed = false;

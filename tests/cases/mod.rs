@@ -6,6 +6,14 @@ use std::time::{Duration, Instant};
 
 use crate::support::{self, client_id, cmd, q, topic, Background, Broker, BrokerOpts, Kind};
 
+/// A new durable queue: `count` creates its session (so later sends are kept) and finds 0.
+fn durable_queue(b: &Broker, name: &str) -> (String, String) {
+    let (t, id) = (topic(name), client_id(name));
+    let o = q(b, &t, Some(&id), &["count", "--wait", "200ms"], b"");
+    assert_eq!((o.code, o.text().as_str()), (0, "0\n"), "{}", o.stderr);
+    (t, id)
+}
+
 /// Sends with an ephemeral consumer already subscribed, and returns what it printed.
 fn through_listener(
     b: &Broker,
@@ -138,12 +146,7 @@ fn durable_story_each_step_a_process() {
 #[test]
 fn count_never_gives_a_wrong_exact_number_past_the_window() {
     let b = Broker::start();
-    let t = topic("window");
-    let id = client_id("window");
-    assert_eq!(
-        q(&b, &t, Some(&id), &["count", "--wait", "200ms"], b"").text(),
-        "0\n"
-    );
+    let (t, id) = durable_queue(&b, "window");
     let lines: String = (0..50).map(|i| format!("m{i}\n")).collect();
     let s = q(&b, &t, None, &["send", "-q", "1", "-l"], lines.as_bytes());
     assert_eq!(s.code, 0, "{}", s.stderr);
@@ -175,12 +178,7 @@ fn count_never_gives_a_wrong_exact_number_past_the_window() {
 #[test]
 fn ack_after_output_a_closed_stdout_loses_nothing() {
     let b = Broker::start();
-    let t = topic("ackafter");
-    let id = client_id("ackafter");
-    assert_eq!(
-        q(&b, &t, Some(&id), &["count", "--wait", "200ms"], b"").text(),
-        "0\n"
-    );
+    let (t, id) = durable_queue(&b, "ackafter");
     assert_eq!(
         q(&b, &t, None, &["send", "-q", "1", "precious"], b"").code,
         0
@@ -208,12 +206,7 @@ fn ack_after_output_a_closed_stdout_loses_nothing() {
 #[test]
 fn killed_receiver_leaves_message_pending() {
     let b = Broker::start();
-    let t = topic("killed");
-    let id = client_id("killed");
-    assert_eq!(
-        q(&b, &t, Some(&id), &["count", "--wait", "200ms"], b"").text(),
-        "0\n"
-    );
+    let (t, id) = durable_queue(&b, "killed");
     // A consumer that is killed while it waits acked nothing; the message sent afterwards
     // waits at the broker for the next one.
     let bg = Background::start(cmd(&b, &t, Some(&id), &["listen"]));
@@ -228,12 +221,7 @@ fn killed_receiver_leaves_message_pending() {
 #[test]
 fn receiver_killed_while_writing_acks_nothing() {
     let b = Broker::start();
-    let t = topic("killwrite");
-    let id = client_id("killwrite");
-    assert_eq!(
-        q(&b, &t, Some(&id), &["count", "--wait", "200ms"], b"").text(),
-        "0\n"
-    );
+    let (t, id) = durable_queue(&b, "killwrite");
     // 1 MiB does not fit a pipe nobody reads: the receiver blocks in the write, then dies.
     let big = vec![b'x'; 1 << 20];
     assert_eq!(q(&b, &t, None, &["send", "-q", "1"], &big).code, 0);
@@ -351,12 +339,7 @@ fn receive_times_out_with_exit_1_and_wrong_topic_gets_nothing() {
 #[test]
 fn receive_prints_what_arrived_then_exits_1_when_short() {
     let b = Broker::start();
-    let t = topic("short");
-    let id = client_id("short");
-    assert_eq!(
-        q(&b, &t, Some(&id), &["count", "--wait", "200ms"], b"").text(),
-        "0\n"
-    );
+    let (t, id) = durable_queue(&b, "short");
     assert_eq!(q(&b, &t, None, &["send", "-q", "1", "a", "b"], b"").code, 0);
     let r = q(&b, &t, Some(&id), &["receive", "-n", "3", "-W", "1s"], b"");
     assert_eq!((r.code, r.text().as_str()), (1, "a\nb\n"), "{}", r.stderr);
@@ -423,12 +406,7 @@ fn retained_message_is_seen_by_new_subscribers_and_cleared_by_an_empty_one() {
 #[test]
 fn clear_removes_the_session_and_its_messages() {
     let b = Broker::start();
-    let t = topic("clear");
-    let id = client_id("clear");
-    assert_eq!(
-        q(&b, &t, Some(&id), &["count", "--wait", "200ms"], b"").text(),
-        "0\n"
-    );
+    let (t, id) = durable_queue(&b, "clear");
     assert_eq!(q(&b, &t, None, &["send", "-q", "1", "x", "y"], b"").code, 0);
     assert_eq!(
         q(&b, &t, Some(&id), &["count", "--wait", "300ms"], b"").text(),
