@@ -564,3 +564,42 @@ fn mosquitto_clients_interoperate() {
     assert!(got.status.success(), "{got:?}");
     assert_eq!(got.stdout, b"to mosquitto_sub");
 }
+
+#[test]
+fn a_silent_broker_times_out_with_exit_3() {
+    // Accepts TCP but never answers CONNECT.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let started = Instant::now();
+    let o = support::run(
+        support::mqq()
+            .args(["-L", &format!("mqtt://127.0.0.1:{port}"), "-t", "x"])
+            .args(["--set", "options.connect_timeout=500", "send", "a"]),
+        b"",
+    );
+    drop(listener);
+    assert_eq!(o.code, 3, "{}", o.stderr);
+    assert!(o.stderr.contains("connect_timeout"), "{}", o.stderr);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_take_over_of_the_session_is_reported_with_exit_5() {
+    let b = Broker::start();
+    let (t, id) = durable_queue(&b, "takeover");
+    let consumer = Background::start(cmd(&b, &t, Some(&id), &["receive", "-W", "60s"]));
+    // count uses the same client id: the broker hands it the session.
+    let c = q(&b, &t, Some(&id), &["count", "--wait", "200ms"], b"");
+    assert_eq!(c.code, 0, "{}", c.stderr);
+    let out = consumer.finish();
+    assert_eq!(out.code, 5, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("took over the session"),
+        "{}",
+        out.stderr
+    );
+}
