@@ -312,6 +312,12 @@ fn connect_error(
                 QueueError::Connect(format!("{uri}: the broker says the service is unavailable"))
             }
         },
+        ConnectionError::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            QueueError::Connect(format!(
+                "could not connect to {uri}: connection refused; is a broker listening there? \
+                 Point mqq at it with -L URI, or -h HOST -p PORT"
+            ))
+        }
         ConnectionError::Io(io) => {
             QueueError::Connect(format!("could not connect to {uri}: {io}"))
         }

@@ -108,7 +108,7 @@ fn durable_story_each_step_a_process() {
     let t = topic("durable");
     let id = client_id("durable");
     let count = |expect: &str| {
-        let o = q(&b, &t, Some(&id), &["count", "--wait", "300ms"], b"");
+        let o = q(&b, &t, Some(&id), &["count", "--wait", "1s"], b"");
         assert_eq!(o.code, 0, "{}", o.stderr);
         assert_eq!(o.text(), format!("{expect}\n"), "{}", o.stderr);
     };
@@ -150,7 +150,7 @@ fn count_never_gives_a_wrong_exact_number_past_the_window() {
     let lines: String = (0..50).map(|i| format!("m{i}\n")).collect();
     let s = q(&b, &t, None, &["send", "-q", "1", "-l"], lines.as_bytes());
     assert_eq!(s.code, 0, "{}", s.stderr);
-    let o = q(&b, &t, Some(&id), &["count", "--wait", "500ms"], b"");
+    let o = q(&b, &t, Some(&id), &["count", "--wait", "1s"], b"");
     assert_eq!(o.code, 0, "{}", o.stderr);
     let text = o.text();
     let text = text.trim_end();
@@ -341,7 +341,7 @@ fn receive_prints_what_arrived_then_exits_1_when_short() {
     let b = Broker::start();
     let (t, id) = durable_queue(&b, "short");
     assert_eq!(q(&b, &t, None, &["send", "-q", "1", "a", "b"], b"").code, 0);
-    let r = q(&b, &t, Some(&id), &["receive", "-n", "3", "-W", "1s"], b"");
+    let r = q(&b, &t, Some(&id), &["receive", "-n", "3", "-W", "3s"], b"");
     assert_eq!((r.code, r.text().as_str()), (1, "a\nb\n"), "{}", r.stderr);
     assert!(r.stderr.contains("received 2 of 3"), "{}", r.stderr);
 }
@@ -409,13 +409,13 @@ fn clear_removes_the_session_and_its_messages() {
     let (t, id) = durable_queue(&b, "clear");
     assert_eq!(q(&b, &t, None, &["send", "-q", "1", "x", "y"], b"").code, 0);
     assert_eq!(
-        q(&b, &t, Some(&id), &["count", "--wait", "300ms"], b"").text(),
+        q(&b, &t, Some(&id), &["count", "--wait", "1s"], b"").text(),
         "2\n"
     );
     let c = q(&b, &t, Some(&id), &["clear"], b"");
     assert_eq!(c.code, 0, "{}", c.stderr);
     assert_eq!(
-        q(&b, &t, Some(&id), &["count", "--wait", "300ms"], b"").text(),
+        q(&b, &t, Some(&id), &["count", "--wait", "1s"], b"").text(),
         "0\n"
     );
     let c = q(&b, &t, None, &["clear"], b"");
