@@ -25,6 +25,9 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig) -> anyhow::Result<ExitCode>
         )
     } else if let Some(path) = &args.file {
         Some(vec![read_file(path).await?])
+    } else if args.lines && args.repeat > 1 {
+        // Repeating needs the lines again: read them all first.
+        Some(read_lines_all().await?)
     } else if args.lines {
         None
     } else {
@@ -69,17 +72,6 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig) -> anyhow::Result<ExitCode>
             Some(msgs) => {
                 for _ in 0..args.repeat {
                     for m in msgs {
-                        if let Err(e) = feed(m.clone()).await {
-                            publish_error = Some(e);
-                            return Ok(());
-                        }
-                    }
-                }
-            }
-            None if args.repeat > 1 => {
-                let lines = read_lines_all().await?;
-                for _ in 0..args.repeat {
-                    for m in &lines {
                         if let Err(e) = feed(m.clone()).await {
                             publish_error = Some(e);
                             return Ok(());

@@ -603,3 +603,36 @@ fn a_take_over_of_the_session_is_reported_with_exit_5() {
         out.stderr
     );
 }
+
+#[test]
+fn repeat_sends_everything_n_times_in_order() {
+    let b = Broker::start();
+    let t = topic("repeat");
+    let out = through_listener(
+        &b,
+        &t,
+        &["listen", "-n", "4"],
+        &["send", "-l", "--repeat", "2"],
+        b"a\nb\n",
+    );
+    assert_eq!(
+        (out.code, out.text().as_str()),
+        (0, "a\nb\na\nb\n"),
+        "{}",
+        out.stderr
+    );
+    let t = topic("repeat-args");
+    let out = through_listener(
+        &b,
+        &t,
+        &["listen", "-n", "3"],
+        &["send", "--repeat", "3", "x"],
+        b"",
+    );
+    assert_eq!(
+        (out.code, out.text().as_str()),
+        (0, "x\nx\nx\n"),
+        "{}",
+        out.stderr
+    );
+}
