@@ -68,37 +68,34 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig) -> anyhow::Result<ExitCode>
         Ok(())
     };
     let fed: anyhow::Result<()> = async {
-        match &fixed {
-            Some(msgs) => {
-                for _ in 0..args.repeat {
-                    for m in msgs {
-                        if let Err(e) = feed(m.clone()).await {
-                            publish_error = Some(e);
-                            return Ok(());
-                        }
-                    }
-                }
-            }
-            None => {
-                let mut reader = BufReader::with_capacity(256 * 1024, tokio::io::stdin());
-                let mut line = Vec::new();
-                loop {
-                    line.clear();
-                    if reader
-                        .read_until(b'\n', &mut line)
-                        .await
-                        .context("could not read stdin")?
-                        == 0
-                    {
-                        break;
-                    }
-                    if line.last() == Some(&b'\n') {
-                        line.pop();
-                    }
-                    if let Err(e) = feed(line.clone()).await {
+        if let Some(msgs) = &fixed {
+            for _ in 0..args.repeat {
+                for m in msgs {
+                    if let Err(e) = feed(m.clone()).await {
                         publish_error = Some(e);
                         return Ok(());
                     }
+                }
+            }
+        } else {
+            let mut reader = BufReader::with_capacity(256 * 1024, tokio::io::stdin());
+            let mut line = Vec::new();
+            loop {
+                line.clear();
+                if reader
+                    .read_until(b'\n', &mut line)
+                    .await
+                    .context("could not read stdin")?
+                    == 0
+                {
+                    break;
+                }
+                if line.last() == Some(&b'\n') {
+                    line.pop();
+                }
+                if let Err(e) = feed(std::mem::take(&mut line)).await {
+                    publish_error = Some(e);
+                    return Ok(());
                 }
             }
         }

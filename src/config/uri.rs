@@ -94,7 +94,7 @@ fn one(
     };
     let uri = get("uri");
     let uri_rank = uri.map(|e| rank(&e.source));
-    let above = |field: &str| get(field).filter(|e| uri_rank.map_or(true, |r| rank(&e.source) > r));
+    let above = |field: &str| get(field).filter(|e| uri_rank.is_none_or(|r| rank(&e.source) > r));
     let host_e = above("host");
     let port_e = above("port");
     let proto_e = above("protocol");
