@@ -17,6 +17,9 @@ use tokio::sync::mpsc;
 use super::QueueError;
 use crate::config::{BrokerAddr, Credential, Transport};
 
+/// How long [`Link::close`] waits for the broker to close the connection after DISCONNECT.
+pub const CLOSE_WAIT: Duration = Duration::from_secs(5);
+
 /// Largest packet mqq sends or accepts: the MQTT maximum (256 MiB).
 pub const MAX_PACKET: usize = 268_435_455;
 
@@ -194,20 +197,23 @@ impl Link {
             .map_err(|_| QueueError::Lost("the connection to the broker is closed".into()))
     }
 
-    /// Sends DISCONNECT and waits (briefly) for the event loop to flush it.
+    /// Sends DISCONNECT and waits until the broker closed the connection (at most
+    /// [`CLOSE_WAIT`]), so that everything sent before — acknowledgements above all — was
+    /// read by the broker before the process goes.
     pub async fn close(self) {
         let Link {
             client,
-            task,
+            mut task,
             events,
             ..
         } = self;
         drop(events);
-        if client.disconnect().await.is_ok() {
-            let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
-        } else {
-            task.abort();
+        if client.disconnect().await.is_ok()
+            && tokio::time::timeout(CLOSE_WAIT, &mut task).await.is_ok()
+        {
+            return;
         }
+        task.abort();
     }
 }
 
@@ -219,12 +225,14 @@ fn to_qos(q: u8) -> QoS {
     }
 }
 
-/// The event-loop task: polls continuously, forwards events, reconnects only if allowed.
+/// The event-loop task: polls continuously, forwards events, reconnects only if allowed, and
+/// ends when the broker closed the connection after our DISCONNECT.
 async fn drive(
     mut el: EventLoop,
     tx: mpsc::UnboundedSender<LinkEvent>,
     reconnect: Option<Duration>,
 ) {
+    let mut closing = false;
     loop {
         let ev = match el.poll().await {
             Ok(Event::Incoming(Packet::Publish(p))) => LinkEvent::Message(Delivery {
@@ -249,13 +257,20 @@ async fn drive(
             Ok(Event::Incoming(Packet::ConnAck(a))) => LinkEvent::Reconnected {
                 session_present: a.session_present,
             },
-            Ok(Event::Outgoing(Outgoing::Disconnect)) => return,
+            // Keep polling after DISCONNECT until the broker closes the socket: that proves it
+            // has read everything sent before (acks above all). Exiting at once would let the
+            // next connection of this client id race our unread PUBACKs at the broker.
+            Ok(Event::Outgoing(Outgoing::Disconnect)) => {
+                closing = true;
+                continue;
+            }
             Ok(_) => continue,
+            // Closed after our DISCONNECT, or every client handle is gone: done.
+            Err(_) if closing => return,
+            Err(ConnectionError::RequestsDone) => return,
             Err(e) => {
                 let kind = classify(&e);
-                if tx.send(LinkEvent::Error(e.to_string(), kind)).is_err() {
-                    return;
-                }
+                let _ = tx.send(LinkEvent::Error(e.to_string(), kind));
                 match reconnect {
                     Some(delay) => tokio::time::sleep(delay).await,
                     None => return,
@@ -263,9 +278,9 @@ async fn drive(
                 continue;
             }
         };
-        if tx.send(ev).is_err() {
-            return;
-        }
+        // Nobody may be listening any more (closing): keep polling all the same, so queued
+        // requests (acks, DISCONNECT) still reach the broker.
+        let _ = tx.send(ev);
     }
 }
 
