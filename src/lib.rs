@@ -1,6 +1,8 @@
 //! mqq: an MQTT broker used as a message queue. The binary is a thin switchboard over this
 //! library: flags/YAML → `config` → `queue` core → `cmd` verbs → `output`.
 
+#[cfg(feature = "broker")]
+pub mod broker;
 pub mod cli;
 pub mod cmd;
 pub mod config;

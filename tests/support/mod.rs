@@ -117,55 +117,19 @@ fn wait_listening(port: u16, child: Option<&mut Child>) -> bool {
 }
 
 fn start_rumqttd(port: u16, opts: &BrokerOpts) -> Option<Broker> {
-    use rumqttd::{Config, ConnectionSettings, RouterConfig, ServerSettings};
-    use std::collections::HashMap;
-    let auth =
-        (!opts.users.is_empty()).then(|| opts.users.iter().cloned().collect::<HashMap<_, _>>());
-    let server = ServerSettings {
-        name: "v4".into(),
-        listen: format!("127.0.0.1:{port}").parse().unwrap(),
-        tls: None,
-        next_connection_delay_ms: 0,
-        connections: ConnectionSettings {
-            connection_timeout_ms: 60_000,
-            max_payload_size: 64 * 1024 * 1024,
-            // The unacked window mosquitto uses for MQTT 3.1.1.
-            max_inflight_count: 20,
-            auth,
-            external_auth: None,
-            dynamic_filters: true,
-        },
+    let opts = mqq::broker::BrokerOptions {
+        bind: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+        users: opts.users.clone(),
+        ..mqq::broker::BrokerOptions::default()
     };
-    let config = Config {
-        id: 0,
-        router: RouterConfig {
-            max_connections: 1000,
-            max_outgoing_packet_count: 200,
-            max_segment_size: 128 * 1024 * 1024,
-            max_segment_count: 10,
-            custom_segment: None,
-            initialized_filters: None,
-            shared_subscriptions_strategy: rumqttd::Strategy::default(),
-        },
-        v4: Some(HashMap::from([("v4".to_string(), server)])),
-        v5: None,
-        ws: None,
-        cluster: None,
-        console: None,
-        bridge: None,
-        prometheus: None,
-        metrics: None,
-    };
-    std::thread::spawn(move || {
-        let mut broker = rumqttd::Broker::new(config);
-        let _ = broker.start();
-    });
-    wait_listening(port, None).then_some(Broker {
-        kind: Kind::Rumqttd,
-        port,
-        child: None,
-        _dir: None,
-    })
+    mqq::broker::EmbeddedBroker::start(&opts)
+        .ok()
+        .map(|_| Broker {
+            kind: Kind::Rumqttd,
+            port,
+            child: None,
+            _dir: None,
+        })
 }
 
 fn start_mosquitto(port: u16, opts: &BrokerOpts) -> Option<Broker> {

@@ -1,0 +1,141 @@
+//! The embedded MQTT broker (rumqttd, feature `broker`): for trying mqq and for the hermetic
+//! test suite, later also `mqq broker` and `check --embedded`. Not a production broker; those
+//! are mosquitto, EMQX, HiveMQ, RabbitMQ, NATS.
+//!
+//! rumqttd binds its own listener and cannot report the port it got, nor be stopped: so a
+//! free loopback port is chosen first, readiness is probed by connecting (never by sleeping),
+//! and the broker lives until the process ends.
+
+use std::collections::HashMap;
+use std::io;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use rumqttd::{Config, ConnectionSettings, RouterConfig, ServerSettings};
+
+/// The unacknowledged window the embedded broker gives each client: mosquitto's for MQTT
+/// 3.1.1, so that window-dependent behaviour (`count`'s `N+`) is tested as users meet it.
+pub const DEFAULT_WINDOW: u16 = 20;
+
+/// Largest payload the embedded broker accepts (the tests send 16 MiB).
+pub const MAX_PAYLOAD: usize = 64 * 1024 * 1024;
+
+/// How long [`EmbeddedBroker::start`] waits for the listener before giving up.
+const READY_WITHIN: Duration = Duration::from_secs(10);
+
+/// How the embedded broker is set up.
+#[derive(Debug, Clone)]
+pub struct BrokerOptions {
+    /// Address to listen on; port 0 picks a free loopback port.
+    pub bind: SocketAddr,
+    /// user name → password; when empty, anonymous clients are accepted.
+    pub users: Vec<(String, String)>,
+    /// Unacknowledged QoS 1/2 messages handed to one client at once.
+    pub window: u16,
+}
+
+impl Default for BrokerOptions {
+    fn default() -> Self {
+        BrokerOptions {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            users: Vec::new(),
+            window: DEFAULT_WINDOW,
+        }
+    }
+}
+
+/// A running embedded broker (MQTT 3.1.1 over TCP). It runs on its own threads until the
+/// process exits.
+#[derive(Debug, Clone)]
+pub struct EmbeddedBroker {
+    addr: SocketAddr,
+}
+
+impl EmbeddedBroker {
+    /// Starts a broker and returns once it accepts connections.
+    pub fn start(opts: &BrokerOptions) -> io::Result<EmbeddedBroker> {
+        let mut addr = opts.bind;
+        if addr.port() == 0 {
+            addr.set_port(TcpListener::bind(addr)?.local_addr()?.port());
+        }
+        let (done_tx, done_rx) = mpsc::channel();
+        let config = config(addr, opts);
+        std::thread::Builder::new()
+            .name(format!("mqq-broker-{}", addr.port()))
+            .spawn(move || {
+                let result = rumqttd::Broker::new(config).start();
+                // Only reached when the broker could not start (e.g. the port was taken).
+                let _ = done_tx.send(result.map_err(|e| e.to_string()));
+            })?;
+        let deadline = Instant::now() + READY_WITHIN;
+        loop {
+            if TcpStream::connect(addr).is_ok() {
+                return Ok(EmbeddedBroker { addr });
+            }
+            match done_rx.try_recv() {
+                Ok(Err(e)) => return Err(io::Error::other(format!("broker on {addr}: {e}"))),
+                Ok(Ok(())) | Err(mpsc::TryRecvError::Disconnected) => {
+                    return Err(io::Error::other(format!("broker on {addr} stopped")))
+                }
+                Err(mpsc::TryRecvError::Empty) => {}
+            }
+            if Instant::now() > deadline {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("broker on {addr} did not listen within {READY_WITHIN:?}"),
+                ));
+            }
+            // Back-off between readiness probes; the probe above decides, not the sleep.
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `mqtt://HOST:PORT`, for `-L`.
+    pub fn uri(&self) -> String {
+        format!("mqtt://{}", self.addr)
+    }
+}
+
+fn config(addr: SocketAddr, opts: &BrokerOptions) -> Config {
+    let auth = (!opts.users.is_empty()).then(|| opts.users.iter().cloned().collect());
+    let server = ServerSettings {
+        name: "v4".into(),
+        listen: addr,
+        tls: None,
+        next_connection_delay_ms: 0,
+        connections: ConnectionSettings {
+            connection_timeout_ms: 60_000,
+            max_payload_size: MAX_PAYLOAD,
+            max_inflight_count: usize::from(opts.window),
+            auth,
+            external_auth: None,
+            dynamic_filters: true,
+        },
+    };
+    Config {
+        id: 0,
+        router: RouterConfig {
+            max_connections: 1000,
+            max_outgoing_packet_count: 200,
+            max_segment_size: 128 * 1024 * 1024,
+            max_segment_count: 10,
+            custom_segment: None,
+            initialized_filters: None,
+            shared_subscriptions_strategy: rumqttd::Strategy::default(),
+        },
+        v4: Some(HashMap::from([("v4".to_string(), server)])),
+        v5: None,
+        ws: None,
+        cluster: None,
+        console: None,
+        bridge: None,
+        prometheus: None,
+        metrics: None,
+    }
+}
