@@ -77,12 +77,20 @@ _mqq() {
 
     case "${cmd}" in
         mqq)
-            opts="-L -h -p -u -P -i -t -q -v -V --help --uri --host --port --protocol --username --password --password-file --client-id --topic --qos --config --queue --set --raw --envelope-version --verbose --version send receive listen peek count clear config completions help"
+            opts="-V -L -h -p -u -P -i -t -q -v --help --version --protocol-version --uri --host --port --protocol --username --password --password-file --client-id --topic --qos --config --queue --set --raw --envelope-version --verbose --quiet send receive listen peek count clear config completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --protocol-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -V)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --uri)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -179,12 +187,20 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__clear)
-            opts="-L -h -p -u -P -i -t -q -v --help --uri --host --port --protocol --username --password --password-file --client-id --topic --qos --config --queue --set --raw --envelope-version --verbose"
+            opts="-V -L -h -p -u -P -i -t -q -v --help --protocol-version --uri --host --port --protocol --username --password --password-file --client-id --topic --qos --config --queue --set --raw --envelope-version --verbose --quiet"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --protocol-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -V)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --uri)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -281,12 +297,20 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__completions)
-            opts="-L -h -p -u -P -i -t -q -v --help --uri --host --port --protocol --username --password --password-file --client-id --topic --qos --config --queue --set --raw --envelope-version --verbose bash elvish fish powershell zsh"
+            opts="-V -L -h -p -u -P -i -t -q -v --help --protocol-version --uri --host --port --protocol --username --password --password-file --client-id --topic --qos --config --queue --set --raw --envelope-version --verbose --quiet bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --protocol-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -V)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --uri)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -383,12 +407,20 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__config)
-            opts="-L -h -p -u -P -i -t -q -v --help --uri --host --port --protocol --username --password --password-file --client-id --topic --qos --config --queue --set --raw --envelope-version --verbose"
+            opts="-V -L -h -p -u -P -i -t -q -v --help --protocol-version --uri --host --port --protocol --username --password --password-file --client-id --topic --qos --config --queue --set --raw --envelope-version --verbose --quiet"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --protocol-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -V)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --uri)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -485,7 +517,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__count)
-            opts="-L -h -p -u -P -i -t -q -v --wait --window --help --uri --host --port --protocol --username --password --password-file --client-id --topic --qos --config --queue --set --raw --envelope-version --verbose"
+            opts="-V -L -h -p -u -P -i -t -q -v --wait --window --help --protocol-version --uri --host --port --protocol --username --password --password-file --client-id --topic --qos --config --queue --set --raw --envelope-version --verbose --quiet"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -496,6 +528,14 @@ _mqq() {
                     return 0
                     ;;
                 --window)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --protocol-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -V)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -735,7 +775,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__listen)
-            opts="-n -F -L -h -p -u -P -i -t -q -v --count --idle-timeout --format --help --uri --host --port --protocol --username --password --password-file --client-id --topic --qos --config --queue --set --raw --envelope-version --verbose"
+            opts="-n -F -V -L -h -p -u -P -i -t -q -v --count --idle-timeout --format --help --protocol-version --uri --host --port --protocol --username --password --password-file --client-id --topic --qos --config --queue --set --raw --envelope-version --verbose --quiet"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -759,6 +799,14 @@ _mqq() {
                     ;;
                 -F)
                     COMPREPLY=($(compgen -W "text raw json" -- "${cur}"))
+                    return 0
+                    ;;
+                --protocol-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -V)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --uri)
@@ -857,7 +905,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__peek)
-            opts="-n -F -L -h -p -u -P -i -t -q -v --count --wait --window --format --help --uri --host --port --protocol --username --password --password-file --client-id --topic --qos --config --queue --set --raw --envelope-version --verbose"
+            opts="-n -F -V -L -h -p -u -P -i -t -q -v --count --wait --window --format --help --protocol-version --uri --host --port --protocol --username --password --password-file --client-id --topic --qos --config --queue --set --raw --envelope-version --verbose --quiet"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -885,6 +933,14 @@ _mqq() {
                     ;;
                 -F)
                     COMPREPLY=($(compgen -W "text raw json" -- "${cur}"))
+                    return 0
+                    ;;
+                --protocol-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -V)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --uri)
@@ -983,7 +1039,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__receive)
-            opts="-n -W -F -L -h -p -u -P -i -t -q -v --count --timeout --format --help --uri --host --port --protocol --username --password --password-file --client-id --topic --qos --config --queue --set --raw --envelope-version --verbose"
+            opts="-n -W -F -V -L -h -p -u -P -i -t -q -v --count --timeout --format --help --protocol-version --uri --host --port --protocol --username --password --password-file --client-id --topic --qos --config --queue --set --raw --envelope-version --verbose --quiet"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1011,6 +1067,14 @@ _mqq() {
                     ;;
                 -F)
                     COMPREPLY=($(compgen -W "text raw json" -- "${cur}"))
+                    return 0
+                    ;;
+                --protocol-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -V)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --uri)
@@ -1109,7 +1173,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__send)
-            opts="-f -l -r -L -h -p -u -P -i -t -q -v --file --lines --retain --type --correlation-id --message-id --repeat --quiet --help --uri --host --port --protocol --username --password --password-file --client-id --topic --qos --config --queue --set --raw --envelope-version --verbose"
+            opts="-f -l -n -r -V -L -h -p -u -P -i -t -q -v --file --lines --null-message --retain --type --correlation-id --message-id --repeat --help --protocol-version --uri --host --port --protocol --username --password --password-file --client-id --topic --qos --config --queue --set --raw --envelope-version --verbose --quiet"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1136,6 +1200,14 @@ _mqq() {
                     return 0
                     ;;
                 --repeat)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --protocol-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -V)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

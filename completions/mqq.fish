@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_mqq_global_optspecs
-    string join \n help L/uri= h/host= p/port= protocol= u/username= P/password= password-file= i/client-id= t/topic= q/qos= config= queue= set= raw envelope-version= v/verbose V/version
+    string join \n help version V/protocol-version= L/uri= h/host= p/port= protocol= u/username= P/password= password-file= i/client-id= t/topic= q/qos= config= queue= set= raw envelope-version= v/verbose quiet
 end
 
 function __fish_mqq_needs_command
@@ -24,6 +24,7 @@ function __fish_mqq_using_subcommand
     contains -- $cmd[1] $argv
 end
 
+complete -c mqq -n "__fish_mqq_needs_command" -s V -l protocol-version -d 'MQTT protocol version; this build speaks 3.1.1 only (MQTT 5 comes next)' -r
 complete -c mqq -n "__fish_mqq_needs_command" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
 complete -c mqq -n "__fish_mqq_needs_command" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
 complete -c mqq -n "__fish_mqq_needs_command" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
@@ -39,9 +40,10 @@ complete -c mqq -n "__fish_mqq_needs_command" -l queue -d 'Queue (profile) to us
 complete -c mqq -n "__fish_mqq_needs_command" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_needs_command" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
 complete -c mqq -n "__fish_mqq_needs_command" -l help -d 'Print help'
+complete -c mqq -n "__fish_mqq_needs_command" -l version -d 'Print mqq\'s version (-V is the MQTT protocol version, as in mosquitto\'s clients)'
 complete -c mqq -n "__fish_mqq_needs_command" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
 complete -c mqq -n "__fish_mqq_needs_command" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
-complete -c mqq -n "__fish_mqq_needs_command" -s V -l version -d 'Print version'
+complete -c mqq -n "__fish_mqq_needs_command" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
 complete -c mqq -n "__fish_mqq_needs_command" -f -a "send" -d 'Publish messages; returns when the broker acknowledged every one'
 complete -c mqq -n "__fish_mqq_needs_command" -f -a "receive" -d 'Take up to N messages (consumes them), waiting up to a timeout'
 complete -c mqq -n "__fish_mqq_needs_command" -f -a "listen" -d 'Stream messages until Ctrl-C / SIGTERM, a count, or an idle timeout'
@@ -56,6 +58,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand send" -l type -d 'Envelope messa
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l correlation-id -d 'Envelope correlation_id (trace_id in v4)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l message-id -d 'Envelope message_id (default: a random 32-hex id per message)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l repeat -d 'Send everything N times' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -s V -l protocol-version -d 'MQTT protocol version; this build speaks 3.1.1 only (MQTT 5 comes next)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
@@ -71,16 +74,18 @@ complete -c mqq -n "__fish_mqq_using_subcommand send" -l queue -d 'Queue (profil
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s l -l lines -d 'Send each line of stdin as a message (the newline is not sent)'
-complete -c mqq -n "__fish_mqq_using_subcommand send" -s r -l retain -d 'Set the retain flag (an empty retained message clears the topic\'s retained one)'
-complete -c mqq -n "__fish_mqq_using_subcommand send" -l quiet -d 'No summary on stderr'
+complete -c mqq -n "__fish_mqq_using_subcommand send" -s n -l null-message -d 'Send one empty message: zero bytes, never wrapped in an envelope'
+complete -c mqq -n "__fish_mqq_using_subcommand send" -s r -l retain -d 'Set the retain flag. An empty retained message (-r -n, or -r \'\') clears the topic\'s retained message: it is always sent as zero bytes, whatever the envelope mode'
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s n -l count -d 'How many messages to take' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s W -l timeout -d 'How long to wait in all (500ms, 5s, 2m; a bare number is seconds)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s F -l format -d 'Output format' -r -f -a "text\t'The message (decoded from the envelope) and a newline'
 raw\t'The exact message bytes, nothing added'
 json\t'One JSON object per line: topic, qos, retain, dup, payload and envelope fields'"
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -s V -l protocol-version -d 'MQTT protocol version; this build speaks 3.1.1 only (MQTT 5 comes next)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
@@ -98,11 +103,13 @@ complete -c mqq -n "__fish_mqq_using_subcommand receive" -l envelope-version -d 
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s n -l count -d 'Stop after N messages' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l idle-timeout -d 'Stop when no message arrived for this long (500ms, 5s, 2m)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s F -l format -d 'Output format' -r -f -a "text\t'The message (decoded from the envelope) and a newline'
 raw\t'The exact message bytes, nothing added'
 json\t'One JSON object per line: topic, qos, retain, dup, payload and envelope fields'"
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -s V -l protocol-version -d 'MQTT protocol version; this build speaks 3.1.1 only (MQTT 5 comes next)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
@@ -120,12 +127,14 @@ complete -c mqq -n "__fish_mqq_using_subcommand listen" -l envelope-version -d '
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s n -l count -d 'How many messages to show at most' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l wait -d 'Stop when no message arrived for this long' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l window -d 'The broker\'s unacked window: showing this many means more may be pending' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s F -l format -d 'Output format' -r -f -a "text\t'The message (decoded from the envelope) and a newline'
 raw\t'The exact message bytes, nothing added'
 json\t'One JSON object per line: topic, qos, retain, dup, payload and envelope fields'"
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -s V -l protocol-version -d 'MQTT protocol version; this build speaks 3.1.1 only (MQTT 5 comes next)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
@@ -143,8 +152,10 @@ complete -c mqq -n "__fish_mqq_using_subcommand peek" -l envelope-version -d 'En
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l wait -d 'Stop counting when no message arrived for this long' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l window -d 'The broker\'s unacked window (mosquitto 20, RabbitMQ 10): a count at or above it prints as N+. The default suits every broker mqq was measured with' -r
+complete -c mqq -n "__fish_mqq_using_subcommand count" -s V -l protocol-version -d 'MQTT protocol version; this build speaks 3.1.1 only (MQTT 5 comes next)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
@@ -162,6 +173,8 @@ complete -c mqq -n "__fish_mqq_using_subcommand count" -l envelope-version -d 'E
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
 complete -c mqq -n "__fish_mqq_using_subcommand count" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
+complete -c mqq -n "__fish_mqq_using_subcommand count" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -s V -l protocol-version -d 'MQTT protocol version; this build speaks 3.1.1 only (MQTT 5 comes next)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
@@ -179,6 +192,8 @@ complete -c mqq -n "__fish_mqq_using_subcommand clear" -l envelope-version -d 'E
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
+complete -c mqq -n "__fish_mqq_using_subcommand config" -s V -l protocol-version -d 'MQTT protocol version; this build speaks 3.1.1 only (MQTT 5 comes next)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand config" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand config" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand config" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
@@ -196,6 +211,8 @@ complete -c mqq -n "__fish_mqq_using_subcommand config" -l envelope-version -d '
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
 complete -c mqq -n "__fish_mqq_using_subcommand config" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
+complete -c mqq -n "__fish_mqq_using_subcommand config" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -s V -l protocol-version -d 'MQTT protocol version; this build speaks 3.1.1 only (MQTT 5 comes next)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
@@ -213,6 +230,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand completions" -l envelope-version
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
 complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config completions help" -f -a "send" -d 'Publish messages; returns when the broker acknowledged every one'
 complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config completions help" -f -a "receive" -d 'Take up to N messages (consumes them), waiting up to a timeout'
 complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config completions help" -f -a "listen" -d 'Stream messages until Ctrl-C / SIGTERM, a count, or an idle timeout'

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
+use crate::config::values::flag_duration;
+
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success (listen stopped by Ctrl-C, a count or an idle timeout counts as success)
@@ -23,7 +25,13 @@ Exit codes:
 ///   mqq -t orders send '{"id":1}'
 ///   mqq -t orders -i worker-1 receive -n 10 -W 5s
 #[derive(Debug, Parser)]
-#[command(name = "mqq", version, disable_help_flag = true, after_help = EXIT_CODES)]
+#[command(
+    name = "mqq",
+    version,
+    disable_help_flag = true,
+    disable_version_flag = true,
+    after_help = EXIT_CODES
+)]
 #[command(verbatim_doc_comment)]
 pub struct Cli {
     #[command(flatten)]
@@ -38,6 +46,14 @@ pub struct GlobalArgs {
     /// Print help
     #[arg(long, action = ArgAction::Help, global = true)]
     pub help: Option<bool>,
+
+    /// Print mqq's version (-V is the MQTT protocol version, as in mosquitto's clients)
+    #[arg(long, action = ArgAction::Version)]
+    pub version: Option<bool>,
+
+    /// MQTT protocol version; this build speaks 3.1.1 only (MQTT 5 comes next)
+    #[arg(short = 'V', long, global = true, value_name = "VERSION")]
+    pub protocol_version: Option<String>,
 
     /// Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]
     ///
@@ -114,6 +130,10 @@ pub struct GlobalArgs {
     /// More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)
     #[arg(short = 'v', long, global = true, action = ArgAction::Count)]
     pub verbose: u8,
+
+    /// No summaries, progress or warnings on stderr; errors are still printed
+    #[arg(long, global = true)]
+    pub quiet: bool,
 }
 
 /// The verbs.
@@ -122,10 +142,12 @@ pub enum Command {
     /// Publish messages; returns when the broker acknowledged every one
     ///
     /// Each argument is one message; -f sends a file; with neither, all of stdin is one
-    /// message; -l sends each stdin line as a message (streamed).
+    /// message (an empty stdin is refused: -n sends an empty message on purpose); -l sends
+    /// each stdin line as a message (streamed).
     ///
     ///   mqq -t orders send hello world
     ///   seq 100000 | mqq -t orders -q 1 send -l
+    ///   mqq -t orders send -r -n            # clear the topic's retained message
     #[command(verbatim_doc_comment)]
     Send(SendArgs),
     /// Take up to N messages (consumes them), waiting up to a timeout
@@ -175,15 +197,19 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct SendArgs {
     /// Messages, one per argument
-    #[arg(value_name = "MESSAGE", conflicts_with_all = ["file", "lines"])]
+    #[arg(value_name = "MESSAGE", conflicts_with_all = ["file", "lines", "null_message"])]
     pub messages: Vec<String>,
     /// Send the file's bytes as one message ('-' for stdin)
-    #[arg(short = 'f', long, value_name = "FILE", conflicts_with = "lines")]
+    #[arg(short = 'f', long, value_name = "FILE", conflicts_with_all = ["lines", "null_message"])]
     pub file: Option<PathBuf>,
     /// Send each line of stdin as a message (the newline is not sent)
-    #[arg(short = 'l', long)]
+    #[arg(short = 'l', long, conflicts_with = "null_message")]
     pub lines: bool,
-    /// Set the retain flag (an empty retained message clears the topic's retained one)
+    /// Send one empty message: zero bytes, never wrapped in an envelope
+    #[arg(short = 'n', long)]
+    pub null_message: bool,
+    /// Set the retain flag. An empty retained message (-r -n, or -r '') clears the topic's
+    /// retained message: it is always sent as zero bytes, whatever the envelope mode
     #[arg(short = 'r', long)]
     pub retain: bool,
     /// Envelope message_type
@@ -199,9 +225,6 @@ pub struct SendArgs {
     #[arg(long, value_name = "N", default_value_t = 1,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub repeat: u64,
-    /// No summary on stderr
-    #[arg(long)]
-    pub quiet: bool,
 }
 
 /// How received messages are printed.
@@ -232,7 +255,7 @@ pub struct ReceiveArgs {
           value_parser = clap::value_parser!(u64).range(1..))]
     pub count: u64,
     /// How long to wait in all (500ms, 5s, 2m; a bare number is seconds)
-    #[arg(short = 'W', long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
+    #[arg(short = 'W', long, value_name = "DURATION", default_value = "5s", value_parser = flag_duration)]
     pub timeout: Duration,
     #[command(flatten)]
     pub output: OutputArgs,
@@ -245,7 +268,7 @@ pub struct ListenArgs {
     #[arg(short = 'n', long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub count: Option<u64>,
     /// Stop when no message arrived for this long (500ms, 5s, 2m)
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = flag_duration)]
     pub idle_timeout: Option<Duration>,
     #[command(flatten)]
     pub output: OutputArgs,
@@ -259,7 +282,7 @@ pub struct PeekArgs {
           value_parser = clap::value_parser!(u64).range(1..))]
     pub count: u64,
     /// Stop when no message arrived for this long
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = flag_duration)]
     pub wait: Duration,
     /// The broker's unacked window: showing this many means more may be pending
     #[arg(long, value_name = "N", default_value_t = 10,
@@ -273,24 +296,13 @@ pub struct PeekArgs {
 #[derive(Debug, Args)]
 pub struct CountArgs {
     /// Stop counting when no message arrived for this long
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = flag_duration)]
     pub wait: Duration,
     /// The broker's unacked window (mosquitto 20, RabbitMQ 10): a count at or above it
     /// prints as N+. The default suits every broker mqq was measured with
     #[arg(long, value_name = "N", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(1..=65535))]
     pub window: u64,
-}
-
-/// Parses `500ms`, `5s`, `2m`, `1h30m`, or a bare number of seconds.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    if let Ok(secs) = s.parse::<f64>() {
-        if secs.is_finite() && secs >= 0.0 {
-            return Ok(Duration::from_secs_f64(secs));
-        }
-    }
-    humantime::parse_duration(s).map_err(|e| format!("{e}; use e.g. 500ms, 5s or 2m"))
 }
 
 #[cfg(test)]
@@ -300,22 +312,5 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         super::Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn durations() {
-        use std::time::Duration;
-        assert_eq!(
-            super::parse_duration("500ms"),
-            Ok(Duration::from_millis(500))
-        );
-        assert_eq!(super::parse_duration("5s"), Ok(Duration::from_secs(5)));
-        assert_eq!(super::parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert_eq!(
-            super::parse_duration("1.5"),
-            Ok(Duration::from_millis(1500))
-        );
-        assert!(super::parse_duration("soon").is_err());
-        assert!(super::parse_duration("-1").is_err());
     }
 }

@@ -1,17 +1,161 @@
-//! The exit-code contract (DESIGN.md §5): one function maps any error to its code.
+//! The edge's error policy (DESIGN.md §5), in one place: which exit code an error means,
+//! and the hint that tells the user what to do — naming flags, environment variables and
+//! config keys, which the core's errors never do. `main` prints `mqq: error: {error}; {hint}`.
 
-use crate::config::ConfigError;
-use crate::queue::QueueError;
+use std::process::ExitCode;
 
-/// The documented exit code for an error that ended a command.
-pub fn exit_code(err: &anyhow::Error) -> u8 {
+use crate::config::{ConfigError, Source};
+use crate::output::{Diag, StdoutError};
+use crate::queue::{AuthReason, ConnectCause, QueueError, TopicProblem};
+
+/// The exit codes, the contract of README and `--help`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    /// 0: success.
+    Ok = 0,
+    /// 1: nothing, or less than asked; messages not acknowledged; output failed.
+    Shortfall = 1,
+    /// 2: usage or config error.
+    Usage = 2,
+    /// 3: could not connect, or the connection was lost.
+    Connect = 3,
+    /// 4: the broker refused the credentials or the client.
+    Auth = 4,
+    /// 5: the broker refused an operation, or the session was taken over.
+    Refused = 5,
+}
+
+impl From<Code> for ExitCode {
+    fn from(c: Code) -> ExitCode {
+        ExitCode::from(c as u8)
+    }
+}
+
+/// A usage error found at the edge (flags that make no sense together, missing input):
+/// its text may name flags. Exit 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// The exit code of an error that ended a command.
+pub fn code(err: &anyhow::Error) -> Code {
     for cause in err.chain() {
         if let Some(e) = cause.downcast_ref::<QueueError>() {
-            return e.exit_code();
+            return queue_code(e);
         }
-        if cause.downcast_ref::<ConfigError>().is_some() {
-            return 2;
+        if cause.is::<ConfigError>() || cause.is::<UsageError>() {
+            return Code::Usage;
+        }
+        if let Some(e) = cause.downcast_ref::<StdoutError>() {
+            return if e.is_closed_pipe() {
+                Code::Ok
+            } else {
+                Code::Shortfall
+            };
         }
     }
-    1
+    Code::Shortfall
+}
+
+fn queue_code(e: &QueueError) -> Code {
+    match e {
+        QueueError::NoTopic
+        | QueueError::BadTopic { .. }
+        | QueueError::NotDurable { .. }
+        | QueueError::Unsupported { .. } => Code::Usage,
+        QueueError::Connect { .. }
+        | QueueError::Lost { .. }
+        | QueueError::Closed { .. }
+        | QueueError::NoAck { .. } => Code::Connect,
+        QueueError::Auth { .. } => Code::Auth,
+        QueueError::SubscribeRefused { .. }
+        | QueueError::SubscribeTimeout { .. }
+        | QueueError::TakenOver { .. } => Code::Refused,
+        QueueError::Unacknowledged { .. } => Code::Shortfall,
+    }
+}
+
+/// What to do about an error, naming the flags; `None` when the message says it all.
+pub fn hint(err: &anyhow::Error) -> Option<String> {
+    err.chain().find_map(|cause| {
+        if let Some(e) = cause.downcast_ref::<QueueError>() {
+            return queue_hint(e);
+        }
+        cause.downcast_ref::<ConfigError>().and_then(config_hint)
+    })
+}
+
+fn queue_hint(e: &QueueError) -> Option<String> {
+    let text = match e {
+        QueueError::NoTopic
+        | QueueError::BadTopic {
+            problem: TopicProblem::Empty,
+            ..
+        } => "give one with -t TOPIC, MQQ_TOPIC, `topic:` in the config or a queue name",
+        QueueError::BadTopic {
+            problem: TopicProblem::WildcardInPublish,
+            ..
+        } => "give a concrete topic with -t",
+        QueueError::BadTopic { .. } => "fix the topic given with -t",
+        QueueError::NotDurable { .. } => "give the queue's client id with -i",
+        QueueError::Unsupported { .. } => "use mqtt:// or mqtts://",
+        QueueError::Connect { cause, .. } => match cause {
+            ConnectCause::Refused => {
+                "is a broker listening there? Point mqq at it with -L URI, or -h HOST -p PORT"
+            }
+            ConnectCause::Timeout(_) => {
+                "check the address, or raise options.connect_timeout (--set options.connect_timeout=MS)"
+            }
+            _ => return None,
+        },
+        QueueError::Auth { reason, .. } => match reason {
+            AuthReason::BadCredentials | AuthReason::ClosedWithCredentials => {
+                "check -u and the password (-P, --password-file or MQQ_PASSWORD)"
+            }
+            AuthReason::NotAuthorized => "check the credentials and the broker's ACL",
+            AuthReason::BadClientId => "choose another client id with -i",
+            AuthReason::ProtocolVersion => return None,
+        },
+        QueueError::SubscribeRefused { .. } => "check the broker's ACL for this user",
+        QueueError::Unacknowledged { .. }
+        | QueueError::SubscribeTimeout { .. }
+        | QueueError::TakenOver { .. }
+        | QueueError::Lost { .. }
+        | QueueError::Closed { .. }
+        | QueueError::NoAck { .. } => return None,
+    };
+    Some(text.to_string())
+}
+
+fn config_hint(e: &ConfigError) -> Option<String> {
+    match e {
+        ConfigError::ConfigFile { via, .. } | ConfigError::PasswordFile { via, .. } => {
+            Some(format!("give a readable file to {via}"))
+        }
+        ConfigError::QueueNotChosen { .. } => Some("choose one with --queue or MQQ_QUEUE".into()),
+        ConfigError::BadHost {
+            origin: Source::Flag(_) | Source::Env(_),
+            value,
+            ..
+        } if value.contains(':') && !value.contains("://") => Some(
+            "give the port with -p (MQQ_PORT), or the whole address with -L mqtt://HOST:PORT"
+                .into(),
+        ),
+        _ => None,
+    }
+}
+
+/// Reports an error that ended a command and returns its exit code. A closed stdout is
+/// not an error: nothing is printed and the code is 0.
+pub fn report(err: &anyhow::Error, diag: &Diag) -> ExitCode {
+    let code = code(err);
+    if code != Code::Ok {
+        let mut text = format!("{err:#}");
+        if let Some(h) = hint(err) {
+            text.push_str("; ");
+            text.push_str(&h);
+        }
+        diag.error(&text);
+    }
+    code.into()
 }

@@ -3,21 +3,38 @@
 use std::process::ExitCode;
 
 use clap::error::ErrorKind;
-use clap::Parser as _;
+use clap::{CommandFactory as _, FromArgMatches as _};
 use tracing_subscriber::EnvFilter;
 
+use mqq::cli::Cli;
+use mqq::output::{stderr_colors, Output, Verbosity};
+
 fn main() -> ExitCode {
-    let cli = match mqq::cli::Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
+    let (cli, matches) = match parsed {
+        Ok(parsed) => parsed,
+        Err(e)
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) =>
+        {
+            // clap prints help and ignores a closed stdout.
             e.exit()
         }
-        Err(e) if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => e.exit(),
         Err(e) => {
             eprintln!("mqq: error: {}", one_line(&e.to_string()));
-            return ExitCode::from(2);
+            return mqq::error::Code::Usage.into();
         }
     };
+    let mut out = Output::stdio(Verbosity {
+        verbose: cli.global.verbose,
+        quiet: cli.global.quiet,
+    });
     let level = match cli.global.verbose {
         0 | 1 => "mqq=warn",
         2 => "mqq=debug",
@@ -26,17 +43,14 @@ fn main() -> ExitCode {
     let filter = EnvFilter::try_from_env("MQQ_LOG").unwrap_or_else(|_| EnvFilter::new(level));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(out.diag().clone())
         .with_target(false)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_ansi(stderr_colors())
         .without_time()
         .init();
-    match mqq::run(cli) {
+    match mqq::cmd::run(&cli, &matches, &mut out) {
         Ok(code) => code,
-        Err(err) => {
-            eprintln!("mqq: error: {err:#}");
-            ExitCode::from(mqq::error::exit_code(&err))
-        }
+        Err(err) => mqq::error::report(&err, out.diag()),
     }
 }
 

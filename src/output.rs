@@ -1,8 +1,12 @@
-//! How messages and reports are printed, decided once: message data on stdout (text, raw
-//! bytes or NDJSON), metadata (with -v) and diagnostics on stderr.
+//! Everything mqq prints goes through here, decided once in the dispatcher: message data
+//! and values on stdout ([`Output`]), and diagnostics on stderr ([`Diag`]): reports,
+//! warnings, `-v` lines, the tracing log and progress, so that a progress bar never tears a
+//! log line. Verbs never print by themselves.
 
 use std::fmt::Write as _;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal as _, Write};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use base64::Engine as _;
 use serde_json::{json, Map, Value};
@@ -10,42 +14,269 @@ use serde_json::{json, Map, Value};
 use crate::cli::Format;
 use crate::queue::{Message, Sink};
 
-/// Writes received messages to stdout (buffered; flushed per batch by the queue core).
-pub struct Output<W: Write> {
-    out: io::BufWriter<W>,
-    format: Format,
-    verbose: bool,
-}
+/// Buffer of stdout: a batch of small messages goes out in one write.
+const STDOUT_BUFFER: usize = 64 * 1024;
 
-impl Output<io::Stdout> {
-    /// Output to the process's stdout.
-    pub fn stdout(format: Format, verbose: bool) -> Self {
-        Output::new(io::stdout(), format, verbose)
+/// How often a spinner redraws.
+const SPINNER_TICK: Duration = Duration::from_millis(200);
+
+/// Writing stdout failed. A closed pipe (`| head`) is a quiet success at the edge; anything
+/// else (a full disk) is an error naming the cause.
+#[derive(Debug, thiserror::Error)]
+#[error("could not write to stdout")]
+pub struct StdoutError(#[source] pub io::Error);
+
+impl StdoutError {
+    /// True when the reader went away (EPIPE): the command ends quietly with success.
+    pub fn is_closed_pipe(&self) -> bool {
+        self.0.kind() == io::ErrorKind::BrokenPipe
     }
 }
 
-impl<W: Write> Output<W> {
-    /// Output to any writer (tests, benchmarks).
-    pub fn new(w: W, format: Format, verbose: bool) -> Self {
-        Output {
-            out: io::BufWriter::with_capacity(64 * 1024, w),
-            format,
-            verbose,
+/// How chatty stderr is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Verbosity {
+    /// `-v` count: 1 adds per-message lines, 2 debug logs, 3 traces.
+    pub verbose: u8,
+    /// `--quiet`: no summaries, progress or warnings; errors stay.
+    pub quiet: bool,
+}
+
+/// The stderr side: cheap to clone, shared by [`Output`] and the tracing subscriber.
+#[derive(Clone)]
+pub struct Diag {
+    inner: Arc<Mutex<DiagInner>>,
+    verbosity: Verbosity,
+}
+
+struct DiagInner {
+    w: Box<dyn Write + Send>,
+    progress: Option<indicatif::ProgressBar>,
+}
+
+impl Diag {
+    /// Diagnostics to any writer (tests), or the process's stderr with [`Diag::stderr`].
+    pub fn new(w: Box<dyn Write + Send>, verbosity: Verbosity) -> Diag {
+        Diag {
+            inner: Arc::new(Mutex::new(DiagInner { w, progress: None })),
+            verbosity,
         }
     }
 
-    /// The underlying writer, flushed.
-    pub fn into_inner(self) -> io::Result<W> {
-        self.out
-            .into_inner()
-            .map_err(io::IntoInnerError::into_error)
+    /// Diagnostics to the process's stderr.
+    pub fn stderr(verbosity: Verbosity) -> Diag {
+        Diag::new(Box::new(io::stderr()), verbosity)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, DiagInner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Writes text as is (it carries its own line break), above any progress bar. A
+    /// stderr that cannot be written to has nowhere to report that: it is ignored.
+    fn raw(&self, text: &[u8]) {
+        let mut inner = self.lock();
+        let DiagInner { w, progress } = &mut *inner;
+        let mut write = || {
+            let _ = w.write_all(text);
+            let _ = w.flush();
+        };
+        match progress {
+            Some(pb) => pb.suspend(write),
+            None => write(),
+        }
+    }
+
+    fn line(&self, text: &str) {
+        let mut buf = String::with_capacity(text.len() + 6);
+        buf.push_str("mqq: ");
+        buf.push_str(text);
+        buf.push('\n');
+        self.raw(buf.as_bytes());
+    }
+
+    /// `mqq: error: …`, always shown.
+    pub fn error(&self, text: &str) {
+        self.line(&format!("error: {text}"));
+    }
+
+    /// `mqq: warning: …`, hidden by `--quiet`.
+    pub fn warn(&self, text: &str) {
+        if !self.verbosity.quiet {
+            self.line(&format!("warning: {text}"));
+        }
+    }
+
+    /// A report line (`mqq: sent 3, …`), hidden by `--quiet`.
+    pub fn report(&self, text: &str) {
+        if !self.verbosity.quiet {
+            self.line(text);
+        }
+    }
+
+    /// A `-v` line.
+    pub fn verbose(&self, text: &str) {
+        if self.verbosity.verbose > 0 {
+            self.line(text);
+        }
+    }
+
+    /// Whether `-v` was given.
+    pub fn is_verbose(&self) -> bool {
+        self.verbosity.verbose > 0
+    }
+
+    /// A spinner counting `what` on stderr, only when stderr is a terminal and not
+    /// `--quiet`; log lines print above it. Finish it with [`Progress::finish`].
+    pub fn spinner(&self, what: &str) -> Progress {
+        if self.verbosity.quiet || !io::stderr().is_terminal() {
+            return self.spinner_hidden();
+        }
+        let bar = indicatif::ProgressBar::new_spinner();
+        if let Ok(style) = indicatif::ProgressStyle::with_template(&format!(
+            "{{spinner}} {{pos}} {what} ({{per_sec}})"
+        )) {
+            bar.set_style(style);
+        }
+        bar.enable_steady_tick(SPINNER_TICK);
+        self.lock().progress = Some(bar.clone());
+        Progress {
+            bar,
+            diag: Some(self.clone()),
+        }
     }
 }
 
-impl<W: Write> Sink for Output<W> {
+impl Diag {
+    /// A progress display that shows nothing (same calls as a shown one).
+    pub fn spinner_hidden(&self) -> Progress {
+        Progress {
+            bar: indicatif::ProgressBar::hidden(),
+            diag: None,
+        }
+    }
+}
+
+/// A progress display on stderr (possibly hidden).
+pub struct Progress {
+    bar: indicatif::ProgressBar,
+    diag: Option<Diag>,
+}
+
+impl Progress {
+    /// Counts one more.
+    pub fn inc(&self) {
+        self.bar.inc(1);
+    }
+
+    /// Removes it from the terminal.
+    pub fn finish(self) {
+        self.bar.finish_and_clear();
+        if let Some(d) = &self.diag {
+            d.lock().progress = None;
+        }
+    }
+}
+
+/// The tracing subscriber writes each event through [`Diag`], whole, above the progress bar.
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Diag {
+    type Writer = LogWriter;
+
+    fn make_writer(&'a self) -> LogWriter {
+        LogWriter {
+            diag: self.clone(),
+            buf: Vec::new(),
+        }
+    }
+}
+
+/// One log event being formatted; written to [`Diag`] when dropped.
+pub struct LogWriter {
+    diag: Diag,
+    buf: Vec<u8>,
+}
+
+impl Write for LogWriter {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for LogWriter {
+    fn drop(&mut self) {
+        if !self.buf.is_empty() {
+            self.diag.raw(&self.buf);
+        }
+    }
+}
+
+/// True when stderr may be coloured: a terminal, and `NO_COLOR` unset or empty
+/// (<https://no-color.org>).
+pub fn stderr_colors() -> bool {
+    io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Both streams: stdout for data (buffered; flushed per batch), stderr through [`Diag`].
+pub struct Output {
+    out: io::BufWriter<Box<dyn Write + Send>>,
+    diag: Diag,
+    format: Format,
+}
+
+impl Output {
+    /// Output to any writers (tests, benchmarks).
+    pub fn new(stdout: Box<dyn Write + Send>, diag: Diag) -> Output {
+        Output {
+            out: io::BufWriter::with_capacity(STDOUT_BUFFER, stdout),
+            diag,
+            format: Format::Text,
+        }
+    }
+
+    /// The process's stdout and stderr.
+    pub fn stdio(verbosity: Verbosity) -> Output {
+        Output::new(Box::new(io::stdout()), Diag::stderr(verbosity))
+    }
+
+    /// How messages are printed (`-F`).
+    pub fn set_format(&mut self, format: Format) {
+        self.format = format;
+    }
+
+    /// The stderr side.
+    pub fn diag(&self) -> &Diag {
+        &self.diag
+    }
+
+    /// Writes bytes to stdout and flushes: a value (count's number, config's YAML).
+    pub fn print(&mut self, text: &[u8]) -> Result<(), StdoutError> {
+        self.out.write_all(text).map_err(StdoutError)?;
+        self.flush_stdout()
+    }
+
+    /// Flushes stdout.
+    pub fn flush_stdout(&mut self) -> Result<(), StdoutError> {
+        self.out.flush().map_err(StdoutError)
+    }
+
+    /// Something that writes straight to stdout (completions), flushed by [`Output::print`]
+    /// or [`Output::flush_stdout`].
+    pub fn stdout(&mut self) -> &mut dyn Write {
+        &mut self.out
+    }
+}
+
+impl Sink for Output {
     fn write(&mut self, msg: &Message) -> io::Result<()> {
-        if self.verbose {
-            eprintln!("{}", describe(msg));
+        if self.diag.is_verbose() {
+            // Message metadata stands alone, like mosquitto_sub -v's topic, without "mqq:".
+            let mut line = describe(msg);
+            line.push('\n');
+            self.diag.raw(line.as_bytes());
         }
         match self.format {
             Format::Text => {
@@ -54,9 +285,8 @@ impl<W: Write> Sink for Output<W> {
             }
             Format::Raw => self.out.write_all(msg.body()),
             Format::Json => {
-                let mut line = serde_json::to_vec(&to_json(msg))?;
-                line.push(b'\n');
-                self.out.write_all(&line)
+                serde_json::to_writer(&mut self.out, &to_json(msg))?;
+                self.out.write_all(b"\n")
             }
         }
     }

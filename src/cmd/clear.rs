@@ -3,15 +3,17 @@
 use std::process::ExitCode;
 
 use crate::config::QueueConfig;
+use crate::error::Code;
+use crate::output::Output;
 use crate::queue::Queue;
 
 /// Runs `clear`.
-pub async fn run(cfg: &QueueConfig) -> anyhow::Result<ExitCode> {
+pub async fn run(cfg: &QueueConfig, out: &mut Output) -> anyhow::Result<ExitCode> {
     let addr = Queue::clear(cfg).await?;
-    eprintln!(
-        "mqq: cleared the session of client id \"{}\" at {}",
+    out.diag().report(&format!(
+        "cleared the session of client id \"{}\" at {}",
         cfg.client_id.as_deref().unwrap_or_default(),
         addr.uri()
-    );
-    Ok(ExitCode::SUCCESS)
+    ));
+    Ok(Code::Ok.into())
 }

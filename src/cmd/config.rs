@@ -3,9 +3,11 @@
 use std::process::ExitCode;
 
 use crate::config::{render, Resolved};
+use crate::error::Code;
+use crate::output::Output;
 
 /// Runs `config`.
-pub fn run(resolved: &Resolved) -> ExitCode {
-    print!("{}", render(resolved));
-    ExitCode::SUCCESS
+pub fn run(resolved: &Resolved, out: &mut Output) -> anyhow::Result<ExitCode> {
+    out.print(render(resolved).as_bytes())?;
+    Ok(Code::Ok.into())
 }

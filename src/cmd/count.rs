@@ -4,24 +4,31 @@ use std::process::ExitCode;
 
 use crate::cli::CountArgs;
 use crate::config::QueueConfig;
+use crate::error::Code;
+use crate::output::Output;
 use crate::queue::{Queue, Role};
 
 /// Runs `count`: prints the number alone, or `N+` when the broker's window may cap it.
-pub async fn run(args: &CountArgs, cfg: &QueueConfig) -> anyhow::Result<ExitCode> {
+pub async fn run(
+    args: &CountArgs,
+    cfg: &QueueConfig,
+    out: &mut Output,
+) -> anyhow::Result<ExitCode> {
+    super::warn_if_ephemeral(cfg, out);
     let mut q = Queue::open(cfg, Role::Consumer, false).await?;
     let got = q.count(args.wait).await;
     q.close().await;
     let n = got?;
     let window = usize::try_from(args.window).unwrap_or(usize::MAX);
     if n >= window {
-        println!("{n}+");
-        eprintln!(
-            "mqq: at least {n}: the broker hands out only a window of unacknowledged messages \
+        out.print(format!("{n}+\n").as_bytes())?;
+        out.diag().report(&format!(
+            "at least {n}: the broker hands out only a window of unacknowledged messages \
              (MQTT 3.1.1: mosquitto 20, RabbitMQ 10); raise --window to your broker's to count \
              exactly below it"
-        );
+        ));
     } else {
-        println!("{n}");
+        out.print(format!("{n}\n").as_bytes())?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Code::Ok.into())
 }

@@ -11,21 +11,21 @@ use crate::queue::{ListenLimits, Queue, Role, Stop};
 pub async fn run(
     args: &ListenArgs,
     cfg: &QueueConfig,
-    verbose: bool,
+    out: &mut Output,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<ExitCode> {
     let mut q = Queue::open(cfg, Role::Consumer, true).await?;
-    super::subscribe(&mut q, verbose).await?;
-    let mut out = Output::stdout(args.output.format, verbose);
+    super::subscribe(&mut q, out).await?;
     let limits = ListenLimits {
         max: args.count.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
         idle: args.idle_timeout,
     };
-    let got = q.listen(limits, &mut out, shutdown).await;
+    let got = q.listen(limits, out, shutdown).await;
     q.close().await;
     let got = got?;
-    if verbose && matches!(got.stop, Stop::Timeout) {
-        eprintln!("mqq: no message for the idle timeout; stopping");
+    if matches!(got.stop, Stop::Timeout) {
+        out.diag()
+            .verbose("no message for the idle timeout; stopping");
     }
-    super::stop_code(&got.stop, true)
+    super::stop_code(got.stop, true)
 }

@@ -1,5 +1,7 @@
-//! One module per verb: each takes its parsed flags and the resolved config, drives the
-//! queue core, prints through `output`, and returns the exit code.
+//! The dispatcher and one module per verb. Dispatch turns flags into config inputs, resolves
+//! the config, builds the runtime and runs the verb; each verb takes its parsed flags, the
+//! resolved config and the one [`Output`], drives the queue core, and returns its exit code
+//! or an error that `crate::error` turns into one.
 
 pub mod clear;
 pub mod config;
@@ -9,40 +11,213 @@ pub mod peek;
 pub mod receive;
 pub mod send;
 
-use std::io;
+use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::process::ExitCode;
 
+use clap::parser::ValueSource;
+use clap::{ArgMatches, CommandFactory as _};
+
+use crate::cli::{Cli, Command, GlobalArgs};
+use crate::config::{keys, resolve, ConfigInputs, FlagValue, QueueConfig};
+use crate::error::{Code, UsageError};
+use crate::output::{Output, StdoutError};
 use crate::queue::{Queue, QueueError, Stop};
 
-/// Exit code 1: nothing, or less than asked.
-pub const SHORTFALL: u8 = 1;
+/// Worker threads of the runtime: one for the link's event loop, one for the verb (stdin
+/// and stdout work); more would only contend on a 2-core CI machine.
+const WORKER_THREADS: usize = 2;
 
-/// Maps how a consuming verb stopped to an exit code; a closed stdout is a quiet success.
-pub(crate) fn stop_code(stop: &Stop, complete: bool) -> anyhow::Result<ExitCode> {
+/// More warnings than this are summarised in one line (a config file can hold thousands of
+/// unknown keys).
+const MAX_WARNINGS: usize = 10;
+
+/// Runs a parsed command line to completion: `matches` are the same flags as `cli`, untyped,
+/// for the registry-driven flag → key mapping (and the flags' command-line order).
+pub fn run(cli: &Cli, matches: &ArgMatches, out: &mut Output) -> anyhow::Result<ExitCode> {
+    if let Command::Completions { shell } = cli.command {
+        clap_complete::generate(shell, &mut Cli::command(), "mqq", out.stdout());
+        out.flush_stdout()?;
+        return Ok(Code::Ok.into());
+    }
+    if let Some(v) = &cli.global.protocol_version {
+        return Err(UsageError(format!(
+            "-V/--protocol-version {v:?}: this build speaks MQTT 3.1.1 only; for mqq's own \
+             version use --version"
+        ))
+        .into());
+    }
+    let inputs = config_inputs(&cli.global, matches, environment())?;
+    let resolved = resolve(&inputs)?;
+    for w in resolved.warnings.iter().take(MAX_WARNINGS) {
+        out.diag().warn(w);
+    }
+    if resolved.warnings.len() > MAX_WARNINGS {
+        out.diag().warn(&format!(
+            "… and {} more warnings like these",
+            resolved.warnings.len() - MAX_WARNINGS
+        ));
+    }
+    if let Command::Config = cli.command {
+        return config::run(&resolved, out);
+    }
+    let cfg = resolved.config;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(WORKER_THREADS)
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        match &cli.command {
+            Command::Send(a) => send::run(a, &cfg, out).await,
+            Command::Receive(a) => {
+                out.set_format(a.output.format);
+                receive::run(a, &cfg, out).await
+            }
+            Command::Listen(a) => {
+                out.set_format(a.output.format);
+                let shutdown = shutdown_signal()?;
+                listen::run(a, &cfg, out, shutdown).await
+            }
+            Command::Peek(a) => {
+                out.set_format(a.output.format);
+                peek::run(a, &cfg, out).await
+            }
+            Command::Count(a) => count::run(a, &cfg, out).await,
+            Command::Clear => clear::run(&cfg, out).await,
+            Command::Config | Command::Completions { .. } => unreachable!("handled above"),
+        }
+    })
+}
+
+/// The process environment as text. Variables whose name or value is not UTF-8 cannot be
+/// mqq's (or a `{{VAR}}` a config names): they are skipped, never a crash.
+fn environment() -> BTreeMap<String, String> {
+    std::env::vars_os()
+        .filter_map(|(k, v): (OsString, OsString)| {
+            Some((k.into_string().ok()?, v.into_string().ok()?))
+        })
+        .collect()
+}
+
+/// Turns the global flags into config inputs: every flag of the key registry becomes its
+/// dotted key, `--set KEY=VALUE` any key; in command-line order, so the later one wins.
+pub fn config_inputs(
+    g: &GlobalArgs,
+    m: &ArgMatches,
+    env: BTreeMap<String, String>,
+) -> Result<ConfigInputs, UsageError> {
+    let mut flags: Vec<(usize, FlagValue)> = Vec::new();
+    if let (Some(values), Some(indices)) = (m.get_many::<String>("set"), m.indices_of("set")) {
+        for (s, index) in values.zip(indices) {
+            let Some((k, v)) = s.split_once('=') else {
+                return Err(UsageError(format!(
+                    "--set {:?}: expected KEY=VALUE, e.g. --set options.qos=1",
+                    crate::config::mask_secret(s)
+                )));
+            };
+            flags.push((
+                index,
+                FlagValue {
+                    key: k.trim().into(),
+                    value: v.into(),
+                    flag: "--set".into(),
+                },
+            ));
+        }
+    }
+    for row in keys::KEYS {
+        // `--queue` reaches resolution as `ConfigInputs::queue` (it also picks a profile).
+        let Some(flag) = row.flag.filter(|_| row.key != "name") else {
+            continue;
+        };
+        if m.value_source(flag.id) != Some(ValueSource::CommandLine) {
+            continue;
+        }
+        let value = match flag.switch {
+            Some(v) => v.to_string(),
+            None => match m.get_raw(flag.id).and_then(Iterator::last) {
+                Some(raw) => raw.to_string_lossy().into_owned(),
+                None => continue,
+            },
+        };
+        flags.push((
+            m.index_of(flag.id).unwrap_or(usize::MAX),
+            FlagValue {
+                key: row.key.into(),
+                value,
+                flag: flag.long.into(),
+            },
+        ));
+    }
+    flags.sort_by_key(|(index, _)| *index);
+    Ok(ConfigInputs {
+        config_file: g.config.clone(),
+        queue: g.queue.clone(),
+        password_file: g.password_file.clone(),
+        flags: flags.into_iter().map(|(_, f)| f).collect(),
+        env,
+    })
+}
+
+/// A future that completes on Ctrl-C or SIGTERM. The handlers are installed now, not on
+/// first poll, so a signal that comes while connecting is not lost to the default action.
+pub fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        Ok(async move {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+    }
+}
+
+/// How a consuming verb's stop becomes its result: a failed stdout is an error (a closed
+/// pipe among them, which the edge turns into a quiet 0); otherwise success when complete,
+/// else the shortfall code.
+pub(crate) fn stop_code(stop: Stop, complete: bool) -> anyhow::Result<ExitCode> {
     match stop {
-        Stop::Sink(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
-        Stop::Sink(e) => Err(anyhow::anyhow!("could not write to stdout: {e}")),
-        _ if complete => Ok(ExitCode::SUCCESS),
-        _ => Ok(ExitCode::from(SHORTFALL)),
+        Stop::Sink(e) => Err(StdoutError(e).into()),
+        _ if complete => Ok(Code::Ok.into()),
+        _ => Ok(Code::Shortfall.into()),
     }
 }
 
 /// Subscribes now (not lazily) and, with -v, says so on stderr: scripts and tests wait for
 /// this line to know that messages published from now on will arrive.
-pub(crate) async fn subscribe(q: &mut Queue, verbose: bool) -> Result<(), QueueError> {
+pub(crate) async fn subscribe(q: &mut Queue, out: &Output) -> Result<(), QueueError> {
     q.subscribe().await?;
-    if verbose {
-        eprintln!(
-            "mqq: subscribed to \"{}\" at {} as {} ({})",
-            q.topic(),
-            q.broker().uri(),
-            q.client_id(),
-            match (q.is_durable(), q.session_present()) {
-                (true, true) => "durable, session resumed",
-                (true, false) => "durable, new session",
-                _ => "ephemeral",
-            }
+    out.diag().verbose(&format!(
+        "subscribed to \"{}\" at {} as {} ({})",
+        q.topic(),
+        q.broker().uri(),
+        q.client_id(),
+        match (q.is_durable(), q.session_present()) {
+            (true, true) => "durable, session resumed",
+            (true, false) => "durable, new session",
+            _ => "ephemeral",
+        }
+    ));
+    Ok(())
+}
+
+/// For peek and count: an ephemeral queue has no session, so there is nothing pending to
+/// see — say so instead of a silent `0`.
+pub(crate) fn warn_if_ephemeral(cfg: &QueueConfig, out: &Output) {
+    if cfg.client_id.is_none() {
+        out.diag().warn(
+            "no client id: an ephemeral queue holds nothing between runs, so only a retained \
+             message can show up; give the durable queue's client id with -i",
         );
     }
-    Ok(())
 }

@@ -8,21 +8,24 @@ use crate::output::Output;
 use crate::queue::{Queue, Role, Stop};
 
 /// Runs `receive`.
-pub async fn run(args: &ReceiveArgs, cfg: &QueueConfig, verbose: bool) -> anyhow::Result<ExitCode> {
+pub async fn run(
+    args: &ReceiveArgs,
+    cfg: &QueueConfig,
+    out: &mut Output,
+) -> anyhow::Result<ExitCode> {
     let mut q = Queue::open(cfg, Role::Consumer, false).await?;
-    super::subscribe(&mut q, verbose).await?;
-    let mut out = Output::stdout(args.output.format, verbose);
+    super::subscribe(&mut q, out).await?;
     let want = usize::try_from(args.count).unwrap_or(usize::MAX);
-    let got = q.receive(want, args.timeout, &mut out).await;
+    let got = q.receive(want, args.timeout, out).await;
     q.close().await;
     let got = got?;
     if !matches!(got.stop, Stop::Count | Stop::Sink(_)) {
-        eprintln!(
-            "mqq: received {} of {want} message{} within {}",
+        out.diag().report(&format!(
+            "received {} of {want} message{} within {}",
             got.count,
             if want == 1 { "" } else { "s" },
             humantime::format_duration(args.timeout)
-        );
+        ));
     }
-    super::stop_code(&got.stop, got.count >= want)
+    super::stop_code(got.stop, got.count >= want)
 }

@@ -6,17 +6,23 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::Context as _;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 
 use crate::cli::SendArgs;
 use crate::config::QueueConfig;
+use crate::error::{Code, UsageError};
+use crate::output::Output;
 use crate::queue::{OutMessage, Queue, QueueError, Role};
 
+/// Read buffer for `send -l`: large reads, few syscalls.
+const LINE_BUFFER: usize = 256 * 1024;
+
 /// Runs `send`.
-pub async fn run(args: &SendArgs, cfg: &QueueConfig) -> anyhow::Result<ExitCode> {
+pub async fn run(args: &SendArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow::Result<ExitCode> {
     // Read fixed inputs before connecting, so a missing file fails fast with exit 2.
-    let fixed: Option<Vec<Vec<u8>>> = if !args.messages.is_empty() {
+    let fixed: Option<Vec<Vec<u8>>> = if args.null_message {
+        Some(vec![Vec::new()])
+    } else if !args.messages.is_empty() {
         Some(
             args.messages
                 .iter()
@@ -31,20 +37,7 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig) -> anyhow::Result<ExitCode>
     } else if args.lines {
         None
     } else {
-        if std::io::stdin().is_terminal() {
-            return Err(QueueError::Usage(
-                "no message: give it as an argument, with -f FILE, or on stdin (-l for one \
-                 message per line)"
-                    .into(),
-            )
-            .into());
-        }
-        let mut buf = Vec::new();
-        tokio::io::stdin()
-            .read_to_end(&mut buf)
-            .await
-            .context("could not read stdin")?;
-        Some(vec![buf])
+        Some(vec![read_stdin_message().await?])
     };
 
     let mut q = Queue::open(cfg, Role::Producer, false).await?;
@@ -54,9 +47,14 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig) -> anyhow::Result<ExitCode>
         correlation_id: args.correlation_id.clone(),
         message_id: args.message_id.clone(),
         retain: args.retain.then_some(true),
+        bare: args.null_message,
         ..OutMessage::default()
     };
-    let progress = progress_bar(args.lines && !args.quiet);
+    let progress = if args.lines {
+        out.diag().spinner("sent")
+    } else {
+        out.diag().spinner_hidden()
+    };
     let mut publish_error = None;
     let mut feed = async |payload: Vec<u8>| -> Result<(), QueueError> {
         q.send(OutMessage {
@@ -64,7 +62,7 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig) -> anyhow::Result<ExitCode>
             ..template.clone()
         })
         .await?;
-        progress.inc(1);
+        progress.inc();
         Ok(())
     };
     let fed: anyhow::Result<()> = async {
@@ -78,14 +76,14 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig) -> anyhow::Result<ExitCode>
                 }
             }
         } else {
-            let mut reader = BufReader::with_capacity(256 * 1024, tokio::io::stdin());
+            let mut reader = BufReader::with_capacity(LINE_BUFFER, tokio::io::stdin());
             let mut line = Vec::new();
             loop {
                 line.clear();
                 if reader
                     .read_until(b'\n', &mut line)
                     .await
-                    .context("could not read stdin")?
+                    .map_err(stdin_error)?
                     == 0
                 {
                     break;
@@ -102,72 +100,87 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig) -> anyhow::Result<ExitCode>
         Ok(())
     }
     .await;
-    let stall = cfg.options.connect_timeout;
-    let report = q.flush(stall).await;
+    let report = q.flush(cfg.options.connect_timeout).await;
     q.close().await;
-    progress.finish_and_clear();
+    progress.finish();
     fed?;
     let elapsed = started.elapsed();
-    let failed = report.published - report.completed;
-    if report.published > 1 && !args.quiet {
+    if report.published > 1 {
         let rate = report.completed as f64 / elapsed.as_secs_f64().max(1e-9);
-        eprintln!(
-            "mqq: sent {}, acknowledged {} in {:.2?} ({rate:.0} msg/s)",
+        out.diag().report(&format!(
+            "sent {}, acknowledged {} in {:.2?} ({rate:.0} msg/s)",
             report.published, report.completed, elapsed
-        );
+        ));
     }
+    let failed = report.published - report.completed;
     if failed > 0 || publish_error.is_some() {
-        let why = publish_error
-            .or(report.error)
-            .map_or_else(String::new, |e| format!(": {e}"));
-        eprintln!(
-            "mqq: error: {failed} of {} message{} not acknowledged{why}",
-            report.published,
-            if report.published == 1 { "" } else { "s" }
-        );
-        return Ok(ExitCode::from(super::SHORTFALL));
+        return Err(QueueError::Unacknowledged {
+            failed,
+            published: report.published,
+            cause: publish_error.or(report.error).map(Box::new),
+        }
+        .into());
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Code::Ok.into())
 }
 
-async fn read_file(path: &Path) -> Result<Vec<u8>, QueueError> {
+#[allow(clippy::needless_pass_by_value)] // used as map_err(stdin_error)
+fn stdin_error(e: std::io::Error) -> UsageError {
+    UsageError(format!("could not read stdin: {}", crate::config::io_reason(&e)))
+}
+
+/// All of stdin as one message, refusing what is surely a mistake: a terminal (nothing
+/// piped) or an empty stdin (`</dev/null`); `-n` sends an empty message on purpose.
+async fn read_stdin_message() -> Result<Vec<u8>, UsageError> {
+    if std::io::stdin().is_terminal() {
+        return Err(UsageError(
+            "no message: give it as an argument, with -f FILE, or on stdin (-l for one message \
+             per line, -n for an empty message)"
+                .into(),
+        ));
+    }
+    let mut buf = Vec::new();
+    tokio::io::stdin()
+        .read_to_end(&mut buf)
+        .await
+        .map_err(stdin_error)?;
+    if buf.is_empty() {
+        return Err(UsageError(
+            "stdin is empty, so there is no message to send; to send an empty message on \
+             purpose use -n/--null-message (or -f - or '' as an argument)"
+                .into(),
+        ));
+    }
+    Ok(buf)
+}
+
+async fn read_file(path: &Path) -> Result<Vec<u8>, UsageError> {
     if path.as_os_str() == "-" {
         let mut buf = Vec::new();
         tokio::io::stdin()
             .read_to_end(&mut buf)
             .await
-            .map_err(|e| QueueError::Usage(format!("could not read stdin: {e}")))?;
+            .map_err(stdin_error)?;
         return Ok(buf);
     }
     tokio::fs::read(path).await.map_err(|e| {
-        QueueError::Usage(format!(
-            "could not read message file \"{}\": {e}; give a readable file to -f",
-            path.display()
+        UsageError(format!(
+            "could not read message file \"{}\": {}; give a readable file to -f",
+            path.display(),
+            crate::config::io_reason(&e)
         ))
     })
 }
 
-async fn read_lines_all() -> anyhow::Result<Vec<Vec<u8>>> {
+async fn read_lines_all() -> Result<Vec<Vec<u8>>, UsageError> {
     let mut buf = Vec::new();
     tokio::io::stdin()
         .read_to_end(&mut buf)
         .await
-        .context("could not read stdin")?;
+        .map_err(stdin_error)?;
     let mut lines: Vec<Vec<u8>> = buf.split(|b| *b == b'\n').map(<[u8]>::to_vec).collect();
     if buf.last() == Some(&b'\n') || buf.is_empty() {
         lines.pop();
     }
     Ok(lines)
-}
-
-fn progress_bar(enabled: bool) -> indicatif::ProgressBar {
-    if !enabled || !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let pb = indicatif::ProgressBar::new_spinner();
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {pos} sent ({per_sec})") {
-        pb.set_style(style);
-    }
-    pb.enable_steady_tick(std::time::Duration::from_millis(200));
-    pb
 }

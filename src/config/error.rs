@@ -1,6 +1,7 @@
 //! Errors of config resolution: one line each, naming the file, key or value at fault and
-//! saying what to do. All of them are usage/config errors (exit code 2). No message ever
-//! carries a password: URIs are shown with their userinfo masked.
+//! what a valid value looks like; advice that names flags is added at the edge
+//! (`crate::error::hint`). All of them are usage/config errors (exit code 2). No message
+//! ever carries a password: URIs are shown with their userinfo masked.
 
 use std::path::PathBuf;
 
@@ -10,7 +11,7 @@ use super::Source;
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The config file could not be read.
-    #[error("config file \"{}\": {reason}; give a readable file to {via}", path.display())]
+    #[error("config file \"{}\": {reason}", path.display())]
     ConfigFile {
         /// The file as given.
         path: PathBuf,
@@ -68,7 +69,7 @@ pub enum ConfigError {
     },
     /// The file defines several queues and none was chosen.
     #[error(
-        "\"{}\" defines several queues ({available}); choose one with --queue or MQQ_QUEUE",
+        "\"{}\" defines several queues ({available})",
         path.display()
     )]
     QueueNotChosen {
@@ -165,54 +166,20 @@ pub enum ConfigError {
         /// What is wrong and what to do.
         reason: String,
     },
-    /// `options.qos` outside 0–2.
-    #[error("{key}: {value:?} ({origin}) is not a QoS level; use 0, 1 or 2")]
-    BadQos {
+    /// An option value that is not of its kind (QoS, boolean, duration, envelope version).
+    #[error("{key}: {value:?} ({origin}) {expected}")]
+    BadValue {
         /// The key as written.
         key: String,
         /// The value as written.
         value: String,
         /// Where it came from.
         origin: Source,
-    },
-    /// A boolean option that is not a boolean.
-    #[error(
-        "{key}: {value:?} ({origin}) is not a boolean; use true or false \
-         (also 1/0, yes/no, y/n, t/f)"
-    )]
-    BadBool {
-        /// The key as written.
-        key: String,
-        /// The value as written.
-        value: String,
-        /// Where it came from.
-        origin: Source,
-    },
-    /// A timeout that is neither milliseconds nor a duration.
-    #[error(
-        "{key}: {value:?} ({origin}) is not a duration; \
-         use milliseconds (5000) or a duration like 5s or 500ms"
-    )]
-    BadDuration {
-        /// The key as written.
-        key: String,
-        /// The value as written.
-        value: String,
-        /// Where it came from.
-        origin: Source,
-    },
-    /// `options.envelope_version` not 3, 4 or both.
-    #[error("{key}: {value:?} ({origin}) is not an envelope version; use 3, 4 or both")]
-    BadEnvelopeVersion {
-        /// The key as written.
-        key: String,
-        /// The value as written.
-        value: String,
-        /// Where it came from.
-        origin: Source,
+        /// What the value should be, e.g. "is not a QoS level; use 0, 1 or 2".
+        expected: &'static str,
     },
     /// The password file could not be read.
-    #[error("password file \"{}\": {reason}; give a readable file to {via}", path.display())]
+    #[error("password file \"{}\": {reason}", path.display())]
     PasswordFile {
         /// The file as given.
         path: PathBuf,
@@ -224,7 +191,7 @@ pub enum ConfigError {
 }
 
 /// An `io::Error` as a short sentence: `No such file or directory`, without `(os error 2)`.
-pub(crate) fn io_reason(err: &std::io::Error) -> String {
+pub fn io_reason(err: &std::io::Error) -> String {
     let text = err.to_string();
     match text.rfind(" (os error ") {
         Some(i) if text.ends_with(')') => text[..i].to_string(),

@@ -7,11 +7,13 @@
 //! pure (the environment is passed in) so it is table-tested.
 
 mod error;
+pub mod keys;
 mod params;
 mod render;
 #[cfg(test)]
 mod tests;
 mod uri;
+pub mod values;
 mod yaml;
 
 use std::collections::BTreeMap;
@@ -24,8 +26,9 @@ use crate::envelope::EnvelopeVersion;
 pub use error::ConfigError;
 pub use render::render;
 
-use error::io_reason;
-use params::{parse_bool, Entry, Params};
+pub use error::io_reason;
+use params::{Entry, Params};
+use values::{option_duration, parse_bool, parse_qos};
 
 /// Where a resolved value came from; shown by `mqq config`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -212,22 +215,9 @@ pub struct Resolved {
     pub sources: BTreeMap<String, Source>,
     /// Warnings to print on stderr (e.g. unknown option keys), one line each.
     pub warnings: Vec<String>,
+    /// Each `options.*` value in canonical form (`5s` → `5000`, `yes` → `true`), for display.
+    pub shown: BTreeMap<String, String>,
 }
-
-/// Environment variables and the `ConfigParams` key each one sets (all on the first connection).
-const ENV_KEYS: [(&str, &str); 11] = [
-    ("MQQ_QUEUE", "name"),
-    ("MQQ_URI", "connection.uri"),
-    ("MQQ_HOST", "connection.host"),
-    ("MQQ_PORT", "connection.port"),
-    ("MQQ_PROTOCOL", "connection.protocol"),
-    ("MQQ_USERNAME", "credential.username"),
-    ("MQQ_PASSWORD", "credential.password"),
-    ("MQQ_CLIENT_ID", "client_id"),
-    ("MQQ_TOPIC", "topic"),
-    ("MQQ_QOS", "options.qos"),
-    ("MQQ_ENVELOPE_VERSION", "options.envelope_version"),
-];
 
 /// Resolves the inputs into one queue: defaults < YAML file < environment < flags.
 ///
@@ -274,16 +264,11 @@ pub fn resolve(inputs: &ConfigInputs) -> Result<Resolved, ConfigError> {
         }
     }
 
-    let mut env_raw: Vec<(String, String, Source)> = ENV_KEYS
+    let mut env_raw: Vec<(String, String, Source)> = keys::KEYS
         .iter()
-        .filter_map(|(var, key)| {
-            env(var).map(|v| {
-                (
-                    (*key).to_string(),
-                    v.clone(),
-                    Source::Env((*var).to_string()),
-                )
-            })
+        .filter_map(|k| {
+            let var = k.env?;
+            env(var).map(|v| (k.key.to_string(), v.clone(), Source::Env(var.to_string())))
         })
         .collect();
     if let Some(path) = env("MQQ_PASSWORD_FILE") {
@@ -314,11 +299,13 @@ pub fn resolve(inputs: &ConfigInputs) -> Result<Resolved, ConfigError> {
     let flag_layer = params::layer(flag_raw, false, &mut warnings);
 
     let mut sources = BTreeMap::new();
-    let config = build(&file, &[&env_layer, &flag_layer], &mut sources)?;
+    let mut shown = BTreeMap::new();
+    let config = build(&file, &[&env_layer, &flag_layer], &mut sources, &mut shown)?;
     Ok(Resolved {
         config,
         sources,
         warnings,
+        shown,
     })
 }
 
@@ -348,6 +335,7 @@ fn build(
     file: &Params,
     over: &[&Params],
     sources: &mut BTreeMap<String, Source>,
+    shown: &mut BTreeMap<String, String>,
 ) -> Result<QueueConfig, ConfigError> {
     let mut layers = vec![file];
     layers.extend_from_slice(over);
@@ -410,57 +398,43 @@ fn build(
     sources.insert("credential.username".into(), user_src);
     sources.insert("credential.password".into(), pass_src);
 
-    let mut opt = |name: &str| {
-        let key = format!("options.{name}");
-        let e = pick(layers, &key);
-        sources.insert(key, src(e));
-        e
-    };
-    let boolean = |e: Option<&Entry>, default: bool| match e {
-        None => Ok(default),
-        Some(e) => parse_bool(&e.value).ok_or_else(|| ConfigError::BadBool {
-            key: e.key.clone(),
-            value: e.value.clone(),
-            origin: e.source.clone(),
-        }),
-    };
-    let duration = |e: Option<&Entry>, default_ms: u64| match e {
-        None => Ok(Duration::from_millis(default_ms)),
-        Some(e) => parse_duration(&e.value).ok_or_else(|| ConfigError::BadDuration {
-            key: e.key.clone(),
-            value: e.value.clone(),
-            origin: e.source.clone(),
-        }),
-    };
-    let qos = match opt("qos") {
-        None => 1,
-        Some(e) => match e.value.trim().parse::<u8>() {
-            Ok(q) if q <= 2 => q,
-            _ => {
-                return Err(ConfigError::BadQos {
-                    key: e.key.clone(),
-                    value: e.value.clone(),
-                    origin: e.source.clone(),
-                })
-            }
-        },
-    };
-    let retain = boolean(opt("retain"), false)?;
-    let serialize_envelope = boolean(opt("serialize_envelope"), true)?;
-    let autosubscribe = boolean(opt("autosubscribe"), false)?;
-    let retry_connect = boolean(opt("retry_connect"), true)?;
-    let connect_timeout = duration(opt("connect_timeout"), 30_000)?;
-    let reconnect_timeout = duration(opt("reconnect_timeout"), 1_000)?;
-    let keepalive_timeout = duration(opt("keepalive_timeout"), 60_000)?;
-    let envelope_version = match opt("envelope_version") {
-        None => EnvelopeVersion::V3,
-        Some(e) => {
-            parse_envelope_version(&e.value).ok_or_else(|| ConfigError::BadEnvelopeVersion {
+    // Every option: the winning entry, else the registry's default, parsed by its kind.
+    let mut opt = |name: &str, kind: ValueKind| -> Result<String, ConfigError> {
+        let row = keys::get(&format!("options.{name}")).expect("options are in the registry");
+        let e = pick(layers, row.key);
+        sources.insert(row.key.to_string(), src(e));
+        let text = e.map_or(row.default.unwrap_or_default(), |e| e.value.as_str());
+        let canonical = kind.canonical(text).ok_or_else(|| {
+            let e = e.expect("registry defaults are valid");
+            ConfigError::BadValue {
                 key: e.key.clone(),
                 value: e.value.clone(),
                 origin: e.source.clone(),
-            })?
-        }
+                expected: kind.expected(),
+            }
+        })?;
+        shown.insert(row.key.to_string(), canonical.clone());
+        Ok(canonical)
+    };
+    let options = QueueOptions {
+        qos: kind_value(parse_qos, &opt("qos", ValueKind::Qos)?),
+        retain: kind_value(parse_bool, &opt("retain", ValueKind::Bool)?),
+        serialize_envelope: kind_value(parse_bool, &opt("serialize_envelope", ValueKind::Bool)?),
+        autosubscribe: kind_value(parse_bool, &opt("autosubscribe", ValueKind::Bool)?),
+        retry_connect: kind_value(parse_bool, &opt("retry_connect", ValueKind::Bool)?),
+        connect_timeout: kind_value(option_duration, &opt("connect_timeout", ValueKind::Millis)?),
+        reconnect_timeout: kind_value(
+            option_duration,
+            &opt("reconnect_timeout", ValueKind::Millis)?,
+        ),
+        keepalive_timeout: kind_value(
+            option_duration,
+            &opt("keepalive_timeout", ValueKind::Millis)?,
+        ),
+        envelope_version: kind_value(
+            |t| t.parse().ok(),
+            &opt("envelope_version", ValueKind::EnvelopeVersion)?,
+        ),
     };
 
     Ok(QueueConfig {
@@ -469,35 +443,74 @@ fn build(
         client_id,
         connections: conns.addrs,
         credential,
-        options: QueueOptions {
-            qos,
-            retain,
-            serialize_envelope,
-            autosubscribe,
-            retry_connect,
-            connect_timeout,
-            reconnect_timeout,
-            keepalive_timeout,
-            envelope_version,
-        },
+        options,
     })
 }
 
-/// Integer milliseconds (`5000`), or a humantime duration (`5s`, `500ms`, `1m 30s`).
-fn parse_duration(text: &str) -> Option<Duration> {
-    let text = text.trim();
-    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
-        return text.parse().ok().map(Duration::from_millis);
-    }
-    humantime::parse_duration(text).ok()
+/// The kinds of option values: how each is checked, written canonically, and explained.
+#[derive(Debug, Clone, Copy)]
+enum ValueKind {
+    Qos,
+    Bool,
+    Millis,
+    EnvelopeVersion,
 }
 
-/// `3`/`v3`, `4`/`v4` or `both`, case-insensitive.
-fn parse_envelope_version(text: &str) -> Option<EnvelopeVersion> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "3" | "v3" => Some(EnvelopeVersion::V3),
-        "4" | "v4" => Some(EnvelopeVersion::V4),
-        "both" => Some(EnvelopeVersion::Both),
-        _ => None,
+impl ValueKind {
+    /// The value in canonical form, or `None` when it is not of this kind.
+    fn canonical(self, text: &str) -> Option<String> {
+        match self {
+            ValueKind::Qos => parse_qos(text).map(|q| q.to_string()),
+            ValueKind::Bool => parse_bool(text).map(|b| b.to_string()),
+            ValueKind::Millis => option_duration(text).map(|d| {
+                if d.subsec_nanos() % 1_000_000 == 0 {
+                    d.as_millis().to_string()
+                } else {
+                    humantime::format_duration(d).to_string()
+                }
+            }),
+            ValueKind::EnvelopeVersion => {
+                text.parse::<EnvelopeVersion>().ok().map(|v| v.to_string())
+            }
+        }
     }
+
+    /// What the user should write instead of a bad value.
+    fn expected(self) -> &'static str {
+        match self {
+            ValueKind::Qos => "is not a QoS level; use 0, 1 or 2",
+            ValueKind::Bool => "is not a boolean; use true or false (also 1/0, yes/no, y/n, t/f)",
+            ValueKind::Millis => {
+                "is not a duration; use milliseconds (5000) or a duration like 5s or 500ms \
+                 (at most 365 days)"
+            }
+            ValueKind::EnvelopeVersion => "is not an envelope version; use 3, 4 or both",
+        }
+    }
+}
+
+/// The typed value of a canonical string (already checked by [`ValueKind::canonical`]).
+fn kind_value<T: Default>(parse: impl Fn(&str) -> Option<T>, canonical: &str) -> T {
+    parse(canonical).unwrap_or_default()
+}
+
+/// A command-line text that may hold a secret, fit for an error message: when it mentions a
+/// credential (`password`, `pass`, `secret`, `token`), everything after the key is `***`.
+pub fn mask_secret(text: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    if !["pass", "secret", "token"]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        return text.to_string();
+    }
+    let key_end = text
+        .find([':', '=', ' '])
+        .unwrap_or(text.len());
+    let sep = text[key_end..]
+        .chars()
+        .next()
+        .map(String::from)
+        .unwrap_or_default();
+    format!("{}{sep}***", &text[..key_end])
 }

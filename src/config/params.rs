@@ -7,20 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_norway::Value;
 
-use super::Source;
-
-/// Option keys mqq knows under `options.`.
-pub(crate) const KNOWN_OPTIONS: [&str; 9] = [
-    "qos",
-    "retain",
-    "serialize_envelope",
-    "autosubscribe",
-    "retry_connect",
-    "connect_timeout",
-    "reconnect_timeout",
-    "keepalive_timeout",
-    "envelope_version",
-];
+use super::{keys, Source};
 
 /// Connection fields that make up a broker address.
 pub(crate) const ADDRESS_FIELDS: [&str; 4] = ["uri", "host", "port", "protocol"];
@@ -116,34 +103,32 @@ pub(crate) fn section_pairs(value: &Value) -> Option<Vec<(String, String)>> {
     }
 }
 
-/// pip-services booleans: `true/false/1/0/yes/no/y/n/t/f`, case-insensitive.
-pub(crate) fn parse_bool(text: &str) -> Option<bool> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "y" | "t" => Some(true),
-        "false" | "0" | "no" | "n" | "f" => Some(false),
-        _ => None,
-    }
-}
-
-/// The canonical name of a connection field (`ip` → `host`), with whether it was an alias.
+/// The canonical name of a connection field (`ip` → `host`), with whether it was an alias;
+/// unknown fields are returned as they are.
 pub(crate) fn connection_field(field: &str) -> (&str, bool) {
-    match field {
-        "ip" => ("host", true),
-        other => (other, false),
-    }
+    keys::field("connection", field).unwrap_or((field, false))
 }
 
 /// The canonical name of a credential field (`user` → `username`, `pass` → `password`).
 pub(crate) fn credential_field(field: &str) -> (&str, bool) {
-    match field {
-        "user" => ("username", true),
-        "pass" => ("password", true),
-        other => (other, false),
-    }
+    keys::field("credential", field).unwrap_or((field, false))
 }
 
-const CONNECTION_FIELDS: [&str; 5] = ["uri", "host", "port", "protocol", "discovery_key"];
-const CREDENTIAL_FIELDS: [&str; 3] = ["username", "password", "store_key"];
+/// A warning when a reference resolved only inside a config file comes from elsewhere.
+fn file_only(
+    key: &str,
+    section: &str,
+    field: &str,
+    source: &Source,
+    in_file: bool,
+) -> Option<Canon> {
+    let row = keys::get(&format!("{section}.{field}"))?;
+    (row.file_only && !in_file).then(|| {
+        Canon::Warn(format!(
+            "key \"{key}\" ({source}) ignored: a {field} is resolved only inside a config file"
+        ))
+    })
+}
 
 /// What a raw key means once canonicalised.
 enum Canon {
@@ -172,8 +157,8 @@ fn canonicalize(key: &str, source: &Source, in_file: bool) -> Canon {
             priority: 0,
         },
         ("descriptor", None) => Canon::Skip,
-        ("options", Some(opt)) => {
-            if KNOWN_OPTIONS.contains(&opt) {
+        ("options", Some(_)) => {
+            if keys::get(key).is_some() {
                 Canon::Key {
                     canonical: key.to_string(),
                     priority: 0,
@@ -181,7 +166,7 @@ fn canonicalize(key: &str, source: &Source, in_file: bool) -> Canon {
             } else {
                 Canon::Warn(format!(
                     "unknown option \"{key}\" ({source}); known options: {}",
-                    KNOWN_OPTIONS.join(", ")
+                    keys::field_list("options")
                 ))
             }
         }
@@ -216,18 +201,14 @@ fn connection_key(
     source: &Source,
     in_file: bool,
 ) -> Canon {
-    let (field, alias) = connection_field(field);
-    if !CONNECTION_FIELDS.contains(&field) {
+    let Some((field, alias)) = keys::field("connection", field) else {
         return Canon::Warn(format!(
-            "unknown key \"{key}\" ({source}) ignored; connection keys: uri, host, ip, port, \
-             protocol, discovery_key"
+            "unknown key \"{key}\" ({source}) ignored; connection keys: {}",
+            keys::field_list("connection")
         ));
-    }
-    if field == "discovery_key" && !in_file {
-        return Canon::Warn(format!(
-            "key \"{key}\" ({source}) ignored: a discovery_key is resolved only inside a \
-             config file"
-        ));
+    };
+    if let Some(w) = file_only(key, "connection", field, source, in_file) {
+        return w;
     }
     Canon::Key {
         canonical: format!("connections.{index}.{field}"),
@@ -236,17 +217,14 @@ fn connection_key(
 }
 
 fn credential_key(key: &str, field: &str, plural: u8, source: &Source, in_file: bool) -> Canon {
-    let (field, alias) = credential_field(field);
-    if !CREDENTIAL_FIELDS.contains(&field) {
+    let Some((field, alias)) = keys::field("credential", field) else {
         return Canon::Warn(format!(
-            "unknown key \"{key}\" ({source}) ignored; credential keys: username, user, password, \
-             pass, store_key"
+            "unknown key \"{key}\" ({source}) ignored; credential keys: {}",
+            keys::field_list("credential")
         ));
-    }
-    if field == "store_key" && !in_file {
-        return Canon::Warn(format!(
-            "key \"{key}\" ({source}) ignored: a store_key is resolved only inside a config file"
-        ));
+    };
+    if let Some(w) = file_only(key, "credential", field, source, in_file) {
+        return w;
     }
     Canon::Key {
         canonical: format!("credential.{field}"),

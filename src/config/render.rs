@@ -2,15 +2,11 @@
 //! password is always `'***'` and URIs carry no userinfo. Absent values are shown as `~`
 //! with the source that left them unset (`default` when nobody set them).
 
-use std::time::Duration;
-
-use super::{Resolved, Source};
-use crate::envelope::EnvelopeVersion;
+use super::{keys, Resolved, Source};
 
 /// Renders the resolved config as YAML text with a `# source` comment after every value.
 pub fn render(resolved: &Resolved) -> String {
     let c = &resolved.config;
-    let o = &c.options;
     let mut out = String::from("# resolved queue config; after each value: where it came from\n");
     let mut line = |text: String, key: &str| {
         let source = resolved
@@ -52,40 +48,13 @@ pub fn render(resolved: &Resolved) -> String {
             .is_some_and(|s| *s != Source::Default);
     let password = if password_given { "'***'" } else { "~" };
     line(format!("  password: {password}"), "credential.password");
-    let version = match o.envelope_version {
-        EnvelopeVersion::V3 => "3",
-        EnvelopeVersion::V4 => "4",
-        EnvelopeVersion::Both => "both",
-    };
-    let options: [(&str, String); 9] = [
-        ("qos", o.qos.to_string()),
-        ("retain", o.retain.to_string()),
-        ("serialize_envelope", o.serialize_envelope.to_string()),
-        ("autosubscribe", o.autosubscribe.to_string()),
-        ("retry_connect", o.retry_connect.to_string()),
-        ("connect_timeout", millis(o.connect_timeout)),
-        ("reconnect_timeout", millis(o.reconnect_timeout)),
-        ("keepalive_timeout", millis(o.keepalive_timeout)),
-        ("envelope_version", version.to_string()),
-    ];
-    for (i, (key, value)) in options.into_iter().enumerate() {
+    for (i, row) in keys::section("options").enumerate() {
         let prefix = if i == 0 { "options:\n" } else { "" };
-        line(
-            format!("{prefix}  {key}: {value}"),
-            &format!("options.{key}"),
-        );
+        let value = resolved.shown.get(row.key).map_or("~", String::as_str);
+        // Canonical option values (numbers, true/false, 3/4/both) are plain YAML as they are.
+        line(format!("{prefix}  {}: {value}", row.field()), row.key);
     }
     out
-}
-
-/// A duration as integer milliseconds (how pip-services writes timeouts), or as a quoted
-/// humantime string when it is not a whole number of milliseconds.
-fn millis(d: Duration) -> String {
-    if d.subsec_nanos() % 1_000_000 == 0 {
-        d.as_millis().to_string()
-    } else {
-        scalar(&humantime::format_duration(d).to_string())
-    }
 }
 
 /// A string as a YAML scalar: plain when it reads back as the same string, else a

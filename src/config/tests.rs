@@ -43,10 +43,17 @@ fn ok(inputs: &ConfigInputs) -> Resolved {
     }
 }
 
+/// The error line a user sees: the core's message, then the edge's hint naming flags.
 fn err(inputs: &ConfigInputs) -> String {
     match resolve(inputs) {
         Ok(r) => panic!("expected an error, got {:?}", r.config),
-        Err(e) => e.to_string(),
+        Err(e) => {
+            let e = anyhow::Error::from(e);
+            match crate::error::hint(&e) {
+                Some(h) => format!("{e}; {h}"),
+                None => e.to_string(),
+            }
+        }
     }
 }
 

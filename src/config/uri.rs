@@ -194,6 +194,8 @@ fn parse_host(e: &Entry) -> Result<String, ConfigError> {
         "it looks like a URI; give it as the connection uri instead"
     } else if host.contains(|c: char| c.is_whitespace() || matches!(c, '/' | '@' | '?' | '#')) {
         "give a host name or IP address"
+    } else if host.contains(':') && host.parse::<std::net::Ipv6Addr>().is_err() {
+        "it carries a port (HOST:PORT)"
     } else {
         return Ok(host.to_string());
     };
@@ -216,31 +218,9 @@ pub(crate) fn mask_userinfo(text: &str) -> String {
 
 /// Decodes `%XX` escapes (userinfo of a URI); invalid escapes are kept as written.
 fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push(h * 16 + l);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// The value of a hexadecimal digit.
-fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 fn parse_uri(e: &Entry) -> Result<ParsedUri, ConfigError> {

@@ -1,39 +1,222 @@
-//! Typed errors of the queue core; callers map them to exit codes (DESIGN.md §5).
+//! Typed errors of the queue core: data (broker, client id, topic, cause), one line each,
+//! never a secret and never a flag name. `crate::error` turns them into exit codes and hints.
+
+use std::fmt;
+use std::time::Duration;
 
 use thiserror::Error;
 
-/// What can go wrong in the queue core. Messages are one line and never hold secrets.
+/// What can go wrong in the queue core.
 #[derive(Debug, Error)]
 pub enum QueueError {
-    /// Bad input detected by the core (invalid topic, missing topic, …): exit 2.
-    #[error("{0}")]
-    Usage(String),
-    /// Could not reach or talk to the broker (network, DNS, TLS, timeout): exit 3.
-    #[error("{0}")]
-    Connect(String),
-    /// The broker refused the credentials or the client id at CONNECT: exit 4.
-    #[error("{0}")]
-    Auth(String),
-    /// The broker refused an operation (e.g. a subscription): exit 5.
-    #[error("{0}")]
-    Refused(String),
-    /// The broker closed a durable session's connection, most likely because another
-    /// client with the same client id connected: exit 5.
-    #[error("{0}")]
-    TakenOver(String),
-    /// The connection broke after it was established: exit 3.
-    #[error("{0}")]
-    Lost(String),
+    /// No topic was configured.
+    #[error("no topic")]
+    NoTopic,
+    /// The topic or topic filter breaks MQTT's rules.
+    #[error("topic \"{topic}\": {problem}")]
+    BadTopic {
+        /// The topic as given.
+        topic: String,
+        /// What is wrong with it.
+        problem: TopicProblem,
+    },
+    /// An operation that needs a durable queue (a client id) on an ephemeral one.
+    #[error("{action} needs a durable queue (a client id); an ephemeral queue keeps nothing at the broker")]
+    NotDurable {
+        /// The operation, e.g. `clear`.
+        action: &'static str,
+    },
+    /// The address asks for something this build cannot speak.
+    #[error("{broker}: {what} is not supported by this build yet")]
+    Unsupported {
+        /// The broker URI (no credentials).
+        broker: String,
+        /// What is missing, e.g. `WebSocket transport`.
+        what: &'static str,
+    },
+    /// Could not reach or talk to the broker (network, DNS, TLS, timeout).
+    #[error("could not connect to {broker}: {cause}")]
+    Connect {
+        /// The broker URI (no credentials).
+        broker: String,
+        /// Why.
+        cause: ConnectCause,
+    },
+    /// The broker refused the credentials or the client at CONNECT.
+    #[error("{broker} {reason}")]
+    Auth {
+        /// The broker URI (no credentials).
+        broker: String,
+        /// The client id presented.
+        client_id: String,
+        /// What the broker said.
+        reason: AuthReason,
+    },
+    /// The broker refused a subscription.
+    #[error("{broker} refused the subscription to \"{topic}\"")]
+    SubscribeRefused {
+        /// The broker URI.
+        broker: String,
+        /// The topic filter.
+        topic: String,
+    },
+    /// The broker did not answer a subscription in time.
+    #[error("{broker} did not answer the subscription to \"{topic}\" within {}", human(*after))]
+    SubscribeTimeout {
+        /// The broker URI.
+        broker: String,
+        /// The topic filter.
+        topic: String,
+        /// How long mqq waited.
+        after: Duration,
+    },
+    /// The broker closed a durable session's connection, most likely because another client
+    /// with the same client id connected.
+    #[error(
+        "{broker} closed the connection of client id \"{client_id}\": another client with the \
+         same client id (a running consumer, or mqq peek/count) probably took over the session; \
+         unacknowledged messages stay queued"
+    )]
+    TakenOver {
+        /// The broker URI.
+        broker: String,
+        /// The session's client id.
+        client_id: String,
+    },
+    /// The connection broke after it was established.
+    #[error("connection to {broker} lost: {cause}")]
+    Lost {
+        /// The broker URI.
+        broker: String,
+        /// What the transport or protocol layer said.
+        cause: String,
+    },
+    /// The connection closed (the link task ended).
+    #[error("the connection to {broker} closed")]
+    Closed {
+        /// The broker URI.
+        broker: String,
+    },
+    /// No acknowledgement arrived for a while although publishes were outstanding.
+    #[error("{broker} gave no acknowledgement for {}", human(*after))]
+    NoAck {
+        /// The broker URI.
+        broker: String,
+        /// The stall limit that passed.
+        after: Duration,
+    },
+    /// Some published messages were never acknowledged.
+    #[error(
+        "{failed} of {published} message{} not acknowledged{}",
+        if *published == 1 { "" } else { "s" },
+        cause.as_ref().map_or_else(String::new, |c| format!(": {c}"))
+    )]
+    Unacknowledged {
+        /// Messages handed to the broker and not acknowledged.
+        failed: u64,
+        /// Messages handed to the broker.
+        published: u64,
+        /// Why, when known.
+        cause: Option<Box<QueueError>>,
+    },
 }
 
-impl QueueError {
-    /// The documented exit code for this error (DESIGN.md §5).
-    pub fn exit_code(&self) -> u8 {
+/// What is wrong with a topic (MQTT 3.1.1 §4.7).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TopicProblem {
+    /// Zero length.
+    Empty,
+    /// Contains U+0000.
+    Nul,
+    /// Longer than MQTT's 65,535 bytes.
+    TooLong(usize),
+    /// A wildcard in a topic that is published to.
+    WildcardInPublish,
+    /// `+` not filling a whole level, or `#` not last.
+    BadFilter,
+}
+
+impl fmt::Display for TopicProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            QueueError::Usage(_) => 2,
-            QueueError::Connect(_) | QueueError::Lost(_) => 3,
-            QueueError::Auth(_) => 4,
-            QueueError::Refused(_) | QueueError::TakenOver(_) => 5,
+            TopicProblem::Empty => f.write_str("it is empty"),
+            TopicProblem::Nul => f.write_str("it contains a NUL character"),
+            TopicProblem::TooLong(n) => {
+                write!(f, "it is {n} bytes long; MQTT allows at most 65535")
+            }
+            TopicProblem::WildcardInPublish => f.write_str(
+                "it has a wildcard (+ or #): messages can only be sent to a concrete topic",
+            ),
+            TopicProblem::BadFilter => f.write_str(
+                "not a valid filter: '+' must fill a whole level and '#' must be the last level \
+                 (e.g. a/+/c or a/#)",
+            ),
         }
     }
+}
+
+/// Why a connection could not be made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnectCause {
+    /// TCP connection refused: nothing listens there.
+    Refused,
+    /// No CONNACK within the connect timeout.
+    Timeout(Duration),
+    /// The broker answered CONNECT with "service unavailable".
+    Unavailable,
+    /// TLS failed.
+    Tls(String),
+    /// The first packet was not a CONNACK.
+    NotConnAck(String),
+    /// Any other network or protocol error.
+    Other(String),
+}
+
+impl fmt::Display for ConnectCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConnectCause::Refused => f.write_str("connection refused"),
+            ConnectCause::Timeout(d) => write!(f, "no answer within {}", human(*d)),
+            ConnectCause::Unavailable => f.write_str("the broker says the service is unavailable"),
+            ConnectCause::Tls(e) => write!(f, "TLS failed: {e}"),
+            ConnectCause::NotConnAck(p) => write!(f, "expected CONNACK, got {p}"),
+            ConnectCause::Other(e) => f.write_str(e),
+        }
+    }
+}
+
+/// Why the broker refused the client at CONNECT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthReason {
+    /// CONNACK "bad user name or password".
+    BadCredentials,
+    /// CONNACK "not authorized".
+    NotAuthorized,
+    /// CONNACK "identifier rejected".
+    BadClientId,
+    /// CONNACK "unacceptable protocol version".
+    ProtocolVersion,
+    /// The broker closed the socket at CONNECT while credentials were given (rumqttd does
+    /// this instead of answering with a refusal).
+    ClosedWithCredentials,
+}
+
+impl fmt::Display for AuthReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            AuthReason::BadCredentials => "refused the credentials (bad user name or password)",
+            AuthReason::NotAuthorized => "refused the connection: not authorized",
+            AuthReason::BadClientId => "refused the client id",
+            AuthReason::ProtocolVersion => "refused the protocol version (MQTT 3.1.1)",
+            AuthReason::ClosedWithCredentials => {
+                "closed the connection instead of accepting it: it most likely refused the \
+                 credentials"
+            }
+        })
+    }
+}
+
+/// A duration as people write it (`5s`, `1m 30s`).
+fn human(d: Duration) -> humantime::FormattedDuration {
+    humantime::format_duration(d)
 }

@@ -1,16 +1,13 @@
 //! MQTT topic and topic-filter validation (MQTT 3.1.1 §4.7), so that bad topics fail
 //! with exit 2 before anything reaches the broker.
 
-use super::QueueError;
+use super::{QueueError, TopicProblem};
 
 /// Checks a topic name for publishing: non-empty, no wildcards, no NUL, ≤ 65535 bytes.
 pub fn validate_publish(topic: &str) -> Result<(), QueueError> {
     common(topic)?;
-    if topic.contains(['+', '#']) {
-        return Err(QueueError::Usage(format!(
-            "topic \"{topic}\" has a wildcard (+ or #): messages can only be sent to a concrete topic; \
-             give one with -t"
-        )));
+    if has_wildcard(topic) {
+        return Err(bad(topic, TopicProblem::WildcardInPublish));
     }
     Ok(())
 }
@@ -23,10 +20,7 @@ pub fn validate_filter(filter: &str) -> Result<(), QueueError> {
         let bad_plus = level.contains('+') && *level != "+";
         let bad_hash = level.contains('#') && (*level != "#" || i + 1 != levels.len());
         if bad_plus || bad_hash {
-            return Err(QueueError::Usage(format!(
-                "topic filter \"{filter}\" is invalid: '+' must fill a whole level and '#' must be \
-                 the last level (e.g. a/+/c or a/#)"
-            )));
+            return Err(bad(filter, TopicProblem::BadFilter));
         }
     }
     Ok(())
@@ -39,23 +33,22 @@ pub fn has_wildcard(filter: &str) -> bool {
 
 fn common(topic: &str) -> Result<(), QueueError> {
     if topic.is_empty() {
-        return Err(QueueError::Usage(
-            "the topic is empty; give one with -t TOPIC, MQQ_TOPIC or `topic:` in the config"
-                .into(),
-        ));
+        return Err(bad(topic, TopicProblem::Empty));
     }
     if topic.contains('\0') {
-        return Err(QueueError::Usage(
-            "the topic contains a NUL character; remove it".into(),
-        ));
+        return Err(bad(topic, TopicProblem::Nul));
     }
     if topic.len() > 65_535 {
-        return Err(QueueError::Usage(format!(
-            "the topic is {} bytes long; MQTT allows at most 65535",
-            topic.len()
-        )));
+        return Err(bad(topic, TopicProblem::TooLong(topic.len())));
     }
     Ok(())
+}
+
+fn bad(topic: &str, problem: TopicProblem) -> QueueError {
+    QueueError::BadTopic {
+        topic: topic.to_string(),
+        problem,
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,226 @@
+//! The one registry of config keys: each key is defined here once — its canonical dotted
+//! name, field aliases, environment variable, flag, default and doc line. Env parsing, the
+//! unknown-key warnings, `mqq config`'s rendering, the flag → key mapping and the `[env: …]`
+//! names in `--help` (checked by a test) all come from this table.
+
+/// A command-line flag that sets a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flag {
+    /// The clap argument id (the `GlobalArgs` field name).
+    pub id: &'static str,
+    /// The long flag, e.g. `--host`.
+    pub long: &'static str,
+    /// For a switch (no value): the value it sets, e.g. `--raw` sets `false`.
+    pub switch: Option<&'static str>,
+}
+
+/// One config key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    /// Canonical dotted name (`connection.*` is `connections.0.*` in a layer).
+    pub key: &'static str,
+    /// Other spellings of the last field, as pip-services accepts them (`ip` for `host`).
+    pub aliases: &'static [&'static str],
+    /// The environment variable that sets it.
+    pub env: Option<&'static str>,
+    /// The flag that sets it.
+    pub flag: Option<Flag>,
+    /// The default, as it would be written in the config.
+    pub default: Option<&'static str>,
+    /// Only meaningful inside a config file (references resolved there).
+    pub file_only: bool,
+    /// One line for the manual.
+    pub doc: &'static str,
+}
+
+const fn key(key: &'static str, doc: &'static str) -> Key {
+    Key {
+        key,
+        aliases: &[],
+        env: None,
+        flag: None,
+        default: None,
+        file_only: false,
+        doc,
+    }
+}
+
+impl Key {
+    const fn env(mut self, env: &'static str) -> Key {
+        self.env = Some(env);
+        self
+    }
+    const fn flag(mut self, id: &'static str, long: &'static str) -> Key {
+        self.flag = Some(Flag {
+            id,
+            long,
+            switch: None,
+        });
+        self
+    }
+    const fn switch(mut self, id: &'static str, long: &'static str, sets: &'static str) -> Key {
+        self.flag = Some(Flag {
+            id,
+            long,
+            switch: Some(sets),
+        });
+        self
+    }
+    const fn default(mut self, default: &'static str) -> Key {
+        self.default = Some(default);
+        self
+    }
+    const fn aliases(mut self, aliases: &'static [&'static str]) -> Key {
+        self.aliases = aliases;
+        self
+    }
+    const fn file_only(mut self) -> Key {
+        self.file_only = true;
+        self
+    }
+
+    /// The last field of the key (`host` of `connection.host`).
+    pub fn field(&self) -> &'static str {
+        self.key.rsplit('.').next().unwrap_or(self.key)
+    }
+}
+
+/// Every key mqq reads, in the order `mqq config` shows them.
+pub const KEYS: &[Key] = &[
+    key(
+        "name",
+        "queue name: picks a queue of a `queues:` or container file; the default topic",
+    )
+    .env("MQQ_QUEUE")
+    .flag("queue", "--queue"),
+    key("topic", "topic (receiving verbs accept + and # wildcards)")
+        .env("MQQ_TOPIC")
+        .flag("topic", "--topic"),
+    key(
+        "client_id",
+        "client id; makes the queue durable (persistent session)",
+    )
+    .env("MQQ_CLIENT_ID")
+    .flag("client_id", "--client-id"),
+    key(
+        "connection.uri",
+        "broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss://",
+    )
+    .env("MQQ_URI")
+    .flag("uri", "--uri"),
+    key("connection.host", "broker host")
+        .aliases(&["ip"])
+        .env("MQQ_HOST")
+        .flag("host", "--host")
+        .default("localhost"),
+    key("connection.port", "broker port (1883; 8883 for TLS)")
+        .env("MQQ_PORT")
+        .flag("port", "--port"),
+    key("connection.protocol", "protocol when no URI is given")
+        .env("MQQ_PROTOCOL")
+        .flag("protocol", "--protocol")
+        .default("mqtt"),
+    key(
+        "connection.discovery_key",
+        "a memory discovery section of the file",
+    )
+    .file_only(),
+    key("credential.username", "user name")
+        .aliases(&["user"])
+        .env("MQQ_USERNAME")
+        .flag("username", "--username"),
+    key("credential.password", "password")
+        .aliases(&["pass"])
+        .env("MQQ_PASSWORD")
+        .flag("password", "--password"),
+    key(
+        "credential.store_key",
+        "a memory credential store section of the file",
+    )
+    .file_only(),
+    key("options.qos", "QoS 0, 1 or 2")
+        .env("MQQ_QOS")
+        .flag("qos", "--qos")
+        .default("1"),
+    key("options.retain", "retain flag of sent messages").default("false"),
+    key(
+        "options.serialize_envelope",
+        "pip-services MessageEnvelope JSON on the wire",
+    )
+    .switch("raw", "--raw", "false")
+    .default("true"),
+    key(
+        "options.autosubscribe",
+        "subscribe at connect, not on the first read",
+    )
+    .default("false"),
+    key(
+        "options.retry_connect",
+        "listen reconnects when the connection drops",
+    )
+    .default("true"),
+    key(
+        "options.connect_timeout",
+        "milliseconds one connection attempt may take",
+    )
+    .default("30000"),
+    key(
+        "options.reconnect_timeout",
+        "milliseconds before a reconnect",
+    )
+    .default("1000"),
+    key(
+        "options.keepalive_timeout",
+        "milliseconds between keepalive pings",
+    )
+    .default("60000"),
+    key(
+        "options.envelope_version",
+        "envelope version to write: 3, 4 or both",
+    )
+    .env("MQQ_ENVELOPE_VERSION")
+    .flag("envelope_version", "--envelope-version")
+    .default("3"),
+];
+
+/// Inputs that are not keys but files holding them: `(flag id, long flag, env)`.
+pub const FILE_INPUTS: &[(&str, &str, &str)] = &[
+    ("config", "--config", "MQQ_CONFIG"),
+    ("password_file", "--password-file", "MQQ_PASSWORD_FILE"),
+];
+
+/// The key named `name` (canonical spelling).
+pub fn get(name: &str) -> Option<&'static Key> {
+    KEYS.iter().find(|k| k.key == name)
+}
+
+/// The keys under `section.` (`options`, `connection`, `credential`).
+pub fn section(section: &str) -> impl Iterator<Item = &'static Key> + '_ {
+    KEYS.iter().filter(move |k| {
+        k.key
+            .strip_prefix(section)
+            .is_some_and(|rest| rest.starts_with('.'))
+    })
+}
+
+/// The canonical field of `section` spelled `field` (an alias maps to its field), with
+/// whether it was an alias; `None` for an unknown field.
+pub fn field(section_name: &str, field: &str) -> Option<(&'static str, bool)> {
+    section(section_name).find_map(|k| {
+        if k.field() == field {
+            Some((k.field(), false))
+        } else {
+            k.aliases.contains(&field).then_some((k.field(), true))
+        }
+    })
+}
+
+/// The fields of a section with their aliases, for messages: `uri, host, ip, port, …`.
+pub fn field_list(section_name: &str) -> String {
+    let mut names = Vec::new();
+    for k in section(section_name) {
+        names.push(k.field());
+        names.extend_from_slice(k.aliases);
+    }
+    names.join(", ")
+}

@@ -1,0 +1,110 @@
+//! Parsing of typed values, one function per kind, shared by flags and config keys. Only
+//! durations differ by context, and the names say how: a bare number is seconds on the
+//! command line (`-W 5`, as mosquitto's `-W`), milliseconds in config keys (pip-services).
+
+use std::time::Duration;
+
+/// The longest duration mqq accepts anywhere: longer waits are typing mistakes, and would
+/// overflow the clock arithmetic of deadlines.
+pub const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// What a bare number means in a duration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bare {
+    Seconds,
+    Millis,
+}
+
+fn parse_duration(text: &str, bare: Bare) -> Result<Duration, String> {
+    let text = text.trim();
+    let number = match bare {
+        Bare::Seconds => text.parse::<f64>().ok().filter(|n| n.is_finite()),
+        // pip-services writes integer milliseconds.
+        Bare::Millis => (!text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| text.parse::<f64>().ok().map(|n| n / 1000.0))
+            .flatten(),
+    };
+    let d = match number {
+        Some(secs) if secs < 0.0 => return Err("it is negative".into()),
+        Some(secs) if secs > MAX_DURATION.as_secs_f64() => None,
+        Some(secs) => Some(Duration::from_secs_f64(secs)),
+        None => match humantime::parse_duration(text) {
+            Ok(d) => Some(d),
+            Err(humantime::DurationError::NumberOverflow) => None,
+            Err(e) => return Err(e.to_string()),
+        },
+    };
+    match d {
+        Some(d) if d <= MAX_DURATION => Ok(d),
+        _ => Err(format!(
+            "it is longer than {}",
+            humantime::format_duration(MAX_DURATION)
+        )),
+    }
+}
+
+/// A duration given on the command line: `500ms`, `5s`, `2m`, `1h30m`, or a bare number of
+/// seconds. For clap's `value_parser`.
+pub fn flag_duration(text: &str) -> Result<Duration, String> {
+    parse_duration(text, Bare::Seconds).map_err(|e| format!("{e}; use e.g. 500ms, 5s or 2m"))
+}
+
+/// A duration in a config key: integer milliseconds (`5000`, as pip-services writes
+/// timeouts) or a duration (`5s`, `500ms`, `1m 30s`).
+pub fn option_duration(text: &str) -> Option<Duration> {
+    parse_duration(text, Bare::Millis).ok()
+}
+
+/// pip-services booleans: `true/false/1/0/yes/no/y/n/t/f`, case-insensitive.
+pub fn parse_bool(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "y" | "t" => Some(true),
+        "false" | "0" | "no" | "n" | "f" => Some(false),
+        _ => None,
+    }
+}
+
+/// A QoS level, 0–2.
+pub fn parse_qos(text: &str) -> Option<u8> {
+    text.trim().parse::<u8>().ok().filter(|q| *q <= 2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flag_durations_take_bare_seconds() {
+        assert_eq!(flag_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(flag_duration("5s"), Ok(Duration::from_secs(5)));
+        assert_eq!(flag_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(flag_duration("1.5"), Ok(Duration::from_millis(1500)));
+        assert!(flag_duration("soon").is_err());
+        assert!(flag_duration("-1").is_err());
+    }
+
+    #[test]
+    fn option_durations_take_bare_milliseconds() {
+        assert_eq!(option_duration("5000"), Some(Duration::from_secs(5)));
+        assert_eq!(option_duration(" 7 "), Some(Duration::from_millis(7)));
+        assert_eq!(option_duration("1m 30s"), Some(Duration::from_secs(90)));
+        assert_eq!(option_duration("1.5"), None);
+    }
+
+    #[test]
+    fn huge_durations_are_refused_not_a_panic() {
+        for text in ["1e20", "1e19", "2e19", "18446744073709551615", "inf", "NaN"] {
+            assert!(flag_duration(text).is_err(), "{text}");
+        }
+        for text in [
+            "99999999999999999999",
+            "18446744073709551615",
+            "100000000000000000",
+        ] {
+            assert_eq!(option_duration(text), None, "{text}");
+        }
+        assert!(flag_duration("9999999999999999h").is_err());
+        assert_eq!(flag_duration("365d"), Ok(MAX_DURATION));
+        assert!(flag_duration("366d").is_err());
+    }
+}

@@ -1,0 +1,256 @@
+//! The link to the broker: everything protocol-library-specific sits behind this seam. One
+//! task owns the client's event loop and turns its packets into protocol-neutral
+//! [`LinkEvent`]s; the queue acts through [`Link`] and never sees a rumqttc type.
+//!
+//! Dispatch is an enum ([`Client`]), not a trait: the set of protocol versions is closed
+//! (3.1.1 now, 5 next), their rumqttc clients are unrelated concrete types with async
+//! methods (a trait would need boxing or `async_trait`), and `auto` must choose a variant
+//! at run time after a CONNACK refusal, which an enum expresses directly. Transports (TCP,
+//! TLS, WebSocket) are built in one place, [`transport`], for every variant.
+
+mod transport;
+mod v4;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+
+use super::QueueError;
+use crate::config::{BrokerAddr, Credential, QueueConfig};
+
+/// How long [`Link::close`] waits for the broker to close the connection after DISCONNECT.
+pub const CLOSE_WAIT: Duration = Duration::from_secs(5);
+
+/// Largest packet mqq sends or accepts: the MQTT maximum (256 MiB).
+pub const MAX_PACKET: usize = 268_435_455;
+
+/// Requests (publishes, acks) that may wait for the event loop before `publish` blocks: deep
+/// enough that a fast producer never waits on a round trip, small enough to stay a few MB.
+const REQUEST_QUEUE: usize = 4096;
+
+/// What is needed to acknowledge a delivery, and nothing else: the QoS decides PUBACK or
+/// PUBREC, the packet id says which. Opaque outside the link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AckToken {
+    qos: u8,
+    pkid: u16,
+}
+
+/// A message as it came off the wire, with what is needed to acknowledge it.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// Topic it was published to.
+    pub topic: String,
+    /// Exact payload bytes.
+    pub payload: Bytes,
+    /// QoS of the delivery.
+    pub qos: u8,
+    /// Retain flag (set for retained messages sent on subscribe).
+    pub retain: bool,
+    /// Duplicate flag (a redelivery).
+    pub dup: bool,
+    /// Packet id (0 at QoS 0).
+    pub pkid: u16,
+    /// Handed back to [`Link::ack`].
+    pub(crate) token: AckToken,
+}
+
+/// What the event-loop task reports.
+#[derive(Debug)]
+pub enum LinkEvent {
+    /// CONNACK after a reconnect.
+    Reconnected {
+        /// Whether the broker still had the session.
+        session_present: bool,
+    },
+    /// A message arrived.
+    Message(Delivery),
+    /// A QoS 1/2 publish was acknowledged, or a QoS 0 publish was flushed.
+    Completed,
+    /// SUBACK: `true` per granted filter, `false` per refused one.
+    SubAck(Vec<bool>),
+    /// The connection broke; the task reconnects if allowed, else stops.
+    Error(String, ErrorKind),
+}
+
+/// Coarse classification of a connection error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The broker closed the connection without a protocol error.
+    ClosedByBroker,
+    /// Anything else.
+    Other,
+}
+
+/// Whether the broker keeps the session when the connection ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Session {
+    /// Clean session: nothing kept (ephemeral queues, producers, `clear`).
+    Clean,
+    /// Persistent session: subscriptions and unacknowledged messages kept (durable queues).
+    Persistent,
+}
+
+/// How to connect: built from the queue config in one place, [`LinkOptions::new`].
+#[derive(Debug, Clone)]
+pub struct LinkOptions {
+    /// Client id to present.
+    pub client_id: String,
+    /// Clean or persistent session.
+    pub session: Session,
+    /// Credentials, if any.
+    pub credential: Option<Credential>,
+    /// Keepalive interval.
+    pub keepalive: Duration,
+    /// How long one connection attempt may take.
+    pub connect_timeout: Duration,
+    /// Reconnect after this delay when the connection breaks; `None`: stop.
+    pub reconnect: Option<Duration>,
+    /// Max unacknowledged outgoing publishes.
+    pub inflight: u16,
+}
+
+impl LinkOptions {
+    /// Options for `client_id` from the config: credentials and timeouts from it, no
+    /// reconnect, a small outgoing window (see [`LinkOptions::reconnect`] and
+    /// [`LinkOptions::inflight`]).
+    pub fn new(cfg: &QueueConfig, client_id: String, session: Session) -> LinkOptions {
+        LinkOptions {
+            client_id,
+            session,
+            credential: cfg.credential.clone(),
+            keepalive: cfg.options.keepalive_timeout,
+            connect_timeout: cfg.options.connect_timeout,
+            reconnect: None,
+            inflight: 10,
+        }
+    }
+
+    /// Reconnect after `options.reconnect_timeout` when the connection breaks, if `on`.
+    #[must_use]
+    pub fn reconnect(mut self, cfg: &QueueConfig, on: bool) -> LinkOptions {
+        self.reconnect = on.then_some(cfg.options.reconnect_timeout);
+        self
+    }
+
+    /// At most `n` publishes awaiting their acknowledgement.
+    #[must_use]
+    pub fn inflight(mut self, n: u16) -> LinkOptions {
+        self.inflight = n;
+        self
+    }
+}
+
+/// The protocol client behind a link (see the module header for why an enum).
+enum Client {
+    /// MQTT 3.1.1 (rumqttc's top-level client).
+    V4(rumqttc::AsyncClient),
+}
+
+/// Handle to a connected link.
+pub struct Link {
+    client: Client,
+    task: tokio::task::JoinHandle<()>,
+    events: mpsc::UnboundedReceiver<LinkEvent>,
+    session_present: bool,
+    broker: String,
+}
+
+impl Link {
+    /// Connects to one broker and waits for its CONNACK.
+    pub async fn connect(addr: &BrokerAddr, opts: &LinkOptions) -> Result<Link, QueueError> {
+        let transport = transport::build(addr)?;
+        let (tx, events) = mpsc::unbounded_channel();
+        let (client, task, session_present) = v4::connect(addr, opts, transport, tx).await?;
+        Ok(Link {
+            client: Client::V4(client),
+            task,
+            events,
+            session_present,
+            broker: addr.uri(),
+        })
+    }
+
+    /// Whether the broker had this client's session at the last CONNACK.
+    pub fn session_present(&self) -> bool {
+        self.session_present
+    }
+
+    /// The next event, waiting for it; `None` once the event-loop task ended.
+    pub async fn recv(&mut self) -> Option<LinkEvent> {
+        let ev = self.events.recv().await;
+        self.note(ev.as_ref());
+        ev
+    }
+
+    /// An event that has already arrived, without waiting.
+    pub fn try_recv(&mut self) -> Option<LinkEvent> {
+        let ev = self.events.try_recv().ok();
+        self.note(ev.as_ref());
+        ev
+    }
+
+    fn note(&mut self, ev: Option<&LinkEvent>) {
+        if let Some(LinkEvent::Reconnected { session_present }) = ev {
+            self.session_present = *session_present;
+        }
+    }
+
+    /// Queues a publish; completion is reported as [`LinkEvent::Completed`].
+    pub async fn publish(
+        &self,
+        topic: &str,
+        qos: u8,
+        retain: bool,
+        payload: Vec<u8>,
+    ) -> Result<(), QueueError> {
+        match &self.client {
+            Client::V4(c) => v4::publish(c, topic, qos, retain, payload).await,
+        }
+        .map_err(|()| self.closed())
+    }
+
+    /// Sends SUBSCRIBE; the answer is [`LinkEvent::SubAck`].
+    pub async fn subscribe(&self, filter: &str, qos: u8) -> Result<(), QueueError> {
+        match &self.client {
+            Client::V4(c) => v4::subscribe(c, filter, qos).await,
+        }
+        .map_err(|()| self.closed())
+    }
+
+    /// Acknowledges a delivery (PUBACK / PUBREC); a no-op at QoS 0.
+    pub async fn ack(&self, d: &Delivery) -> Result<(), QueueError> {
+        match &self.client {
+            Client::V4(c) => v4::ack(c, d.token).await,
+        }
+        .map_err(|()| self.closed())
+    }
+
+    /// The error of a request on a link whose event-loop task has ended.
+    fn closed(&self) -> QueueError {
+        QueueError::Closed {
+            broker: self.broker.clone(),
+        }
+    }
+
+    /// Sends DISCONNECT and waits until the broker closed the connection (at most
+    /// [`CLOSE_WAIT`]), so that everything sent before — acknowledgements above all — was
+    /// read by the broker before the process goes.
+    pub async fn close(self) {
+        let Link {
+            client,
+            mut task,
+            events,
+            ..
+        } = self;
+        drop(events);
+        let sent = match &client {
+            Client::V4(c) => c.disconnect().await.is_ok(),
+        };
+        if sent && tokio::time::timeout(CLOSE_WAIT, &mut task).await.is_ok() {
+            return;
+        }
+        task.abort();
+    }
+}

@@ -1,0 +1,203 @@
+//! MQTT 3.1.1 through rumqttc's top-level client: connect, the event-loop task, requests,
+//! and the mapping of rumqttc's errors to the core's typed errors.
+
+use std::time::Duration;
+
+use rumqttc::{
+    AsyncClient, ConnectReturnCode, ConnectionError, Event, EventLoop, MqttOptions, Outgoing,
+    Packet, Publish, QoS, StateError, SubscribeReasonCode, Transport,
+};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::{
+    AckToken, Delivery, ErrorKind, LinkEvent, LinkOptions, Session, MAX_PACKET, REQUEST_QUEUE,
+};
+use crate::config::BrokerAddr;
+use crate::queue::{AuthReason, ConnectCause, QueueError};
+
+/// Connects, waits for the CONNACK, and starts the event-loop task that feeds `tx`.
+/// Returns the client, the task and the CONNACK's session-present flag.
+pub(super) async fn connect(
+    addr: &BrokerAddr,
+    opts: &LinkOptions,
+    transport: Transport,
+    tx: mpsc::UnboundedSender<LinkEvent>,
+) -> Result<(AsyncClient, JoinHandle<()>, bool), QueueError> {
+    let mut mo = MqttOptions::new(opts.client_id.clone(), addr.host.clone(), addr.port);
+    mo.set_clean_session(opts.session == Session::Clean)
+        .set_keep_alive(opts.keepalive.max(Duration::from_secs(1)))
+        .set_max_packet_size(MAX_PACKET, MAX_PACKET)
+        .set_manual_acks(true)
+        .set_inflight(opts.inflight)
+        .set_request_channel_capacity(REQUEST_QUEUE)
+        .set_transport(transport);
+    if let Some(c) = &opts.credential {
+        mo.set_credentials(c.username.clone(), c.password.expose().to_owned());
+    }
+    let (client, mut eventloop) = AsyncClient::new(mo, REQUEST_QUEUE);
+    eventloop
+        .network_options
+        .set_connection_timeout(opts.connect_timeout.as_secs().max(1));
+    let error = |cause| QueueError::Connect {
+        broker: addr.uri(),
+        cause,
+    };
+    let session_present = match tokio::time::timeout(opts.connect_timeout, eventloop.poll()).await {
+        Err(_) => return Err(error(ConnectCause::Timeout(opts.connect_timeout))),
+        Ok(Ok(Event::Incoming(Packet::ConnAck(ack)))) => ack.session_present,
+        Ok(Ok(other)) => return Err(error(ConnectCause::NotConnAck(format!("{other:?}")))),
+        Ok(Err(e)) => return Err(connect_error(addr, opts, &e)),
+    };
+    let task = tokio::spawn(drive(eventloop, tx, opts.reconnect));
+    Ok((client, task, session_present))
+}
+
+/// Queues a publish. `Err(())`: the event-loop task has ended.
+pub(super) async fn publish(
+    c: &AsyncClient,
+    topic: &str,
+    qos: u8,
+    retain: bool,
+    payload: Vec<u8>,
+) -> Result<(), ()> {
+    c.publish(topic, to_qos(qos), retain, payload)
+        .await
+        .map_err(drop)
+}
+
+/// Queues a SUBSCRIBE.
+pub(super) async fn subscribe(c: &AsyncClient, filter: &str, qos: u8) -> Result<(), ()> {
+    c.subscribe(filter, to_qos(qos)).await.map_err(drop)
+}
+
+/// Queues the PUBACK / PUBREC of a delivery; a no-op at QoS 0.
+pub(super) async fn ack(c: &AsyncClient, token: AckToken) -> Result<(), ()> {
+    // rumqttc builds the acknowledgement from the QoS and packet id alone.
+    let mut p = Publish::new("", to_qos(token.qos), Vec::new());
+    p.pkid = token.pkid;
+    c.ack(&p).await.map_err(drop)
+}
+
+fn to_qos(q: u8) -> QoS {
+    match q {
+        0 => QoS::AtMostOnce,
+        1 => QoS::AtLeastOnce,
+        _ => QoS::ExactlyOnce,
+    }
+}
+
+/// The event-loop task: polls continuously, forwards events, reconnects only if allowed, and
+/// ends when the broker closed the connection after our DISCONNECT.
+async fn drive(
+    mut el: EventLoop,
+    tx: mpsc::UnboundedSender<LinkEvent>,
+    reconnect: Option<Duration>,
+) {
+    let mut closing = false;
+    loop {
+        let ev = match el.poll().await {
+            Ok(Event::Incoming(Packet::Publish(p))) => LinkEvent::Message(Delivery {
+                token: AckToken {
+                    qos: p.qos as u8,
+                    pkid: p.pkid,
+                },
+                topic: p.topic,
+                payload: p.payload,
+                qos: p.qos as u8,
+                retain: p.retain,
+                dup: p.dup,
+                pkid: p.pkid,
+            }),
+            Ok(
+                Event::Incoming(Packet::PubAck(_) | Packet::PubComp(_))
+                | Event::Outgoing(Outgoing::Publish(0)),
+            ) => LinkEvent::Completed,
+            Ok(Event::Incoming(Packet::SubAck(s))) => LinkEvent::SubAck(
+                s.return_codes
+                    .iter()
+                    .map(|c| matches!(c, SubscribeReasonCode::Success(_)))
+                    .collect(),
+            ),
+            Ok(Event::Incoming(Packet::ConnAck(a))) => LinkEvent::Reconnected {
+                session_present: a.session_present,
+            },
+            // Keep polling after DISCONNECT until the broker closes the socket: that proves it
+            // has read everything sent before (acks above all). Exiting at once would let the
+            // next connection of this client id race our unread PUBACKs at the broker.
+            Ok(Event::Outgoing(Outgoing::Disconnect)) => {
+                closing = true;
+                continue;
+            }
+            Ok(_) => continue,
+            // Closed after our DISCONNECT, or every client handle is gone: done.
+            Err(_) if closing => return,
+            Err(ConnectionError::RequestsDone) => return,
+            Err(e) => {
+                let kind = classify(&e);
+                let _ = tx.send(LinkEvent::Error(e.to_string(), kind));
+                match reconnect {
+                    Some(delay) => tokio::time::sleep(delay).await,
+                    None => return,
+                }
+                continue;
+            }
+        };
+        // Nobody may be listening any more (closing): keep polling all the same, so queued
+        // requests (acks, DISCONNECT) still reach the broker.
+        let _ = tx.send(ev);
+    }
+}
+
+fn classify(e: &ConnectionError) -> ErrorKind {
+    match e {
+        ConnectionError::MqttState(StateError::ConnectionAborted) => ErrorKind::ClosedByBroker,
+        ConnectionError::MqttState(StateError::Io(io)) | ConnectionError::Io(io)
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::UnexpectedEof
+                    | std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+            ) =>
+        {
+            ErrorKind::ClosedByBroker
+        }
+        _ => ErrorKind::Other,
+    }
+}
+
+fn connect_error(addr: &BrokerAddr, opts: &LinkOptions, e: &ConnectionError) -> QueueError {
+    let refused = |reason| QueueError::Auth {
+        broker: addr.uri(),
+        client_id: opts.client_id.clone(),
+        reason,
+    };
+    let cause = match e {
+        ConnectionError::ConnectionRefused(code) => match code {
+            ConnectReturnCode::BadUserNamePassword => return refused(AuthReason::BadCredentials),
+            ConnectReturnCode::NotAuthorized => return refused(AuthReason::NotAuthorized),
+            ConnectReturnCode::BadClientId => return refused(AuthReason::BadClientId),
+            ConnectReturnCode::RefusedProtocolVersion => {
+                return refused(AuthReason::ProtocolVersion)
+            }
+            ConnectReturnCode::ServiceUnavailable | ConnectReturnCode::Success => {
+                ConnectCause::Unavailable
+            }
+        },
+        ConnectionError::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            ConnectCause::Refused
+        }
+        ConnectionError::NetworkTimeout => ConnectCause::Timeout(opts.connect_timeout),
+        ConnectionError::Tls(t) => ConnectCause::Tls(t.to_string()),
+        // Some brokers (rumqttd) close the socket instead of answering CONNECT with a
+        // refusal when the credentials are wrong.
+        e if opts.credential.is_some() && classify(e) == ErrorKind::ClosedByBroker => {
+            return refused(AuthReason::ClosedWithCredentials)
+        }
+        other => ConnectCause::Other(other.to_string()),
+    };
+    QueueError::Connect {
+        broker: addr.uri(),
+        cause,
+    }
+}
