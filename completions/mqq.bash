@@ -77,7 +77,7 @@ _mqq() {
 
     case "${cmd}" in
         mqq)
-            opts="-V -L -h -p -u -P -i -t -q -v --help --version --protocol-version --uri --host --port --protocol --username --password --password-file --client-id --topic --qos --config --queue --set --raw --envelope-version --verbose --quiet send receive listen peek count clear config completions help"
+            opts="-V -v -t -i -L -h -p -u -P -q --help --version --protocol-version --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --qos --envelope-version --config --password-file send receive listen peek count clear config completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -91,6 +91,30 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --topic)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --uri)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -135,26 +159,6 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --password-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --client-id)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -i)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --topic)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -t)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --qos)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -163,19 +167,15 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --envelope-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --queue)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --set)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --envelope-version)
+                --password-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -187,7 +187,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__clear)
-            opts="-V -L -h -p -u -P -i -t -q -v --help --protocol-version --uri --host --port --protocol --username --password --password-file --client-id --topic --qos --config --queue --set --raw --envelope-version --verbose --quiet"
+            opts="-V -v -t -i -L -h -p -u -P -q --help --protocol-version --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --qos --envelope-version --config --password-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -198,6 +198,30 @@ _mqq() {
                     return 0
                     ;;
                 -V)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --topic)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -245,26 +269,6 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --password-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --client-id)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -i)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --topic)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -t)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --qos)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -273,19 +277,15 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --envelope-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --queue)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --set)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --envelope-version)
+                --password-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -297,7 +297,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__completions)
-            opts="-V -L -h -p -u -P -i -t -q -v --help --protocol-version --uri --host --port --protocol --username --password --password-file --client-id --topic --qos --config --queue --set --raw --envelope-version --verbose --quiet bash elvish fish powershell zsh"
+            opts="-V -v -t -i -L -h -p -u -P -q --help --protocol-version --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --qos --envelope-version --config --password-file bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -308,6 +308,30 @@ _mqq() {
                     return 0
                     ;;
                 -V)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --topic)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -355,26 +379,6 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --password-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --client-id)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -i)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --topic)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -t)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --qos)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -383,19 +387,15 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --envelope-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --queue)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --set)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --envelope-version)
+                --password-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -407,7 +407,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__config)
-            opts="-V -L -h -p -u -P -i -t -q -v --help --protocol-version --uri --host --port --protocol --username --password --password-file --client-id --topic --qos --config --queue --set --raw --envelope-version --verbose --quiet"
+            opts="-V -v -t -i -L -h -p -u -P -q --help --protocol-version --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --qos --envelope-version --config --password-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -418,6 +418,30 @@ _mqq() {
                     return 0
                     ;;
                 -V)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --topic)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -465,26 +489,6 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --password-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --client-id)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -i)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --topic)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -t)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --qos)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -493,19 +497,15 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --envelope-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --queue)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --set)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --envelope-version)
+                --password-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -517,7 +517,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__count)
-            opts="-V -L -h -p -u -P -i -t -q -v --wait --window --help --protocol-version --uri --host --port --protocol --username --password --password-file --client-id --topic --qos --config --queue --set --raw --envelope-version --verbose --quiet"
+            opts="-V -v -t -i -L -h -p -u -P -q --wait --window --help --protocol-version --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --qos --envelope-version --config --password-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -539,6 +539,30 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --topic)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --uri)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -583,26 +607,6 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --password-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --client-id)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -i)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --topic)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -t)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --qos)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -611,19 +615,15 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --envelope-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --queue)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --set)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --envelope-version)
+                --password-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -775,7 +775,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__listen)
-            opts="-n -F -V -L -h -p -u -P -i -t -q -v --count --idle-timeout --format --help --protocol-version --uri --host --port --protocol --username --password --password-file --client-id --topic --qos --config --queue --set --raw --envelope-version --verbose --quiet"
+            opts="-n -F -V -v -t -i -L -h -p -u -P -q --count --idle-timeout --format --help --protocol-version --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --qos --envelope-version --config --password-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -806,6 +806,30 @@ _mqq() {
                     return 0
                     ;;
                 -V)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --topic)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -853,26 +877,6 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --password-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --client-id)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -i)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --topic)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -t)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --qos)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -881,19 +885,15 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --envelope-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --queue)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --set)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --envelope-version)
+                --password-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -905,7 +905,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__peek)
-            opts="-n -F -V -L -h -p -u -P -i -t -q -v --count --wait --window --format --help --protocol-version --uri --host --port --protocol --username --password --password-file --client-id --topic --qos --config --queue --set --raw --envelope-version --verbose --quiet"
+            opts="-n -F -V -v -t -i -L -h -p -u -P -q --count --wait --window --format --help --protocol-version --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --qos --envelope-version --config --password-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -943,6 +943,30 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --topic)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --uri)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -987,26 +1011,6 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --password-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --client-id)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -i)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --topic)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -t)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --qos)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1015,19 +1019,15 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --envelope-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --queue)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --set)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --envelope-version)
+                --password-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1039,7 +1039,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__receive)
-            opts="-n -W -F -V -L -h -p -u -P -i -t -q -v --count --timeout --format --help --protocol-version --uri --host --port --protocol --username --password --password-file --client-id --topic --qos --config --queue --set --raw --envelope-version --verbose --quiet"
+            opts="-n -W -F -V -v -t -i -L -h -p -u -P -q --count --timeout --format --help --protocol-version --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --qos --envelope-version --config --password-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1077,6 +1077,30 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --topic)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --uri)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1121,26 +1145,6 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --password-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --client-id)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -i)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --topic)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -t)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --qos)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1149,19 +1153,15 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --envelope-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --queue)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --set)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --envelope-version)
+                --password-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1173,7 +1173,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__send)
-            opts="-f -l -n -r -V -L -h -p -u -P -i -t -q -v --file --lines --null-message --retain --type --correlation-id --message-id --repeat --help --protocol-version --uri --host --port --protocol --username --password --password-file --client-id --topic --qos --config --queue --set --raw --envelope-version --verbose --quiet"
+            opts="-f -l -n -r -V -v -t -i -L -h -p -u -P -q --file --lines --null-message --retain --type --correlation-id --message-id --repeat --help --protocol-version --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --qos --envelope-version --config --password-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1211,6 +1211,30 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --topic)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --uri)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1255,26 +1279,6 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --password-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --client-id)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -i)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --topic)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -t)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --qos)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1283,19 +1287,15 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --envelope-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --queue)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --set)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --envelope-version)
+                --password-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

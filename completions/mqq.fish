@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_mqq_global_optspecs
-    string join \n help version V/protocol-version= L/uri= h/host= p/port= protocol= u/username= P/password= password-file= i/client-id= t/topic= q/qos= config= queue= set= raw envelope-version= v/verbose quiet
+    string join \n help version V/protocol-version= set= raw v/verbose quiet queue= t/topic= i/client-id= L/uri= h/host= p/port= protocol= u/username= P/password= q/qos= envelope-version= config= password-file=
 end
 
 function __fish_mqq_needs_command
@@ -25,20 +25,20 @@ function __fish_mqq_using_subcommand
 end
 
 complete -c mqq -n "__fish_mqq_needs_command" -s V -l protocol-version -d 'MQTT protocol version; this build speaks 3.1.1 only (MQTT 5 comes next)' -r
+complete -c mqq -n "__fish_mqq_needs_command" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
+complete -c mqq -n "__fish_mqq_needs_command" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
+complete -c mqq -n "__fish_mqq_needs_command" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
+complete -c mqq -n "__fish_mqq_needs_command" -s i -l client-id -d 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]' -r
 complete -c mqq -n "__fish_mqq_needs_command" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
 complete -c mqq -n "__fish_mqq_needs_command" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
 complete -c mqq -n "__fish_mqq_needs_command" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
 complete -c mqq -n "__fish_mqq_needs_command" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
 complete -c mqq -n "__fish_mqq_needs_command" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
-complete -c mqq -n "__fish_mqq_needs_command" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file' -r
-complete -c mqq -n "__fish_mqq_needs_command" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
-complete -c mqq -n "__fish_mqq_needs_command" -s i -l client-id -d 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]' -r
-complete -c mqq -n "__fish_mqq_needs_command" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
+complete -c mqq -n "__fish_mqq_needs_command" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]' -r
 complete -c mqq -n "__fish_mqq_needs_command" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
-complete -c mqq -n "__fish_mqq_needs_command" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
-complete -c mqq -n "__fish_mqq_needs_command" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
-complete -c mqq -n "__fish_mqq_needs_command" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_needs_command" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
+complete -c mqq -n "__fish_mqq_needs_command" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
+complete -c mqq -n "__fish_mqq_needs_command" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
 complete -c mqq -n "__fish_mqq_needs_command" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_needs_command" -l version -d 'Print mqq\'s version (-V is the MQTT protocol version, as in mosquitto\'s clients)'
 complete -c mqq -n "__fish_mqq_needs_command" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
@@ -59,20 +59,20 @@ complete -c mqq -n "__fish_mqq_using_subcommand send" -l correlation-id -d 'Enve
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l message-id -d 'Envelope message_id (default: a random 32-hex id per message)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l repeat -d 'Send everything N times' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s V -l protocol-version -d 'MQTT protocol version; this build speaks 3.1.1 only (MQTT 5 comes next)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -s i -l client-id -d 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand send" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file' -r
-complete -c mqq -n "__fish_mqq_using_subcommand send" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand send" -s i -l client-id -d 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand send" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand send" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand send" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand send" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s l -l lines -d 'Send each line of stdin as a message (the newline is not sent)'
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s n -l null-message -d 'Send one empty message: zero bytes, never wrapped in an envelope'
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s r -l retain -d 'Set the retain flag. An empty retained message (-r -n, or -r \'\') clears the topic\'s retained message: it is always sent as zero bytes, whatever the envelope mode'
@@ -86,20 +86,20 @@ complete -c mqq -n "__fish_mqq_using_subcommand receive" -s F -l format -d 'Outp
 raw\t'The exact message bytes, nothing added'
 json\t'One JSON object per line: topic, qos, retain, dup, payload and envelope fields'"
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s V -l protocol-version -d 'MQTT protocol version; this build speaks 3.1.1 only (MQTT 5 comes next)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -s i -l client-id -d 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand receive" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file' -r
-complete -c mqq -n "__fish_mqq_using_subcommand receive" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand receive" -s i -l client-id -d 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand receive" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand receive" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand receive" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand receive" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
@@ -110,20 +110,20 @@ complete -c mqq -n "__fish_mqq_using_subcommand listen" -s F -l format -d 'Outpu
 raw\t'The exact message bytes, nothing added'
 json\t'One JSON object per line: topic, qos, retain, dup, payload and envelope fields'"
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s V -l protocol-version -d 'MQTT protocol version; this build speaks 3.1.1 only (MQTT 5 comes next)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -s i -l client-id -d 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand listen" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file' -r
-complete -c mqq -n "__fish_mqq_using_subcommand listen" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand listen" -s i -l client-id -d 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand listen" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand listen" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand listen" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand listen" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
@@ -135,20 +135,20 @@ complete -c mqq -n "__fish_mqq_using_subcommand peek" -s F -l format -d 'Output 
 raw\t'The exact message bytes, nothing added'
 json\t'One JSON object per line: topic, qos, retain, dup, payload and envelope fields'"
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s V -l protocol-version -d 'MQTT protocol version; this build speaks 3.1.1 only (MQTT 5 comes next)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -s i -l client-id -d 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand peek" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file' -r
-complete -c mqq -n "__fish_mqq_using_subcommand peek" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand peek" -s i -l client-id -d 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand peek" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand peek" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand peek" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand peek" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
@@ -156,77 +156,77 @@ complete -c mqq -n "__fish_mqq_using_subcommand peek" -l quiet -d 'No summaries,
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l wait -d 'Stop counting when no message arrived for this long' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l window -d 'The broker\'s unacked window (mosquitto 20, RabbitMQ 10): a count at or above it prints as N+. The default suits every broker mqq was measured with' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -s V -l protocol-version -d 'MQTT protocol version; this build speaks 3.1.1 only (MQTT 5 comes next)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand count" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand count" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand count" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand count" -s i -l client-id -d 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand count" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file' -r
-complete -c mqq -n "__fish_mqq_using_subcommand count" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand count" -s i -l client-id -d 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand count" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand count" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand count" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand count" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand count" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand count" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand count" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
 complete -c mqq -n "__fish_mqq_using_subcommand count" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -s V -l protocol-version -d 'MQTT protocol version; this build speaks 3.1.1 only (MQTT 5 comes next)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -s i -l client-id -d 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand clear" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file' -r
-complete -c mqq -n "__fish_mqq_using_subcommand clear" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand clear" -s i -l client-id -d 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand clear" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand clear" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand clear" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand clear" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
 complete -c mqq -n "__fish_mqq_using_subcommand config" -s V -l protocol-version -d 'MQTT protocol version; this build speaks 3.1.1 only (MQTT 5 comes next)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand config" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand config" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand config" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand config" -s i -l client-id -d 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand config" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand config" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand config" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand config" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand config" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file' -r
-complete -c mqq -n "__fish_mqq_using_subcommand config" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand config" -s i -l client-id -d 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand config" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand config" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand config" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand config" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand config" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand config" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand config" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand config" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
 complete -c mqq -n "__fish_mqq_using_subcommand config" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -s V -l protocol-version -d 'MQTT protocol version; this build speaks 3.1.1 only (MQTT 5 comes next)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -s i -l client-id -d 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand completions" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file' -r
-complete -c mqq -n "__fish_mqq_using_subcommand completions" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand completions" -s i -l client-id -d 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand completions" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand completions" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand completions" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand completions" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'

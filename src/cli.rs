@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
+use crate::config::keys;
 use crate::config::values::flag_duration;
 
 const EXIT_CODES: &str = "\
@@ -40,6 +41,28 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The command line as mqq shows it: the derive types below, with each flag's environment
+/// variable named in its help from the key registry (`config::keys`), so the two never differ.
+pub fn command() -> clap::Command {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    let flagged = keys::KEYS
+        .iter()
+        .filter_map(|k| Some((k.flag?.id, k.env?)))
+        .chain(keys::FILE_INPUTS.iter().map(|(id, _, env)| (*id, *env)));
+    for (id, env) in flagged {
+        cmd = cmd.mut_arg(id, |a| {
+            let help = a.get_help().map(ToString::to_string).unwrap_or_default();
+            let long = a.get_long_help().map(|l| format!("{l} [env: {env}]"));
+            let a = a.help(format!("{help} [env: {env}]"));
+            match long {
+                Some(l) => a.long_help(l),
+                None => a,
+            }
+        });
+    }
+    cmd
+}
+
 /// Connection, queue and config flags, accepted before or after the verb.
 #[derive(Debug, Args, Default)]
 pub struct GlobalArgs {
@@ -55,25 +78,25 @@ pub struct GlobalArgs {
     #[arg(short = 'V', long, global = true, value_name = "VERSION")]
     pub protocol_version: Option<String>,
 
-    /// Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]
+    /// Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss://
     ///
     /// Optional user:pass@ (percent-encoded). Default: mqtt://localhost:1883.
     #[arg(short = 'L', long, global = true, value_name = "URI")]
     pub uri: Option<String>,
 
-    /// Broker host [env: MQQ_HOST]
+    /// Broker host
     #[arg(short = 'h', long, global = true, value_name = "HOST")]
     pub host: Option<String>,
 
-    /// Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]
+    /// Broker port (default 1883, 8883 for TLS)
     #[arg(short = 'p', long, global = true, value_name = "PORT")]
     pub port: Option<String>,
 
-    /// Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]
+    /// Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss
     #[arg(long, global = true, value_name = "PROTO")]
     pub protocol: Option<String>,
 
-    /// User name [env: MQQ_USERNAME]
+    /// User name
     #[arg(short = 'u', long, global = true, value_name = "USER")]
     pub username: Option<String>,
 
@@ -88,29 +111,29 @@ pub struct GlobalArgs {
     )]
     pub password: Option<String>,
 
-    /// Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]
+    /// Read the password from a file (one trailing newline is ignored)
     #[arg(long, global = true, value_name = "FILE")]
     pub password_file: Option<PathBuf>,
 
-    /// Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]
+    /// Client id; makes the queue durable (persistent session)
     #[arg(short = 'i', long, global = true, value_name = "ID")]
     pub client_id: Option<String>,
 
-    /// Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]
+    /// Topic (receiving verbs accept + and # wildcards)
     #[arg(short = 't', long, global = true, value_name = "TOPIC")]
     pub topic: Option<String>,
 
-    /// QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]
+    /// QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more)
     #[arg(short = 'q', long, global = true, value_name = "QOS",
           value_parser = clap::value_parser!(u8).range(0..=2))]
     pub qos: Option<u8>,
 
     /// YAML config file: one queue, `queues:` profiles, or a pip-services container
-    /// config [env: MQQ_CONFIG]
+    /// config
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Queue (profile) to use from the config file [env: MQQ_QUEUE]
+    /// Queue (profile) to use from the config file
     #[arg(long, global = true, value_name = "NAME")]
     pub queue: Option<String>,
 
@@ -123,7 +146,6 @@ pub struct GlobalArgs {
     pub raw: bool,
 
     /// Envelope version to write: 3 (correlation_id), 4 (trace_id) or both
-    /// [env: MQQ_ENVELOPE_VERSION]
     #[arg(long, global = true, value_name = "V")]
     pub envelope_version: Option<String>,
 
@@ -307,10 +329,76 @@ pub struct CountArgs {
 
 #[cfg(test)]
 mod tests {
-    use clap::CommandFactory as _;
+    use super::{command, keys};
 
     #[test]
     fn clap_definition_is_consistent() {
-        super::Cli::command().debug_assert();
+        command().debug_assert();
+    }
+
+    /// Every flag of the key registry exists with its long name, and `--help` names its
+    /// environment variable; no other flag's help claims an environment variable.
+    #[test]
+    fn help_and_key_registry_agree() {
+        // No wrapping, so that each `[env: NAME]` stays on one line.
+        let mut cmd = command().term_width(10_000);
+        cmd.build();
+        let help = cmd.render_help().to_string();
+        let long_help = cmd.render_long_help().to_string();
+        let mut claimed = Vec::new();
+        for k in keys::KEYS {
+            let Some(flag) = k.flag else { continue };
+            let arg = cmd
+                .get_arguments()
+                .find(|a| a.get_id() == flag.id)
+                .unwrap_or_else(|| panic!("{}: no flag with id {}", k.key, flag.id));
+            assert_eq!(
+                arg.get_long().map(|l| format!("--{l}")).as_deref(),
+                Some(flag.long),
+                "{}",
+                k.key
+            );
+            let arg_help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+            if let Some(env) = k.env {
+                assert!(
+                    arg_help.ends_with(&format!("[env: {env}]")),
+                    "{}: {arg_help}",
+                    k.key
+                );
+                assert!(
+                    help.contains(&format!("[env: {env}]")),
+                    "--help lacks {env}"
+                );
+                assert!(
+                    long_help.contains(&format!("[env: {env}]")),
+                    "long help lacks {env}"
+                );
+                claimed.push(env);
+            } else {
+                assert!(!arg_help.contains("[env:"), "{}: {arg_help}", k.key);
+            }
+        }
+        for (id, long, env) in keys::FILE_INPUTS {
+            let arg = cmd.get_arguments().find(|a| a.get_id() == *id).unwrap();
+            assert_eq!(
+                arg.get_long().map(|l| format!("--{l}")).as_deref(),
+                Some(*long)
+            );
+            assert!(
+                help.contains(&format!("[env: {env}]")),
+                "--help lacks {env}"
+            );
+            claimed.push(env);
+        }
+        assert_eq!(
+            long_help.matches("[env: ").count(),
+            claimed.len(),
+            "long help names an environment variable the registry does not know"
+        );
+        assert_eq!(
+            help.matches("[env: ").count(),
+            claimed.len(),
+            "--help names an environment variable the registry does not know:\n{help}"
+        );
     }
 }

@@ -3,14 +3,14 @@
 use std::process::ExitCode;
 
 use clap::error::ErrorKind;
-use clap::{CommandFactory as _, FromArgMatches as _};
+use clap::FromArgMatches as _;
 use tracing_subscriber::EnvFilter;
 
 use mqq::cli::Cli;
 use mqq::output::{stderr_colors, Output, Verbosity};
 
 fn main() -> ExitCode {
-    let parsed = Cli::command()
+    let parsed = mqq::cli::command()
         .try_get_matches()
         .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
     let (cli, matches) = match parsed {

@@ -16,9 +16,10 @@ use std::ffi::OsString;
 use std::process::ExitCode;
 
 use clap::parser::ValueSource;
-use clap::{ArgMatches, CommandFactory as _};
+use clap::ArgMatches;
 
 use crate::cli::{Cli, Command, GlobalArgs};
+
 use crate::config::{keys, resolve, ConfigInputs, FlagValue, QueueConfig};
 use crate::error::{Code, UsageError};
 use crate::output::{Output, StdoutError};
@@ -36,7 +37,7 @@ const MAX_WARNINGS: usize = 10;
 /// for the registry-driven flag → key mapping (and the flags' command-line order).
 pub fn run(cli: &Cli, matches: &ArgMatches, out: &mut Output) -> anyhow::Result<ExitCode> {
     if let Command::Completions { shell } = cli.command {
-        clap_complete::generate(shell, &mut Cli::command(), "mqq", out.stdout());
+        clap_complete::generate(shell, &mut crate::cli::command(), "mqq", out.stdout());
         out.flush_stdout()?;
         return Ok(Code::Ok.into());
     }

@@ -126,7 +126,10 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
 
 #[allow(clippy::needless_pass_by_value)] // used as map_err(stdin_error)
 fn stdin_error(e: std::io::Error) -> UsageError {
-    UsageError(format!("could not read stdin: {}", crate::config::io_reason(&e)))
+    UsageError(format!(
+        "could not read stdin: {}",
+        crate::config::io_reason(&e)
+    ))
 }
 
 /// All of stdin as one message, refusing what is surely a mistake: a terminal (nothing

@@ -504,9 +504,7 @@ pub fn mask_secret(text: &str) -> String {
     {
         return text.to_string();
     }
-    let key_end = text
-        .find([':', '=', ' '])
-        .unwrap_or(text.len());
+    let key_end = text.find([':', '=', ' ']).unwrap_or(text.len());
     let sep = text[key_end..]
         .chars()
         .next()
