@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use super::command::{mqq, Mqq};
 use super::free_port;
 
 /// Which broker the suite runs against.
@@ -74,6 +75,11 @@ impl Broker {
     /// `mqtt://127.0.0.1:PORT`.
     pub fn uri(&self) -> String {
         format!("mqtt://127.0.0.1:{}", self.port)
+    }
+
+    /// `mqq -L URI`: a command against this broker.
+    pub fn mqq(&self) -> Mqq {
+        mqq().uri(&self.uri())
     }
 }
 
