@@ -1,85 +1,23 @@
-//! Test support: brokers on free loopback ports and an `mqq` runner with an isolated
+//! Test support: brokers on free loopback ports and an `mqq` command builder with an isolated
 //! environment. No fixed ports; readiness is probed, never slept on.
+//!
+//! ```ignore
+//! let b = Broker::start();
+//! b.mqq().topic(&t).args(["send", "-q", "1", "one"]).run().expect_code(0);
+//! let bg = b.mqq().topic(&t).args(["listen", "-n", "1"]).spawn();
+//! mqq().args(["completions", "bash"]).run().expect_code(0);
+//! ```
 
-#![allow(dead_code)]
+mod broker;
+mod command;
 
 use std::collections::HashSet;
-use std::fmt::Write as _;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::net::TcpListener;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-/// Which broker the suite runs against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// rumqttd 0.20, embedded in the test process.
-    Rumqttd,
-    /// A spawned `mosquitto` (2.0) with a temporary config.
-    Mosquitto,
-}
-
-/// The broker kind asked for by `MQQ_TEST_BROKER` (default: embedded rumqttd).
-pub fn kind() -> Kind {
-    match std::env::var("MQQ_TEST_BROKER").as_deref() {
-        Ok("mosquitto") => Kind::Mosquitto,
-        Ok("rumqttd" | "") | Err(_) => Kind::Rumqttd,
-        Ok(other) => panic!("MQQ_TEST_BROKER={other}: expected mosquitto or rumqttd"),
-    }
-}
-
-/// A running broker; a spawned one is killed on drop.
-pub struct Broker {
-    pub kind: Kind,
-    pub port: u16,
-    child: Option<Child>,
-    _dir: Option<tempfile::TempDir>,
-}
-
-impl Drop for Broker {
-    fn drop(&mut self) {
-        if let Some(c) = &mut self.child {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-/// Broker options a test may need.
-#[derive(Debug, Clone, Default)]
-pub struct BrokerOpts {
-    /// username → password; anonymous access is refused when set.
-    pub users: Vec<(String, String)>,
-}
-
-impl Broker {
-    /// Starts the suite's broker with default options.
-    pub fn start() -> Broker {
-        Broker::start_with(&BrokerOpts::default())
-    }
-
-    /// Starts the suite's broker; retries on another port if the chosen one was taken.
-    pub fn start_with(opts: &BrokerOpts) -> Broker {
-        for _ in 0..5 {
-            let port = free_port();
-            let started = match kind() {
-                Kind::Rumqttd => start_rumqttd(port, opts),
-                Kind::Mosquitto => start_mosquitto(port, opts),
-            };
-            if let Some(b) = started {
-                return b;
-            }
-        }
-        panic!("could not start a {:?} broker on a free port", kind());
-    }
-
-    /// `mqtt://127.0.0.1:PORT`.
-    pub fn uri(&self) -> String {
-        format!("mqtt://127.0.0.1:{}", self.port)
-    }
-}
+pub use broker::{have_mosquitto_clients, kind, Broker, BrokerOpts, Kind};
+pub use command::{mqq, Mqq, Out};
 
 /// A loopback port nobody in this process was given before, free at the time of asking.
 pub fn free_port() -> u16 {
@@ -95,112 +33,6 @@ pub fn free_port() -> u16 {
             return port;
         }
     }
-}
-
-/// Waits until something accepts TCP connections on the port (or the deadline passes).
-fn wait_listening(port: u16, child: Option<&mut Child>) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut child = child;
-    while Instant::now() < deadline {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return true;
-        }
-        if let Some(c) = child.as_deref_mut() {
-            if let Ok(Some(_)) = c.try_wait() {
-                return false;
-            }
-        }
-        // Readiness probe back-off, not synchronisation: the probe above decides.
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    false
-}
-
-fn start_rumqttd(port: u16, opts: &BrokerOpts) -> Option<Broker> {
-    let opts = mqq::broker::BrokerOptions {
-        bind: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
-        users: opts.users.clone(),
-        ..mqq::broker::BrokerOptions::default()
-    };
-    mqq::broker::EmbeddedBroker::start(&opts)
-        .ok()
-        .map(|_| Broker {
-            kind: Kind::Rumqttd,
-            port,
-            child: None,
-            _dir: None,
-        })
-}
-
-fn start_mosquitto(port: u16, opts: &BrokerOpts) -> Option<Broker> {
-    let dir = tempfile::tempdir().unwrap();
-    let mut conf = format!(
-        "listener {port} 127.0.0.1\npersistence false\nlog_dest stderr\nlog_type error\n\
-         max_queued_messages 0\n"
-    );
-    if opts.users.is_empty() {
-        conf.push_str("allow_anonymous true\n");
-    } else {
-        let pw = dir.path().join("passwd");
-        let text: String = opts
-            .users
-            .iter()
-            .map(|(u, p)| format!("{u}:{p}\n"))
-            .collect();
-        std::fs::write(&pw, text).unwrap();
-        let st = Command::new("mosquitto_passwd")
-            .arg("-U")
-            .arg(&pw)
-            .status()
-            .expect("mosquitto_passwd is missing: apt-get install -y mosquitto");
-        assert!(st.success());
-        let _ = writeln!(
-            conf,
-            "allow_anonymous false
-password_file {}",
-            pw.display()
-        );
-    }
-    let path = dir.path().join("mosquitto.conf");
-    std::fs::write(&path, conf).unwrap();
-    let mut child = Command::new(mosquitto_bin())
-        .arg("-c")
-        .arg(&path)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("MQQ_TEST_BROKER=mosquitto but mosquitto is not installed: apt-get install -y mosquitto");
-    if wait_listening(port, Some(&mut child)) {
-        Some(Broker {
-            kind: Kind::Mosquitto,
-            port,
-            child: Some(child),
-            _dir: Some(dir),
-        })
-    } else {
-        let _ = child.kill();
-        let _ = child.wait();
-        None
-    }
-}
-
-fn mosquitto_bin() -> PathBuf {
-    for p in ["/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"] {
-        if Path::new(p).exists() {
-            return p.into();
-        }
-    }
-    "mosquitto".into()
-}
-
-/// True when the mosquitto command-line clients are installed.
-pub fn have_mosquitto_clients() -> bool {
-    Command::new("mosquitto_pub")
-        .arg("--help")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok()
 }
 
 /// A unique topic for a test.
@@ -222,194 +54,12 @@ fn uuid_hex() -> String {
     format!("{n:032x}").chars().rev().collect()
 }
 
-/// The `mqq` binary with a clean environment (no MQQ_* from the developer's shell).
-pub fn mqq() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_mqq"));
-    c.env_clear();
-    if let Ok(path) = std::env::var("PATH") {
-        c.env("PATH", path);
-    }
-    c
-}
-
-/// What a finished `mqq` printed and returned.
-#[derive(Debug)]
-pub struct Out {
-    pub code: i32,
-    pub stdout: Vec<u8>,
-    pub stderr: String,
-}
-
-impl Out {
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.stdout).into_owned()
-    }
-}
-
-/// Runs a command to completion with `stdin` as input; panics if it runs past 120 s.
-pub fn run(cmd: &mut Command, stdin: &[u8]) -> Out {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn mqq");
-    let mut sin = child.stdin.take().unwrap();
-    let input = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = sin.write_all(&input);
-    });
-    let mut so = child.stdout.take().unwrap();
-    let mut se = child.stderr.take().unwrap();
-    let r1 = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = so.read_to_end(&mut v);
-        v
-    });
-    let r2 = std::thread::spawn(move || {
-        let mut v = String::new();
-        let _ = se.read_to_string(&mut v);
-        v
-    });
-    let status = wait_timeout(&mut child, Duration::from_secs(120));
-    writer.join().unwrap();
-    Out {
-        code: status,
-        stdout: r1.join().unwrap(),
-        stderr: r2.join().unwrap(),
-    }
-}
-
-fn wait_timeout(child: &mut Child, limit: Duration) -> i32 {
-    use wait_timeout::ChildExt as _;
-    if let Some(s) = child.wait_timeout(limit).unwrap() {
-        s.code().unwrap_or(-1)
-    } else {
-        let _ = child.kill();
-        panic!("mqq ran past {limit:?}");
-    }
-}
-
-/// `mqq ARGS` against a broker, with `-L URI -t TOPIC` (and `-i ID` if given) prepended.
-pub fn q(b: &Broker, topic: &str, id: Option<&str>, args: &[&str], stdin: &[u8]) -> Out {
-    let mut c = mqq();
-    c.args(["-L", &b.uri(), "-t", topic]);
-    if let Some(id) = id {
-        c.args(["-i", id]);
-    }
-    c.args(args);
-    run(&mut c, stdin)
-}
-
-/// A consumer running in the background, ready once it said it subscribed.
-pub struct Background {
-    child: Child,
-    stdout: Option<std::thread::JoinHandle<Vec<u8>>>,
-    /// Stderr lines, read continuously by a thread so a chatty -v never blocks mqq.
-    lines: std::sync::mpsc::Receiver<String>,
-    seen: String,
-}
-
-impl Background {
-    /// Starts `mqq -v ARGS` and returns once its stderr says it subscribed.
-    pub fn start(cmd: Command) -> Background {
-        Background::start_with(cmd, true)
-    }
-
-    /// Like [`Background::start`]; with `read_stdout` false nobody reads its stdout, so a
-    /// large write blocks once the pipe is full.
-    pub fn start_with(mut cmd: Command, read_stdout: bool) -> Background {
-        let mut child = cmd
-            .arg("-v")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn mqq");
-        let stdout = read_stdout.then(|| {
-            let mut so = child.stdout.take().unwrap();
-            std::thread::spawn(move || {
-                let mut v = Vec::new();
-                let _ = so.read_to_end(&mut v);
-                v
-            })
-        });
-        let stderr = BufReader::new(child.stderr.take().unwrap());
-        let (tx, lines) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in stderr.lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut bg = Background {
-            child,
-            stdout,
-            lines,
-            seen: String::new(),
-        };
-        bg.wait_stderr("subscribed to");
-        bg
-    }
-
-    /// Waits until a stderr line contains `needle`.
-    pub fn wait_stderr(&mut self, needle: &str) {
-        loop {
-            let Ok(line) = self.lines.recv_timeout(Duration::from_secs(60)) else {
-                panic!("mqq did not print {needle:?}; it printed: {}", self.seen);
-            };
-            self.seen.push_str(&line);
-            self.seen.push('\n');
-            if line.contains(needle) {
-                return;
-            }
-        }
-    }
-
-    /// Kills it with SIGKILL: no cleanup, no DISCONNECT.
-    pub fn kill(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    /// Waits for it to exit (panics past 120 s).
-    pub fn finish(mut self) -> Out {
-        let code = wait_timeout(&mut self.child, Duration::from_secs(120));
-        let stdout = self
-            .stdout
-            .take()
-            .map(|h| h.join().unwrap())
-            .unwrap_or_default();
-        let mut stderr = std::mem::take(&mut self.seen);
-        for line in &self.lines {
-            stderr.push_str(&line);
-            stderr.push('\n');
-        }
-        Out {
-            code,
-            stdout,
-            stderr,
-        }
-    }
-
-    /// Sends SIGTERM.
-    pub fn terminate(&self) {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status();
-    }
-}
-
-/// `mqq -L URI -t TOPIC [-i ID] ARGS` as a command, for [`Background`].
-pub fn cmd(b: &Broker, topic: &str, id: Option<&str>, args: &[&str]) -> Command {
-    let mut c = mqq();
-    c.args(["-L", &b.uri(), "-t", topic]);
-    if let Some(id) = id {
-        c.args(["-i", id]);
-    }
-    c.args(args);
-    c
+/// Runs `what` and asserts it took less than `limit`.
+#[track_caller]
+pub fn within<T>(limit: Duration, what: impl FnOnce() -> T) -> T {
+    let started = Instant::now();
+    let value = what();
+    let took = started.elapsed();
+    assert!(took < limit, "took {took:?}, expected under {limit:?}");
+    value
 }

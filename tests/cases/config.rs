@@ -1,6 +1,6 @@
 //! Cases that need no broker: config resolution through the binary, examples, completions.
 
-use crate::support::{mqq, run};
+use crate::support::mqq;
 
 fn manifest(path: &str) -> String {
     format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))
@@ -9,8 +9,8 @@ fn manifest(path: &str) -> String {
 #[test]
 fn committed_completions_match_the_cli() {
     for (shell, file) in [("bash", "mqq.bash"), ("zsh", "_mqq"), ("fish", "mqq.fish")] {
-        let o = run(mqq().args(["completions", shell]), b"");
-        assert_eq!(o.code, 0);
+        let o = mqq().args(["completions", shell]).run();
+        o.expect_code(0);
         let committed = std::fs::read(manifest(&format!("completions/{file}"))).unwrap();
         assert!(
             o.stdout == committed,
@@ -21,53 +21,34 @@ fn committed_completions_match_the_cli() {
 
 #[test]
 fn example_configs_resolve() {
-    let o = run(
-        mqq().args(["--config", &manifest("config/queue.yml"), "config"]),
-        b"",
-    );
-    assert_eq!(o.code, 0, "{}", o.stderr);
-    assert!(
-        o.text().contains("client_id: orders-worker-1"),
-        "{}",
-        o.text()
-    );
-    assert!(o.stderr.is_empty(), "no warnings expected: {}", o.stderr);
-    let o = run(
-        mqq().args([
-            "--config",
-            &manifest("config/queues.yml"),
-            "--queue",
-            "alerts",
-            "config",
-        ]),
-        b"",
-    );
-    assert_eq!(o.code, 0, "{}", o.stderr);
-    let text = o.text();
-    assert!(text.contains("topic: alerts"), "{text}");
-    assert!(text.contains("mqtt://localhost:1884"), "{text}");
-    assert!(text.contains("serialize_envelope: false"), "{text}");
+    // No warnings expected: nothing on stderr.
+    mqq()
+        .args(["--config", &manifest("config/queue.yml"), "config"])
+        .run()
+        .expect_code(0)
+        .stdout_has("client_id: orders-worker-1")
+        .stderr_lines(0);
+    mqq()
+        .args(["--config", &manifest("config/queues.yml")])
+        .args(["--queue", "alerts", "config"])
+        .run()
+        .expect_code(0)
+        .stdout_has("topic: alerts")
+        .stdout_has("mqtt://localhost:1884")
+        .stdout_has("serialize_envelope: false");
 }
 
 #[test]
 fn container_config_with_env_and_flags_layered_on_top() {
-    let o = run(
-        mqq()
-            .args([
-                "--config",
-                &manifest("config/container.yml"),
-                "--queue",
-                "orders",
-            ])
-            .args(["-q", "2", "config"])
-            .env("MQTT_HOST", "broker.internal")
-            .env("MQTT_USER", "svc")
-            .env("MQTT_PASS", "Hunter2-Very-Secret")
-            .env("MQQ_CLIENT_ID", "from-env"),
-        b"",
-    );
-    assert_eq!(o.code, 0, "{}", o.stderr);
-    let text = o.text();
+    let o = mqq()
+        .args(["--config", &manifest("config/container.yml")])
+        .args(["--queue", "orders", "-q", "2", "config"])
+        .env("MQTT_HOST", "broker.internal")
+        .env("MQTT_USER", "svc")
+        .env("MQTT_PASS", "Hunter2-Very-Secret")
+        .env("MQQ_CLIENT_ID", "from-env")
+        .run();
+    o.expect_code(0);
     for want in [
         "name: orders",
         "topic: orders",
@@ -79,9 +60,9 @@ fn container_config_with_env_and_flags_layered_on_top() {
         "autosubscribe: true  # file",
         "retain: false  # default",
     ] {
-        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+        o.stdout_has(want);
     }
-    assert!(!text.contains("Hunter2") && !o.stderr.contains("Hunter2"));
+    o.never_shows("Hunter2");
 }
 
 #[test]
@@ -121,30 +102,23 @@ fn bad_config_inputs_exit_2_with_one_line() {
         ),
     ];
     for (args, names) in cases {
-        let o = run(mqq().args(&args), b"");
-        assert_eq!(o.code, 2, "{args:?}: {}", o.stderr);
-        assert_eq!(o.stderr.lines().count(), 1, "{args:?}: {}", o.stderr);
-        assert!(
-            o.stderr.starts_with("mqq: error: "),
-            "{args:?}: {}",
-            o.stderr
-        );
-        assert!(
-            o.stderr.contains(names),
-            "{args:?} should name {names:?}: {}",
-            o.stderr
-        );
+        mqq()
+            .args(args)
+            .run()
+            .expect_code(2)
+            .stderr_lines(1)
+            .stderr_starts("mqq: error: ")
+            .stderr_has(names);
     }
 }
 
 #[test]
 fn unknown_option_key_is_warned_about_by_name() {
-    let o = run(
-        mqq().args(["--set", "options.keepalive_timout=5", "-t", "x", "config"]),
-        b"",
-    );
-    assert_eq!(o.code, 0, "{}", o.stderr);
-    assert!(o.stderr.contains("keepalive_timout"), "{}", o.stderr);
+    mqq()
+        .args(["--set", "options.keepalive_timout=5", "-t", "x", "config"])
+        .run()
+        .expect_code(0)
+        .stderr_has("keepalive_timout");
 }
 
 #[test]
@@ -163,11 +137,12 @@ fn password_from_uri_flag_and_file_is_never_printed() {
             "config",
         ],
     ] {
-        let o = run(mqq().args(&args), b"");
-        assert_eq!(o.code, 0, "{args:?}: {}", o.stderr);
-        let all = o.text() + &o.stderr;
-        assert!(!all.contains("Secret"), "{args:?} leaked a secret: {all}");
-        assert!(all.contains("password: '***'"), "{all}");
-        assert!(all.contains("username: bob"), "{all}");
+        mqq()
+            .args(args)
+            .run()
+            .expect_code(0)
+            .never_shows("Secret")
+            .stdout_has("password: '***'")
+            .stdout_has("username: bob");
     }
 }

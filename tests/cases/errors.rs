@@ -1,0 +1,87 @@
+//! Exit codes: 2 usage, 3 connect, 4 auth, 5 a take-over of the session; one line each.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use super::durable_queue;
+use crate::support::{free_port, mqq, within, Broker, BrokerOpts};
+
+#[test]
+fn exit_codes_for_connect_and_auth_failures() {
+    // Nothing listens on a port we just released: exit 3.
+    mqq()
+        .uri(&format!("mqtt://127.0.0.1:{}", free_port()))
+        .topic("x")
+        .args(["send", "a"])
+        .run()
+        .expect_code(3)
+        .stderr_starts("mqq: error: could not connect")
+        .stderr_lines(1);
+    // Wrong password: exit 4, and the password never appears.
+    let b = Broker::start_with(&BrokerOpts {
+        users: vec![("alice".into(), "right-pass".into())],
+    });
+    b.mqq()
+        .topic("x")
+        .args(["-u", "alice", "-P", "Sup3rS3cretXyz", "send", "a"])
+        .run()
+        .expect_code(4)
+        .never_shows("Sup3rS3cretXyz");
+    b.mqq()
+        .topic("x")
+        .args(["-u", "alice", "-P", "right-pass", "send", "a"])
+        .run()
+        .expect_code(0);
+}
+
+#[test]
+fn usage_errors_exit_2_with_one_line() {
+    for args in [
+        vec!["-L", "bogus://h", "-t", "x", "send", "a"],
+        vec!["-q", "3", "-t", "x", "send", "a"],
+        vec!["-p", "70000", "-t", "x", "send", "a"],
+        vec!["send", "a"],
+        vec!["-t", "x", "--set", "noequals", "send", "a"],
+        vec!["-t", "x", "receive", "-W", "soon"],
+        vec!["-t", "x", "send", "-f", "/nonexistent/file"],
+    ] {
+        let o = mqq().args(args).run();
+        o.expect_code(2);
+        if !(o.stderr.starts_with("mqq: error") || o.stderr.starts_with("error:")) {
+            o.fail("expected an error message");
+        }
+    }
+}
+
+#[test]
+fn a_silent_broker_times_out_with_exit_3() {
+    // Accepts TCP but never answers CONNECT.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let o = within(Duration::from_secs(5), || {
+        mqq()
+            .uri(&format!("mqtt://127.0.0.1:{port}"))
+            .topic("x")
+            .args(["--set", "options.connect_timeout=500", "send", "a"])
+            .run()
+    });
+    drop(listener);
+    o.expect_code(3).stderr_has("connect_timeout");
+}
+
+#[test]
+fn a_take_over_of_the_session_is_reported_with_exit_5() {
+    let b = Broker::start();
+    let (t, id) = durable_queue(&b, "takeover");
+    let queue = || b.mqq().topic(&t).id(&id);
+    let consumer = queue().args(["receive", "-W", "60s"]).spawn();
+    // count uses the same client id: the broker hands it the session.
+    queue()
+        .args(["count", "--wait", "200ms"])
+        .run()
+        .expect_code(0);
+    consumer
+        .finish()
+        .expect_code(5)
+        .stderr_has("took over the session");
+}

@@ -1,0 +1,66 @@
+//! `listen`: streams what arrives while it is subscribed, on a topic or a wildcard filter;
+//! stops cleanly on SIGTERM.
+
+use super::{durable_queue, expect_pending, through_listener};
+use crate::support::{topic, Broker};
+
+#[test]
+fn text_round_trip_in_envelope_mode() {
+    let b = Broker::start();
+    let t = topic("text");
+    through_listener(
+        b.mqq().topic(&t).args(["listen", "-n", "2"]),
+        b.mqq().topic(&t).args(["send", "hello", "wörld"]),
+    )
+    .expect(0, "hello\nwörld\n");
+}
+
+#[test]
+fn killed_receiver_leaves_message_pending() {
+    let b = Broker::start();
+    let (t, id) = durable_queue(&b, "killed");
+    // A consumer that is killed while it waits acked nothing; the message sent afterwards
+    // waits at the broker for the next one.
+    let bg = b.mqq().topic(&t).id(&id).arg("listen").spawn();
+    bg.terminate();
+    // SIGTERM stops listen cleanly.
+    bg.finish().expect_code(0);
+    b.mqq()
+        .topic(&t)
+        .args(["send", "-q", "1", "kept"])
+        .run()
+        .expect_code(0);
+    expect_pending(&b, &t, &id, "kept\n");
+}
+
+#[test]
+fn wildcard_filters_receive_but_cannot_be_sent_to() {
+    let b = Broker::start();
+    let base = topic("wild");
+    let filter = format!("{base}/+/temp");
+    let kitchen = format!("{base}/kitchen/temp");
+    let bg = b
+        .mqq()
+        .topic(&filter)
+        .args(["listen", "-n", "1", "-F", "json"])
+        .spawn();
+    b.mqq()
+        .topic(&kitchen)
+        .args(["send", "21"])
+        .run()
+        .expect_code(0);
+    let v = bg.finish().json();
+    assert_eq!(v["topic"], kitchen);
+    assert_eq!(v["payload"], "21");
+    b.mqq()
+        .topic(&filter)
+        .args(["send", "x"])
+        .run()
+        .expect_code(2)
+        .stderr_has("wildcard");
+    b.mqq()
+        .topic(&format!("{base}/a#"))
+        .args(["receive", "-W", "1s"])
+        .run()
+        .expect_code(2);
+}

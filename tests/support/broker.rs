@@ -1,0 +1,188 @@
+//! The broker under test: an embedded rumqttd, or a spawned mosquitto with
+//! `MQQ_TEST_BROKER=mosquitto`, each on a free loopback port.
+
+use std::fmt::Write as _;
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::command::{mqq, Mqq};
+use super::free_port;
+
+/// Which broker the suite runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// rumqttd 0.20, embedded in the test process.
+    Rumqttd,
+    /// A spawned `mosquitto` (2.0) with a temporary config.
+    Mosquitto,
+}
+
+/// The broker kind asked for by `MQQ_TEST_BROKER` (default: embedded rumqttd).
+pub fn kind() -> Kind {
+    match std::env::var("MQQ_TEST_BROKER").as_deref() {
+        Ok("mosquitto") => Kind::Mosquitto,
+        Ok("rumqttd" | "") | Err(_) => Kind::Rumqttd,
+        Ok(other) => panic!("MQQ_TEST_BROKER={other}: expected mosquitto or rumqttd"),
+    }
+}
+
+/// A running broker; a spawned one is killed on drop.
+pub struct Broker {
+    pub port: u16,
+    child: Option<Child>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        if let Some(c) = &mut self.child {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// Broker options a test may need.
+#[derive(Debug, Clone, Default)]
+pub struct BrokerOpts {
+    /// username → password; anonymous access is refused when set.
+    pub users: Vec<(String, String)>,
+}
+
+impl Broker {
+    /// Starts the suite's broker with default options.
+    pub fn start() -> Broker {
+        Broker::start_with(&BrokerOpts::default())
+    }
+
+    /// Starts the suite's broker; retries on another port if the chosen one was taken.
+    pub fn start_with(opts: &BrokerOpts) -> Broker {
+        for _ in 0..5 {
+            let port = free_port();
+            let started = match kind() {
+                Kind::Rumqttd => start_rumqttd(port, opts),
+                Kind::Mosquitto => start_mosquitto(port, opts),
+            };
+            if let Some(b) = started {
+                return b;
+            }
+        }
+        panic!("could not start a {:?} broker on a free port", kind());
+    }
+
+    /// `mqtt://127.0.0.1:PORT`.
+    pub fn uri(&self) -> String {
+        format!("mqtt://127.0.0.1:{}", self.port)
+    }
+
+    /// `mqq -L URI`: a command against this broker.
+    pub fn mqq(&self) -> Mqq {
+        mqq().uri(&self.uri())
+    }
+}
+
+/// Waits until something accepts TCP connections on the port (or the deadline passes).
+fn wait_listening(port: u16, child: Option<&mut Child>) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut child = child;
+    while Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return true;
+        }
+        if let Some(c) = child.as_deref_mut() {
+            if let Ok(Some(_)) = c.try_wait() {
+                return false;
+            }
+        }
+        // Readiness probe back-off, not synchronisation: the probe above decides.
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    false
+}
+
+fn start_rumqttd(port: u16, opts: &BrokerOpts) -> Option<Broker> {
+    let opts = ::mqq::broker::BrokerOptions {
+        bind: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+        users: opts.users.clone(),
+        ..::mqq::broker::BrokerOptions::default()
+    };
+    ::mqq::broker::EmbeddedBroker::start(&opts)
+        .ok()
+        .map(|_| Broker {
+            port,
+            child: None,
+            _dir: None,
+        })
+}
+
+fn start_mosquitto(port: u16, opts: &BrokerOpts) -> Option<Broker> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conf = format!(
+        "listener {port} 127.0.0.1\npersistence false\nlog_dest stderr\nlog_type error\n\
+         max_queued_messages 0\n"
+    );
+    if opts.users.is_empty() {
+        conf.push_str("allow_anonymous true\n");
+    } else {
+        let pw = dir.path().join("passwd");
+        let text: String = opts
+            .users
+            .iter()
+            .map(|(u, p)| format!("{u}:{p}\n"))
+            .collect();
+        std::fs::write(&pw, text).unwrap();
+        let st = Command::new("mosquitto_passwd")
+            .arg("-U")
+            .arg(&pw)
+            .status()
+            .expect("mosquitto_passwd is missing: apt-get install -y mosquitto");
+        assert!(st.success());
+        let _ = writeln!(
+            conf,
+            "allow_anonymous false
+password_file {}",
+            pw.display()
+        );
+    }
+    let path = dir.path().join("mosquitto.conf");
+    std::fs::write(&path, conf).unwrap();
+    let mut child = Command::new(mosquitto_bin())
+        .arg("-c")
+        .arg(&path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("MQQ_TEST_BROKER=mosquitto but mosquitto is not installed: apt-get install -y mosquitto");
+    if wait_listening(port, Some(&mut child)) {
+        Some(Broker {
+            port,
+            child: Some(child),
+            _dir: Some(dir),
+        })
+    } else {
+        let _ = child.kill();
+        let _ = child.wait();
+        None
+    }
+}
+
+fn mosquitto_bin() -> PathBuf {
+    for p in ["/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"] {
+        if Path::new(p).exists() {
+            return p.into();
+        }
+    }
+    "mosquitto".into()
+}
+
+/// True when the mosquitto command-line clients are installed.
+pub fn have_mosquitto_clients() -> bool {
+    Command::new("mosquitto_pub")
+        .arg("--help")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
+}
