@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-/// The longest duration mqq accepts anywhere: longer waits are typing mistakes, and would
-/// overflow the clock arithmetic of deadlines.
+/// The longest duration mqq accepts anywhere (365 days): longer waits are typing mistakes,
+/// and would overflow the clock arithmetic of deadlines.
 pub const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// What a bare number means in a duration.
@@ -36,10 +36,7 @@ fn parse_duration(text: &str, bare: Bare) -> Result<Duration, String> {
     };
     match d {
         Some(d) if d <= MAX_DURATION => Ok(d),
-        _ => Err(format!(
-            "it is longer than {}",
-            humantime::format_duration(MAX_DURATION)
-        )),
+        _ => Err("it is longer than 365 days".into()),
     }
 }
 

@@ -146,3 +146,81 @@ fn password_from_uri_flag_and_file_is_never_printed() {
             .stdout_has("username: bob");
     }
 }
+
+#[test]
+fn config_on_a_closed_or_full_stdout() {
+    let o = mqq().args(["-t", "x", "config"]).run_with_stdout_closed();
+    o.expect_code(0);
+    assert!(o.stderr.is_empty(), "{}", o.stderr);
+    mqq()
+        .args(["-t", "x", "config"])
+        .run_with_stdout_full()
+        .expect_code(1)
+        .stderr_starts("mqq: error: could not write to stdout: No space left on device")
+        .stderr_lines(1);
+}
+
+#[test]
+fn flags_apply_in_command_line_order_wherever_they_stand() {
+    for (args, want) in [
+        (
+            &["-t", "a", "--set", "topic=b", "config"][..],
+            "topic: b  # flag --set",
+        ),
+        (
+            &["--set", "topic=b", "-t", "a", "config"],
+            "topic: a  # flag --topic",
+        ),
+        (
+            &["config", "--set", "topic=b", "-t", "c"],
+            "topic: c  # flag --topic",
+        ),
+        (
+            &["--raw", "config"],
+            "serialize_envelope: false  # flag --raw",
+        ),
+    ] {
+        mqq().args(args).run().expect_code(0).stdout_has(want);
+    }
+}
+
+#[test]
+fn set_without_equals_never_echoes_a_secret() {
+    mqq()
+        .args(["--set", "credential.password:Sup3rS3cret", "config"])
+        .run()
+        .expect_code(2)
+        .stderr_has("expected KEY=VALUE")
+        .stderr_has("credential.password")
+        .never_shows("Sup3rS3cret")
+        .stderr_lines(1);
+}
+
+#[test]
+fn huge_durations_are_usage_errors_not_panics() {
+    for args in [
+        &["-t", "x", "receive", "-W", "1e20"][..],
+        &["-t", "x", "count", "--wait", "1e19"],
+        &["-t", "x", "peek", "--wait", "2e19"],
+        &["-t", "x", "listen", "--idle-timeout", "1e19"],
+        &[
+            "-t",
+            "x",
+            "--set",
+            "options.connect_timeout=99999999999999999999",
+            "config",
+        ],
+    ] {
+        mqq().args(args).run().expect_code(2).stderr_lines(1);
+    }
+}
+
+#[test]
+fn a_non_utf8_environment_variable_is_no_crash() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let o = mqq()
+        .env_os("X", std::ffi::OsStr::from_bytes(b"\xff"))
+        .args(["-t", "x", "config"])
+        .run();
+    o.expect_code(0).stdout_has("topic: x");
+}

@@ -85,3 +85,35 @@ fn a_take_over_of_the_session_is_reported_with_exit_5() {
         .expect_code(5)
         .stderr_has("took over the session");
 }
+
+#[test]
+fn papercut_usage_errors_name_the_way_out() {
+    // -V is the protocol version (as in mosquitto's clients), not mqq's version.
+    mqq()
+        .args(["-V", "mqttv5", "-t", "x", "listen"])
+        .run()
+        .expect_code(2)
+        .stderr_has("--version")
+        .stderr_lines(1);
+    mqq()
+        .args(["--version"])
+        .run()
+        .expect_code(0)
+        .stdout_has("mqq ");
+    // HOST:PORT in -h names -p and -L instead of a DNS error.
+    mqq()
+        .args(["-h", "127.0.0.1:1883", "-t", "x", "send", "a"])
+        .run()
+        .expect_code(2)
+        .stderr_has("-p")
+        .stderr_has("-L")
+        .stderr_lines(1);
+    // An empty stdin nobody asked for is not sent as an empty message.
+    mqq()
+        .args(["-t", "x", "send"])
+        .stdin(b"")
+        .run()
+        .expect_code(2)
+        .stderr_has("-n/--null-message")
+        .stderr_lines(1);
+}

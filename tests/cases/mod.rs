@@ -3,6 +3,7 @@
 
 mod clear;
 mod config;
+mod core;
 mod errors;
 mod interop;
 mod listen;

@@ -72,3 +72,60 @@ fn count_never_gives_a_wrong_exact_number_past_the_window() {
         .run()
         .expect(0, &lines);
 }
+
+#[test]
+fn a_closed_or_full_stdout_ends_peek_and_count_cleanly() {
+    let b = Broker::start();
+    let (t, id) = super::durable_queue(&b, "closedout");
+    b.mqq()
+        .topic(&t)
+        .args(["send", "-q", "1", "kept"])
+        .run()
+        .expect_code(0);
+    let queue = || b.mqq().topic(&t).id(&id);
+    for verb in [
+        &["count", "--wait", "300ms"][..],
+        &["peek", "--wait", "300ms"],
+    ] {
+        // `| head -0`: quiet, exit 0 (it panicked with 101 when count used println!).
+        let o = queue().args(verb).run_with_stdout_closed();
+        o.expect_code(0);
+        assert!(o.stderr.is_empty(), "{verb:?}: {}", o.stderr);
+        // A full disk: one line naming the cause, exit 1.
+        queue()
+            .args(verb)
+            .run_with_stdout_full()
+            .expect_code(1)
+            .stderr_has("could not write to stdout: No space left on device")
+            .stderr_lines(1);
+    }
+    // Nothing was consumed by any of them.
+    super::expect_pending(&b, &t, &id, "kept\n");
+}
+
+#[test]
+fn peek_and_count_without_a_client_id_say_why_they_see_nothing() {
+    let b = Broker::start();
+    let t = topic("ephemeral");
+    b.mqq()
+        .topic(&t)
+        .args(["count", "--wait", "200ms"])
+        .run()
+        .expect(0, "0\n")
+        .stderr_has("ephemeral queue holds nothing between runs")
+        .stderr_has("-i");
+    b.mqq()
+        .topic(&t)
+        .args(["peek", "--wait", "200ms"])
+        .run()
+        .expect(0, "")
+        .stderr_has("-i");
+    // --quiet drops the warning; the value stays.
+    let o = b
+        .mqq()
+        .topic(&t)
+        .args(["--quiet", "count", "--wait", "200ms"])
+        .run();
+    o.expect(0, "0\n");
+    assert!(o.stderr.is_empty(), "{}", o.stderr);
+}

@@ -143,17 +143,45 @@ fn retained_message_is_seen_by_new_subscribers_and_cleared_by_an_empty_one() {
         (Some("last"), Some(true)),
         "{v}"
     );
-    b.mqq()
-        .topic(&t)
-        .args(["send", "--raw", "-r", "-q", "1", ""])
-        .run()
-        .expect_code(0);
-    // The retained message is gone: nothing to receive.
-    b.mqq()
-        .topic(&t)
-        .args(["receive", "-W", "500ms"])
-        .run()
-        .expect_code(1);
+    // Any empty retained message clears it, in raw and in envelope mode (where it used to
+    // be wrapped in an envelope and so became the new retained message).
+    for clear in [
+        &["send", "--raw", "-r", "-q", "1", ""][..],
+        &["send", "-r", "-q", "1", ""],
+        &["send", "-r", "-q", "1", "-n"],
+    ] {
+        b.mqq()
+            .topic(&t)
+            .args(["send", "-r", "-q", "1", "again"])
+            .run()
+            .expect_code(0);
+        b.mqq().topic(&t).args(clear).run().expect_code(0);
+        // The retained message is gone: nothing to receive.
+        b.mqq()
+            .topic(&t)
+            .args(["receive", "-W", "500ms"])
+            .run()
+            .expect_code(1);
+    }
+}
+
+#[test]
+fn null_message_is_zero_bytes_and_quiet_drops_the_summary() {
+    let b = Broker::start();
+    let t = topic("null");
+    let out = through_listener(
+        b.mqq()
+            .topic(&t)
+            .args(["listen", "-n", "1", "--raw", "-F", "json"]),
+        b.mqq().topic(&t).args(["send", "-n"]),
+    );
+    assert_eq!(out.json()["payload"], "", "no envelope around it");
+    let t = topic("quiet");
+    let bg = b.mqq().topic(&t).args(["listen", "-n", "2"]).spawn();
+    let o = b.mqq().topic(&t).args(["--quiet", "send", "a", "b"]).run();
+    o.expect(0, "");
+    assert!(o.stderr.is_empty(), "--quiet: {}", o.stderr);
+    bg.finish().expect(0, "a\nb\n");
 }
 
 #[test]

@@ -70,6 +70,12 @@ impl Mqq {
         self
     }
 
+    /// Sets an environment variable whose value need not be UTF-8.
+    pub fn env_os(mut self, key: &str, value: &OsStr) -> Self {
+        self.envs.push((key.into(), value.into()));
+        self
+    }
+
     /// What `mqq` reads on stdin for [`Mqq::run`] (default: nothing, then end of file).
     pub fn stdin(mut self, bytes: impl AsRef<[u8]>) -> Self {
         self.stdin = bytes.as_ref().to_vec();
@@ -78,12 +84,18 @@ impl Mqq {
 
     /// Runs it to completion; panics if it runs past the hang guard.
     pub fn run(self) -> Out {
-        self.exec(true)
+        self.exec(Sout::Read)
     }
 
     /// Runs it to completion with its stdout closed before it starts: every write fails.
     pub fn run_with_stdout_closed(self) -> Out {
-        self.exec(false)
+        self.exec(Sout::Closed)
+    }
+
+    /// Runs it to completion with stdout on a full disk (`/dev/full`): every write fails
+    /// with "No space left on device".
+    pub fn run_with_stdout_full(self) -> Out {
+        self.exec(Sout::Full)
     }
 
     /// Starts `mqq ARGS -v` and returns once its stderr says it subscribed.
@@ -142,28 +154,42 @@ impl Mqq {
 
     /// Starts it with stdout and stderr piped.
     fn start(&self, stdin: Stdio) -> Child {
+        self.start_with(stdin, Stdio::piped())
+    }
+
+    fn start_with(&self, stdin: Stdio, stdout: Stdio) -> Child {
         self.command()
             .stdin(stdin)
-            .stdout(Stdio::piped())
+            .stdout(stdout)
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn mqq")
     }
 
-    fn exec(self, read_stdout: bool) -> Out {
+    fn exec(self, sout: Sout) -> Out {
         let line = self.line();
-        let mut child = self.start(Stdio::piped());
+        let stdout = match sout {
+            Sout::Read | Sout::Closed => Stdio::piped(),
+            Sout::Full => std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .expect("/dev/full")
+                .into(),
+        };
+        let mut child = self.start_with(Stdio::piped(), stdout);
         let mut sin = child.stdin.take().unwrap();
         let input = self.stdin;
         let writer = std::thread::spawn(move || {
             let _ = sin.write_all(&input);
         });
-        let so = child.stdout.take().unwrap();
-        let stdout = if read_stdout {
-            Some(read_all(so))
-        } else {
-            drop(so);
-            None
+        let so = child.stdout.take();
+        let stdout = match sout {
+            Sout::Read => so.map(read_all),
+            // Closed now, before mqq writes (for /dev/full there is no pipe).
+            Sout::Closed | Sout::Full => {
+                drop(so);
+                None
+            }
         };
         let stderr = read_all(child.stderr.take().unwrap());
         let code = wait_guarded(&mut child, &line);
@@ -175,6 +201,17 @@ impl Mqq {
             line,
         }
     }
+}
+
+/// Where a run's stdout goes.
+#[derive(Clone, Copy)]
+enum Sout {
+    /// A pipe the test reads.
+    Read,
+    /// A pipe closed before mqq writes.
+    Closed,
+    /// `/dev/full`.
+    Full,
 }
 
 fn read_all(mut from: impl Read + Send + 'static) -> JoinHandle<Vec<u8>> {

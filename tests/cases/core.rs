@@ -1,0 +1,132 @@
+//! The queue core itself (`mqq::queue::Queue`), driven from async tests against the
+//! suite's broker: what ack-after-output means when a sink fails, and peek never acking.
+
+use std::io;
+
+use mqq::config::{resolve, ConfigInputs, FlagValue, QueueConfig};
+use mqq::queue::{Message, OutMessage, Queue, Role, Sink, Stop};
+
+use crate::support::{client_id, topic, Broker};
+
+/// A resolved config for `topic` at the broker, durable with `id`.
+fn config(b: &Broker, topic: &str, id: &str) -> QueueConfig {
+    let flag = |key: &str, value: &str| FlagValue {
+        key: key.into(),
+        value: value.into(),
+        flag: "--set".into(),
+    };
+    let inputs = ConfigInputs {
+        flags: vec![
+            flag("connection.uri", &b.uri()),
+            flag("topic", topic),
+            flag("client_id", id),
+        ],
+        ..ConfigInputs::default()
+    };
+    resolve(&inputs).expect("config resolves").config
+}
+
+/// Creates the durable session, then sends `bodies` at QoS 1.
+async fn durable_with(cfg: &QueueConfig, bodies: &[&str]) {
+    let mut q = Queue::open(cfg, Role::Consumer, false).await.unwrap();
+    q.subscribe().await.unwrap();
+    q.close().await;
+    let mut p = Queue::open(cfg, Role::Producer, false).await.unwrap();
+    for b in bodies {
+        p.send(OutMessage {
+            payload: b.as_bytes().to_vec(),
+            ..OutMessage::default()
+        })
+        .await
+        .unwrap();
+    }
+    let report = p.flush(std::time::Duration::from_secs(10)).await;
+    assert_eq!(report.completed, bodies.len() as u64, "{:?}", report.error);
+    p.close().await;
+}
+
+/// A sink that accepts `ok` messages, then fails every write; or fails at flush.
+struct Failing {
+    ok: usize,
+    fail_flush: bool,
+    written: Vec<String>,
+}
+
+impl Sink for Failing {
+    fn write(&mut self, msg: &Message) -> io::Result<()> {
+        if self.written.len() >= self.ok {
+            return Err(io::Error::new(io::ErrorKind::StorageFull, "disk full"));
+        }
+        self.written
+            .push(String::from_utf8_lossy(msg.body()).into_owned());
+        Ok(())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        if self.fail_flush {
+            return Err(io::Error::new(io::ErrorKind::StorageFull, "disk full"));
+        }
+        Ok(())
+    }
+}
+
+/// Receives everything pending (up to `n`) with a sink that never fails.
+async fn drain(cfg: &QueueConfig, n: usize) -> Vec<String> {
+    let mut sink = Failing {
+        ok: usize::MAX,
+        fail_flush: false,
+        written: Vec::new(),
+    };
+    let mut q = Queue::open(cfg, Role::Consumer, false).await.unwrap();
+    let got = q
+        .receive(n, std::time::Duration::from_secs(5), &mut sink)
+        .await
+        .unwrap();
+    q.close().await;
+    assert!(
+        matches!(got.stop, Stop::Count | Stop::Timeout),
+        "{:?}",
+        got.stop
+    );
+    sink.written
+}
+
+#[tokio::test]
+async fn a_sink_that_fails_mid_batch_acks_nothing() {
+    let b = Broker::start();
+    let cfg = config(&b, &topic("core-fail"), &client_id("core-fail"));
+    let bodies = ["m1", "m2", "m3", "m4", "m5"];
+    durable_with(&cfg, &bodies).await;
+    for fail_flush in [false, true] {
+        let mut sink = Failing {
+            ok: 2,
+            fail_flush,
+            written: Vec::new(),
+        };
+        let mut q = Queue::open(&cfg, Role::Consumer, false).await.unwrap();
+        let got = q
+            .receive(5, std::time::Duration::from_secs(5), &mut sink)
+            .await
+            .unwrap();
+        q.close().await;
+        assert!(matches!(got.stop, Stop::Sink(_)), "{:?}", got.stop);
+        assert_eq!(
+            got.count, 0,
+            "nothing counts as delivered when the batch failed"
+        );
+    }
+    // Every message is still pending, in order: nothing was acknowledged.
+    assert_eq!(drain(&cfg, 5).await, bodies);
+}
+
+#[tokio::test]
+async fn peek_never_acks() {
+    let b = Broker::start();
+    let cfg = config(&b, &topic("core-peek"), &client_id("core-peek"));
+    durable_with(&cfg, &["a", "b", "c"]).await;
+    let mut q = Queue::open(&cfg, Role::Consumer, false).await.unwrap();
+    let seen = q.peek(2, std::time::Duration::from_secs(2)).await.unwrap();
+    q.close().await;
+    let seen: Vec<&[u8]> = seen.iter().map(Message::body).collect();
+    assert_eq!(seen, [b"a".as_slice(), b"b"]);
+    assert_eq!(drain(&cfg, 3).await, ["a", "b", "c"]);
+}
