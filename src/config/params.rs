@@ -170,10 +170,26 @@ fn canonicalize(key: &str, source: &Source, in_file: bool) -> Canon {
                 ))
             }
         }
-        ("connection", Some(field)) => connection_key(key, "0", field, 0, source, in_file),
+        ("connection", Some(field)) => section_key(
+            key,
+            "connection",
+            "connections.0",
+            field,
+            0,
+            source,
+            in_file,
+        ),
         ("connections", Some(rest)) => match rest.split_once('.') {
             Some((index, field)) => match index.parse::<usize>() {
-                Ok(i) => connection_key(key, &i.to_string(), field, 2, source, in_file),
+                Ok(i) => section_key(
+                    key,
+                    "connection",
+                    &format!("connections.{i}"),
+                    field,
+                    2,
+                    source,
+                    in_file,
+                ),
                 Err(_) => Canon::Warn(format!(
                     "key \"{key}\" ({source}) ignored: connections are numbered \
                      (connections.0, connections.1, …)"
@@ -181,9 +197,13 @@ fn canonicalize(key: &str, source: &Source, in_file: bool) -> Canon {
             },
             None => unknown_top(),
         },
-        ("credential", Some(field)) => credential_key(key, field, 0, source, in_file),
+        ("credential", Some(field)) => {
+            section_key(key, "credential", "credential", field, 0, source, in_file)
+        }
         ("credentials", Some(rest)) => match rest.split_once('.') {
-            Some(("0", field)) => credential_key(key, field, 2, source, in_file),
+            Some(("0", field)) => {
+                section_key(key, "credential", "credential", field, 2, source, in_file)
+            }
             Some(_) => Canon::Warn(format!(
                 "key \"{key}\" ({source}) ignored: mqq uses only the first credential"
             )),
@@ -193,41 +213,28 @@ fn canonicalize(key: &str, source: &Source, in_file: bool) -> Canon {
     }
 }
 
-fn connection_key(
+/// A key of the `connection` or `credential` section: `canonical` is its layer prefix
+/// (`connections.N` or `credential`), `plural` ranks the plural spelling above the singular.
+fn section_key(
     key: &str,
-    index: &str,
+    section: &str,
+    canonical: &str,
     field: &str,
     plural: u8,
     source: &Source,
     in_file: bool,
 ) -> Canon {
-    let Some((field, alias)) = keys::field("connection", field) else {
+    let Some((field, alias)) = keys::field(section, field) else {
         return Canon::Warn(format!(
-            "unknown key \"{key}\" ({source}) ignored; connection keys: {}",
-            keys::field_list("connection")
+            "unknown key \"{key}\" ({source}) ignored; {section} keys: {}",
+            keys::field_list(section)
         ));
     };
-    if let Some(w) = file_only(key, "connection", field, source, in_file) {
+    if let Some(w) = file_only(key, section, field, source, in_file) {
         return w;
     }
     Canon::Key {
-        canonical: format!("connections.{index}.{field}"),
-        priority: plural + u8::from(!alias),
-    }
-}
-
-fn credential_key(key: &str, field: &str, plural: u8, source: &Source, in_file: bool) -> Canon {
-    let Some((field, alias)) = keys::field("credential", field) else {
-        return Canon::Warn(format!(
-            "unknown key \"{key}\" ({source}) ignored; credential keys: {}",
-            keys::field_list("credential")
-        ));
-    };
-    if let Some(w) = file_only(key, "credential", field, source, in_file) {
-        return w;
-    }
-    Canon::Key {
-        canonical: format!("credential.{field}"),
+        canonical: format!("{canonical}.{field}"),
         priority: plural + u8::from(!alias),
     }
 }

@@ -57,6 +57,22 @@ fn err(inputs: &ConfigInputs) -> String {
     }
 }
 
+/// All options as one value: qos, retain, serialize_envelope, autosubscribe, retry_connect,
+/// the connect/reconnect/keepalive timeouts in ms, and the envelope version.
+type Options = (u8, bool, bool, bool, bool, [u128; 3], EnvelopeVersion);
+
+fn options(o: &QueueOptions) -> Options {
+    (
+        o.qos,
+        o.retain,
+        o.serialize_envelope,
+        o.autosubscribe,
+        o.retry_connect,
+        [o.connect_timeout, o.reconnect_timeout, o.keepalive_timeout].map(|d| d.as_millis()),
+        o.envelope_version,
+    )
+}
+
 fn uris(r: &Resolved) -> Vec<String> {
     r.config.connections.iter().map(BrokerAddr::uri).collect()
 }
@@ -87,21 +103,18 @@ fn defaults_without_any_input() {
         (None, None, None)
     );
     assert_eq!(c.credential, None);
-    let o = &c.options;
     assert_eq!(
+        options(&c.options),
         (
-            o.qos,
-            o.retain,
-            o.serialize_envelope,
-            o.autosubscribe,
-            o.retry_connect
-        ),
-        (1, false, true, false, true)
+            1,
+            false,
+            true,
+            false,
+            true,
+            [30_000, 1_000, 60_000],
+            EnvelopeVersion::V3
+        )
     );
-    assert_eq!(o.connect_timeout, Duration::from_secs(30));
-    assert_eq!(o.reconnect_timeout, Duration::from_secs(1));
-    assert_eq!(o.keepalive_timeout, Duration::from_secs(60));
-    assert_eq!(o.envelope_version, EnvelopeVersion::V3);
     assert!(r.warnings.is_empty());
     for key in [
         "name",
@@ -145,21 +158,18 @@ fn shape_a_single_queue() {
         (cred.username.as_str(), cred.password.expose()),
         ("alice", "s3cr3t")
     );
-    let o = &c.options;
     assert_eq!(
+        options(&c.options),
         (
-            o.qos,
-            o.retain,
-            o.serialize_envelope,
-            o.autosubscribe,
-            o.retry_connect
-        ),
-        (1, true, false, true, false)
+            1,
+            true,
+            false,
+            true,
+            false,
+            [5_000, 2_000, 500],
+            EnvelopeVersion::V4
+        )
     );
-    assert_eq!(o.connect_timeout, Duration::from_secs(5));
-    assert_eq!(o.reconnect_timeout, Duration::from_secs(2));
-    assert_eq!(o.keepalive_timeout, Duration::from_millis(500));
-    assert_eq!(o.envelope_version, EnvelopeVersion::V4);
     for (key, src) in r.sources {
         assert_eq!(src, file_src(&f), "{key}");
     }
