@@ -4,8 +4,9 @@ use std::process::ExitCode;
 
 use crate::cli::ListenArgs;
 use crate::config::QueueConfig;
+use crate::error::Code;
 use crate::output::Output;
-use crate::queue::{ListenLimits, Queue, Role, Stop};
+use crate::queue::{ListenLimits, Queue, QueueError, Role, Stop};
 
 /// Runs `listen`; `shutdown` completes on Ctrl-C / SIGTERM.
 pub async fn run(
@@ -14,8 +15,18 @@ pub async fn run(
     out: &mut Output,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<ExitCode> {
-    let mut q = Queue::open(cfg, Role::Consumer, true).await?;
-    super::subscribe(&mut q, out).await?;
+    // Ctrl-C / SIGTERM count from the start: while connecting (up to connect_timeout) too.
+    tokio::pin!(shutdown);
+    let opened = tokio::select! {
+        biased;
+        () = &mut shutdown => return Ok(Code::Ok.into()),
+        q = async {
+            let mut q = Queue::open(cfg, Role::Consumer, true).await?;
+            super::subscribe(&mut q, out).await?;
+            Ok::<_, QueueError>(q)
+        } => q,
+    };
+    let mut q = opened?;
     let limits = ListenLimits {
         max: args.count.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
         idle: args.idle_timeout,

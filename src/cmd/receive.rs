@@ -1,6 +1,7 @@
 //! `mqq receive`: take up to N messages within a timeout, acking each after it is written.
 
 use std::process::ExitCode;
+use std::time::Instant;
 
 use crate::cli::ReceiveArgs;
 use crate::config::QueueConfig;
@@ -13,10 +14,15 @@ pub async fn run(
     cfg: &QueueConfig,
     out: &mut Output,
 ) -> anyhow::Result<ExitCode> {
-    let mut q = Queue::open(cfg, Role::Consumer, false).await?;
+    // -W bounds the whole command, connecting included (as mosquitto_sub's -W does).
+    let started = Instant::now();
+    let mut bounded = cfg.clone();
+    bounded.options.connect_timeout = cfg.options.connect_timeout.min(args.timeout);
+    let mut q = Queue::open(&bounded, Role::Consumer, false).await?;
     super::subscribe(&mut q, out).await?;
     let want = usize::try_from(args.count).unwrap_or(usize::MAX);
-    let got = q.receive(want, args.timeout, out).await;
+    let left = args.timeout.saturating_sub(started.elapsed());
+    let got = q.receive(want, left, out).await;
     q.close().await;
     let got = got?;
     if !matches!(got.stop, Stop::Count | Stop::Sink(_)) {

@@ -9,6 +9,10 @@ use serde_norway::Value;
 
 use super::{keys, Source};
 
+/// The longest failover list: more brokers than anyone lists, few enough that a typo'd
+/// index (`connections.4000000000`) cannot make mqq build billions of connections.
+pub(crate) const MAX_CONNECTIONS: usize = 64;
+
 /// Connection fields that make up a broker address.
 pub(crate) const ADDRESS_FIELDS: [&str; 4] = ["uri", "host", "port", "protocol"];
 
@@ -181,6 +185,11 @@ fn canonicalize(key: &str, source: &Source, in_file: bool) -> Canon {
         ),
         ("connections", Some(rest)) => match rest.split_once('.') {
             Some((index, field)) => match index.parse::<usize>() {
+                Ok(i) if i >= MAX_CONNECTIONS => Canon::Warn(format!(
+                    "key \"{key}\" ({source}) ignored: mqq takes at most {MAX_CONNECTIONS} \
+                     connections (connections.0 to connections.{})",
+                    MAX_CONNECTIONS - 1
+                )),
                 Ok(i) => section_key(
                     key,
                     "connection",

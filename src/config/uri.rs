@@ -201,7 +201,8 @@ fn parse_host(e: &Entry) -> Result<String, ConfigError> {
     };
     Err(ConfigError::BadHost {
         key: e.key.clone(),
-        value: e.value.clone(),
+        // `bob:secret@host` given as a host must not echo the password.
+        value: mask_userinfo(&e.value),
         origin: e.source.clone(),
         reason: reason.to_string(),
     })

@@ -41,11 +41,27 @@ pub(crate) fn load(
     wanted: Option<&str>,
     env: &BTreeMap<String, String>,
 ) -> Result<FileQueue, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|err| ConfigError::ConfigFile {
+    let file_error = |reason: String| ConfigError::ConfigFile {
         path: path.to_path_buf(),
         via: via.to_string(),
-        reason: io_reason(&err),
-    })?;
+        reason,
+    };
+    let size = std::fs::metadata(path)
+        .map_err(|e| file_error(io_reason(&e)))?
+        .len();
+    if size > MAX_FILE_SIZE {
+        return Err(shape(
+            path,
+            &format!("it is {size} bytes; a config file may have at most {MAX_FILE_SIZE}"),
+        ));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| file_error(io_reason(&e)))?;
+    if let Some(depth) = too_deep(&text) {
+        return Err(shape(
+            path,
+            &format!("it nests deeper than {depth} levels; flatten it"),
+        ));
+    }
     let text = template(&text, env, path)?;
     let doc: Value = serde_norway::from_str(&text).map_err(|err| yaml_error(&err, path))?;
     let source = Source::File(path.to_path_buf());
@@ -69,6 +85,37 @@ pub(crate) fn load(
              or a list of pip-services components",
         )),
     }
+}
+
+/// The largest config file mqq reads (1 MiB): real ones are a few KB; the YAML parser's
+/// time grows faster than linearly on pathological input.
+const MAX_FILE_SIZE: u64 = 1024 * 1024;
+
+/// The deepest flow nesting (`[`/`{`) or indentation a config file may have; real ones use
+/// five or six levels.
+const MAX_DEPTH: usize = 64;
+
+/// `Some(MAX_DEPTH)` when brackets or indentation nest deeper than that. A cheap scan
+/// before parsing: deeply nested input is where the parser's time explodes.
+fn too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for line in text.lines() {
+        let indent = line.len() - line.trim_start_matches([' ', '-']).len();
+        if indent / 2 > MAX_DEPTH {
+            return Some(MAX_DEPTH);
+        }
+        for b in line.bytes() {
+            match b {
+                b'[' | b'{' => depth += 1,
+                b']' | b'}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            if depth > MAX_DEPTH {
+                return Some(MAX_DEPTH);
+            }
+        }
+    }
+    None
 }
 
 fn shape(path: &Path, message: &str) -> ConfigError {

@@ -122,6 +122,10 @@ pub struct ListenLimits {
 /// redelivers little.
 const BATCH: usize = 512;
 
+/// How long the take-over check waits for the broker to accept a TCP connection, and then
+/// for it not to drop that connection again.
+const PROBE_TIMEOUT: Duration = Duration::from_millis(300);
+
 /// Publishes a producer keeps awaiting their acknowledgement: a deep pipeline keeps the
 /// link busy while PUBACKs travel back (measured: 100k QoS 1 lines at 67k msg/s).
 const PRODUCER_INFLIGHT: u16 = 1024;
@@ -524,30 +528,45 @@ impl Queue {
                     self.subscribed = false;
                 }
             }
-            LinkEvent::Error(msg, kind) => {
-                if self.reconnect {
-                    tracing::warn!(
-                        "connection to {} lost ({msg}); reconnecting in {}",
-                        self.addr.uri(),
-                        humantime::format_duration(self.cfg.options.reconnect_timeout)
-                    );
-                    if kind == ErrorKind::ClosedByBroker && self.durable {
-                        tracing::warn!(
-                            "the broker closed the session of client id \"{}\": another client with \
-                             that id may have taken it over",
-                            self.client_id
-                        );
-                    }
+            LinkEvent::Error {
+                cause,
+                kind,
+                retry_in,
+            } => {
+                let Some(delay) = retry_in.filter(|_| self.reconnect) else {
+                    return Err(self.lost(&cause, kind));
+                };
+                // One line per attempt. A close by the broker is a take-over only if another
+                // client holds the id; a broker that stopped closes connections too.
+                let why = if kind == ErrorKind::ClosedByBroker && self.durable {
+                    format!(
+                        "closed by the broker: it stopped, or another client with client id \
+                         \"{}\" took over the session",
+                        self.client_id
+                    )
                 } else {
-                    return Err(self.lost(&msg, kind));
-                }
+                    cause
+                };
+                let delay = Duration::from_millis(delay.as_millis() as u64);
+                tracing::warn!(
+                    "connection to {} lost ({why}); reconnecting in {}",
+                    self.addr.uri(),
+                    humantime::format_duration(delay)
+                );
             }
         }
         Ok(())
     }
 
+    /// The error for a connection that broke. A durable consumer's connection closed by the
+    /// broker is claimed as a take-over only when the broker still accepts connections: a
+    /// broker that stopped closes connections too, and that is a lost connection (exit 3).
     fn lost(&self, msg: &str, kind: ErrorKind) -> QueueError {
-        if kind == ErrorKind::ClosedByBroker && self.durable && self.role == Role::Consumer {
+        if kind == ErrorKind::ClosedByBroker
+            && self.durable
+            && self.role == Role::Consumer
+            && self.broker_accepts()
+        {
             QueueError::TakenOver {
                 broker: self.addr.uri(),
                 client_id: self.client_id.clone(),
@@ -558,6 +577,28 @@ impl Queue {
                 cause: msg.to_string(),
             }
         }
+    }
+
+    /// Whether the broker is up: its port accepts a TCP connection and keeps it open for
+    /// [`PROBE_TIMEOUT`] (waiting for our CONNECT). A broker that is going down may still
+    /// accept into its backlog for a moment, but then resets the connection.
+    fn broker_accepts(&self) -> bool {
+        use std::io::{ErrorKind as Io, Read as _};
+        use std::net::{TcpStream, ToSocketAddrs as _};
+        let Some(addr) = (self.addr.host.as_str(), self.addr.port)
+            .to_socket_addrs()
+            .ok()
+            .and_then(|mut addrs| addrs.next())
+        else {
+            return false;
+        };
+        let Ok(mut conn) = TcpStream::connect_timeout(&addr, PROBE_TIMEOUT) else {
+            return false;
+        };
+        if conn.set_read_timeout(Some(PROBE_TIMEOUT)).is_err() {
+            return false;
+        }
+        matches!(conn.read(&mut [0u8; 1]), Err(e) if matches!(e.kind(), Io::WouldBlock | Io::TimedOut))
     }
 
     fn closed(&self) -> QueueError {

@@ -117,3 +117,85 @@ fn papercut_usage_errors_name_the_way_out() {
         .stderr_has("-n/--null-message")
         .stderr_lines(1);
 }
+
+/// A TCP listener that accepts connections and never answers: a broker that hangs at
+/// CONNECT. Returns its URI and a receiver of "accepted" notices.
+fn silent_broker() -> (String, std::sync::mpsc::Receiver<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let uri = format!("mqtt://{}", listener.local_addr().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming() {
+            let Ok(conn) = conn else { break };
+            held.push(conn);
+            if tx.send(()).is_err() {
+                break;
+            }
+        }
+    });
+    (uri, rx)
+}
+
+#[test]
+fn receive_timeout_bounds_the_connect_too() {
+    let (uri, _accepted) = silent_broker();
+    let out = within(Duration::from_secs(4), || {
+        mqq()
+            .uri(&uri)
+            .topic("x")
+            .args(["receive", "-W", "1s"])
+            .run()
+    });
+    out.expect_code(3)
+        .stderr_has("no answer within 1s")
+        .stderr_lines(1);
+}
+
+#[test]
+fn sigterm_while_connecting_stops_listen_at_once() {
+    let (uri, accepted) = silent_broker();
+    let bg = mqq().uri(&uri).topic("x").arg("listen").spawn_connecting();
+    // The broker saw the TCP connection: mqq is in its connect phase, signal handlers set.
+    accepted.recv_timeout(Duration::from_secs(30)).unwrap();
+    let out = within(Duration::from_secs(2), || {
+        bg.terminate();
+        bg.finish()
+    });
+    out.expect_code(0);
+}
+
+#[test]
+fn a_stopped_broker_is_a_lost_connection_not_a_take_over() {
+    let Some(mut b) = Broker::mosquitto() else {
+        return;
+    };
+    let (t, id) = durable_queue(&b, "stopped");
+    let consumer = b
+        .mqq()
+        .topic(&t)
+        .id(&id)
+        .args(["receive", "-W", "60s"])
+        .spawn();
+    b.stop();
+    consumer
+        .finish()
+        .expect_code(3)
+        .stderr_has("mqq: error: connection to")
+        .stderr_has("lost");
+}
+
+#[test]
+fn sigterm_while_reconnecting_stops_listen_at_once() {
+    let Some(mut b) = Broker::mosquitto() else {
+        return;
+    };
+    let mut bg = b.mqq().topic("x").arg("listen").spawn();
+    b.stop();
+    bg.wait_stderr("reconnecting in");
+    let out = within(Duration::from_secs(2), || {
+        bg.terminate();
+        bg.finish()
+    });
+    out.expect_code(0);
+}

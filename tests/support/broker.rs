@@ -72,6 +72,34 @@ impl Broker {
         panic!("could not start a {:?} broker on a free port", kind());
     }
 
+    /// A spawned mosquitto whatever `MQQ_TEST_BROKER` says, for cases that stop the broker
+    /// (the embedded one cannot be stopped); `None` when mosquitto is not installed, which
+    /// only the hermetic pass on a developer's machine may accept (CI installs it).
+    pub fn mosquitto() -> Option<Broker> {
+        let installed = Command::new(mosquitto_bin())
+            .arg("-h")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok();
+        if !installed {
+            assert_ne!(kind(), Kind::Mosquitto, "mosquitto is missing");
+            eprintln!("mosquitto not installed: this case needs a broker it can stop");
+            return None;
+        }
+        (0..5).find_map(|_| start_mosquitto(free_port(), &BrokerOpts::default()))
+    }
+
+    /// Stops a spawned broker (SIGKILL): its port refuses connections from now on.
+    pub fn stop(&mut self) {
+        let child = self
+            .child
+            .as_mut()
+            .expect("only a spawned broker can be stopped");
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
     /// `mqtt://127.0.0.1:PORT`.
     pub fn uri(&self) -> String {
         format!("mqtt://127.0.0.1:{}", self.port)

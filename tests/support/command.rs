@@ -103,6 +103,11 @@ impl Mqq {
         Background::start(self, true)
     }
 
+    /// Starts `mqq ARGS -v` in the background and returns at once, before it connected.
+    pub fn spawn_connecting(self) -> Background {
+        Background::launch(self, true)
+    }
+
     /// Like [`Mqq::spawn`], but nobody reads its stdout: a large write blocks once the pipe
     /// is full.
     pub fn spawn_unread(self) -> Background {
@@ -385,6 +390,14 @@ pub struct Background {
 
 impl Background {
     fn start(cmd: Mqq, read_stdout: bool) -> Background {
+        let mut bg = Background::launch(cmd, read_stdout);
+        bg.wait_stderr("subscribed to");
+        bg
+    }
+
+    /// Starts it without waiting for anything: the test synchronises on something else
+    /// (e.g. the broker seeing its connection).
+    fn launch(cmd: Mqq, read_stdout: bool) -> Background {
         assert!(cmd.stdin.is_empty(), "a background mqq reads no stdin");
         let cmd = cmd.arg("-v");
         let line = cmd.line();
@@ -400,15 +413,13 @@ impl Background {
                 }
             }
         });
-        let mut bg = Background {
+        Background {
             line,
             child,
             stdout,
             lines,
             seen: String::new(),
-        };
-        bg.wait_stderr("subscribed to");
-        bg
+        }
     }
 
     /// Waits until a stderr line contains `needle`.

@@ -11,6 +11,8 @@
 mod transport;
 mod v4;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -24,6 +26,20 @@ pub const CLOSE_WAIT: Duration = Duration::from_secs(5);
 
 /// Largest packet mqq sends or accepts: the MQTT maximum (256 MiB).
 pub const MAX_PACKET: usize = 268_435_455;
+
+/// The longest pause between two reconnect attempts, however often they failed.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// The pause before reconnect attempt `n` (0-based) after `base`: doubling from `base` up to
+/// [`MAX_BACKOFF`], less up to a fifth at random so that many clients of a restarted broker
+/// do not all come back at the same instant.
+pub(crate) fn backoff(base: Duration, n: u32) -> Duration {
+    let full = base
+        .saturating_mul(1u32 << n.min(16))
+        .min(MAX_BACKOFF.max(base));
+    let jitter = (uuid::Uuid::new_v4().as_u128() % 1000) as f64 / 5000.0;
+    full.mul_f64(1.0 - jitter)
+}
 
 /// Requests (publishes, acks) that may wait for the event loop before `publish` blocks: deep
 /// enough that a fast producer never waits on a round trip, small enough to stay a few MB.
@@ -70,8 +86,16 @@ pub enum LinkEvent {
     Completed,
     /// SUBACK: `true` per granted filter, `false` per refused one.
     SubAck(Vec<bool>),
-    /// The connection broke; the task reconnects if allowed, else stops.
-    Error(String, ErrorKind),
+    /// The connection broke (or a reconnect attempt failed); the task tries again after
+    /// `retry_in` if reconnecting is allowed, else stops.
+    Error {
+        /// What the transport or protocol layer said.
+        cause: String,
+        /// Closed by the broker, or anything else.
+        kind: ErrorKind,
+        /// When the next attempt starts; `None`: no more attempts.
+        retry_in: Option<Duration>,
+    },
 }
 
 /// Coarse classification of a connection error.
@@ -148,6 +172,19 @@ enum Client {
     V4(rumqttc::AsyncClient),
 }
 
+/// Whether the link is connected right now, as the event-loop task knows it.
+#[derive(Debug, Clone, Default)]
+struct Connected(Arc<AtomicBool>);
+
+impl Connected {
+    fn set(&self, on: bool) {
+        self.0.store(on, Ordering::Relaxed);
+    }
+    fn get(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
 /// Handle to a connected link.
 pub struct Link {
     client: Client,
@@ -155,6 +192,7 @@ pub struct Link {
     events: mpsc::UnboundedReceiver<LinkEvent>,
     session_present: bool,
     broker: String,
+    connected: Connected,
 }
 
 impl Link {
@@ -162,13 +200,16 @@ impl Link {
     pub async fn connect(addr: &BrokerAddr, opts: &LinkOptions) -> Result<Link, QueueError> {
         let transport = transport::build(addr)?;
         let (tx, events) = mpsc::unbounded_channel();
-        let (client, task, session_present) = v4::connect(addr, opts, transport, tx).await?;
+        let connected = Connected::default();
+        let (client, task, session_present) =
+            v4::connect(addr, opts, transport, tx, connected.clone()).await?;
         Ok(Link {
             client: Client::V4(client),
             task,
             events,
             session_present,
             broker: addr.uri(),
+            connected,
         })
     }
 
@@ -236,15 +277,21 @@ impl Link {
 
     /// Sends DISCONNECT and waits until the broker closed the connection (at most
     /// [`CLOSE_WAIT`]), so that everything sent before — acknowledgements above all — was
-    /// read by the broker before the process goes.
+    /// read by the broker before the process goes. A link that is not connected (between
+    /// reconnect attempts) has nothing to deliver: it stops at once.
     pub async fn close(self) {
         let Link {
             client,
             mut task,
             events,
+            connected,
             ..
         } = self;
         drop(events);
+        if !connected.get() {
+            task.abort();
+            return;
+        }
         let sent = match &client {
             Client::V4(c) => c.disconnect().await.is_ok(),
         };

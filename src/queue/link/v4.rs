@@ -11,7 +11,8 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::{
-    AckToken, Delivery, ErrorKind, LinkEvent, LinkOptions, Session, MAX_PACKET, REQUEST_QUEUE,
+    backoff, AckToken, Connected, Delivery, ErrorKind, LinkEvent, LinkOptions, Session, MAX_PACKET,
+    REQUEST_QUEUE,
 };
 use crate::config::BrokerAddr;
 use crate::queue::{AuthReason, ConnectCause, QueueError};
@@ -23,6 +24,7 @@ pub(super) async fn connect(
     opts: &LinkOptions,
     transport: Transport,
     tx: mpsc::UnboundedSender<LinkEvent>,
+    connected: Connected,
 ) -> Result<(AsyncClient, JoinHandle<()>, bool), QueueError> {
     let mut mo = MqttOptions::new(opts.client_id.clone(), addr.host.clone(), addr.port);
     mo.set_clean_session(opts.session == Session::Clean)
@@ -49,7 +51,8 @@ pub(super) async fn connect(
         Ok(Ok(other)) => return Err(error(ConnectCause::NotConnAck(format!("{other:?}")))),
         Ok(Err(e)) => return Err(connect_error(addr, opts, &e)),
     };
-    let task = tokio::spawn(drive(eventloop, tx, opts.reconnect));
+    connected.set(true);
+    let task = tokio::spawn(drive(eventloop, tx, opts.reconnect, connected));
     Ok((client, task, session_present))
 }
 
@@ -93,8 +96,11 @@ async fn drive(
     mut el: EventLoop,
     tx: mpsc::UnboundedSender<LinkEvent>,
     reconnect: Option<Duration>,
+    connected: Connected,
 ) {
     let mut closing = false;
+    // Failed attempts since the last CONNACK: the pause before the next one grows with it.
+    let mut failures = 0;
     loop {
         let ev = match el.poll().await {
             Ok(Event::Incoming(Packet::Publish(p))) => LinkEvent::Message(Delivery {
@@ -119,9 +125,13 @@ async fn drive(
                     .map(|c| matches!(c, SubscribeReasonCode::Success(_)))
                     .collect(),
             ),
-            Ok(Event::Incoming(Packet::ConnAck(a))) => LinkEvent::Reconnected {
-                session_present: a.session_present,
-            },
+            Ok(Event::Incoming(Packet::ConnAck(a))) => {
+                failures = 0;
+                connected.set(true);
+                LinkEvent::Reconnected {
+                    session_present: a.session_present,
+                }
+            }
             // Keep polling after DISCONNECT until the broker closes the socket: that proves it
             // has read everything sent before (acks above all). Exiting at once would let the
             // next connection of this client id race our unread PUBACKs at the broker.
@@ -134,9 +144,15 @@ async fn drive(
             Err(_) if closing => return,
             Err(ConnectionError::RequestsDone) => return,
             Err(e) => {
-                let kind = classify(&e);
-                let _ = tx.send(LinkEvent::Error(e.to_string(), kind));
-                match reconnect {
+                connected.set(false);
+                let retry_in = reconnect.map(|base| backoff(base, failures));
+                failures += 1;
+                let _ = tx.send(LinkEvent::Error {
+                    cause: e.to_string(),
+                    kind: classify(&e),
+                    retry_in,
+                });
+                match retry_in {
                     Some(delay) => tokio::time::sleep(delay).await,
                     None => return,
                 }
