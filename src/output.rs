@@ -126,6 +126,14 @@ impl Diag {
         self.verbosity.verbose > 0
     }
 
+    /// A progress display that shows nothing (same calls as a shown one).
+    pub fn spinner_hidden(&self) -> Progress {
+        Progress {
+            bar: indicatif::ProgressBar::hidden(),
+            diag: None,
+        }
+    }
+
     /// A spinner counting `what` on stderr, only when stderr is a terminal and not
     /// `--quiet`; log lines print above it. Finish it with [`Progress::finish`].
     pub fn spinner(&self, what: &str) -> Progress {
@@ -143,16 +151,6 @@ impl Diag {
         Progress {
             bar,
             diag: Some(self.clone()),
-        }
-    }
-}
-
-impl Diag {
-    /// A progress display that shows nothing (same calls as a shown one).
-    pub fn spinner_hidden(&self) -> Progress {
-        Progress {
-            bar: indicatif::ProgressBar::hidden(),
-            diag: None,
         }
     }
 }
