@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_mqq_global_optspecs
-    string join \n help version V/protocol-version= set= raw v/verbose quiet queue= t/topic= i/client-id= L/uri= h/host= p/port= protocol= u/username= P/password= q/qos= envelope-version= config= password-file=
+    string join \n help version V/protocol-version= set= raw v/verbose quiet queue= t/topic= i/client-id= L/uri= h/host= p/port= protocol= u/username= P/password= cafile= cert= key= q/qos= tls capath= insecure tls-server-name= alpn= envelope-version= config= password-file=
 end
 
 function __fish_mqq_needs_command
@@ -35,7 +35,13 @@ complete -c mqq -n "__fish_mqq_needs_command" -s p -l port -d 'Broker port (defa
 complete -c mqq -n "__fish_mqq_needs_command" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
 complete -c mqq -n "__fish_mqq_needs_command" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
 complete -c mqq -n "__fish_mqq_needs_command" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]' -r
+complete -c mqq -n "__fish_mqq_needs_command" -l cafile -d 'PEM file of CA certificates to trust instead of the system\'s roots [env: MQQ_CAFILE]' -r -F
+complete -c mqq -n "__fish_mqq_needs_command" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
+complete -c mqq -n "__fish_mqq_needs_command" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
 complete -c mqq -n "__fish_mqq_needs_command" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
+complete -c mqq -n "__fish_mqq_needs_command" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
+complete -c mqq -n "__fish_mqq_needs_command" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
+complete -c mqq -n "__fish_mqq_needs_command" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
 complete -c mqq -n "__fish_mqq_needs_command" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
 complete -c mqq -n "__fish_mqq_needs_command" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
 complete -c mqq -n "__fish_mqq_needs_command" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
@@ -44,6 +50,8 @@ complete -c mqq -n "__fish_mqq_needs_command" -l version -d 'Print mqq\'s versio
 complete -c mqq -n "__fish_mqq_needs_command" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
 complete -c mqq -n "__fish_mqq_needs_command" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
 complete -c mqq -n "__fish_mqq_needs_command" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
+complete -c mqq -n "__fish_mqq_needs_command" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
+complete -c mqq -n "__fish_mqq_needs_command" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_needs_command" -f -a "send" -d 'Publish messages; returns when the broker acknowledged every one'
 complete -c mqq -n "__fish_mqq_needs_command" -f -a "receive" -d 'Take up to N messages (consumes them), waiting up to a timeout'
 complete -c mqq -n "__fish_mqq_needs_command" -f -a "listen" -d 'Stream messages until Ctrl-C / SIGTERM, a count, or an idle timeout'
@@ -69,7 +77,13 @@ complete -c mqq -n "__fish_mqq_using_subcommand send" -s p -l port -d 'Broker po
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l cafile -d 'PEM file of CA certificates to trust instead of the system\'s roots [env: MQQ_CAFILE]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
@@ -80,6 +94,8 @@ complete -c mqq -n "__fish_mqq_using_subcommand send" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s n -l count -d 'How many messages to take' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s W -l timeout -d 'How long to wait in all (500ms, 5s, 2m; a bare number is seconds)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s F -l format -d 'Output format' -r -f -a "text\t'The message (decoded from the envelope) and a newline'
@@ -96,7 +112,13 @@ complete -c mqq -n "__fish_mqq_using_subcommand receive" -s p -l port -d 'Broker
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -l cafile -d 'PEM file of CA certificates to trust instead of the system\'s roots [env: MQQ_CAFILE]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
@@ -104,6 +126,8 @@ complete -c mqq -n "__fish_mqq_using_subcommand receive" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s n -l count -d 'Stop after N messages' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l idle-timeout -d 'Stop when no message arrived for this long (500ms, 5s, 2m)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s F -l format -d 'Output format' -r -f -a "text\t'The message (decoded from the envelope) and a newline'
@@ -120,7 +144,13 @@ complete -c mqq -n "__fish_mqq_using_subcommand listen" -s p -l port -d 'Broker 
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -l cafile -d 'PEM file of CA certificates to trust instead of the system\'s roots [env: MQQ_CAFILE]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
@@ -128,6 +158,8 @@ complete -c mqq -n "__fish_mqq_using_subcommand listen" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s n -l count -d 'How many messages to show at most' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l wait -d 'Stop when no message arrived for this long' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l window -d 'The broker\'s unacked window: showing this many means more may be pending' -r
@@ -145,7 +177,13 @@ complete -c mqq -n "__fish_mqq_using_subcommand peek" -s p -l port -d 'Broker po
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -l cafile -d 'PEM file of CA certificates to trust instead of the system\'s roots [env: MQQ_CAFILE]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
@@ -153,6 +191,8 @@ complete -c mqq -n "__fish_mqq_using_subcommand peek" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l wait -d 'Stop counting when no message arrived for this long' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l window -d 'The broker\'s unacked window (mosquitto 20, RabbitMQ 10): a count at or above it prints as N+. The default suits every broker mqq was measured with' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -s V -l protocol-version -d 'MQTT protocol version; this build speaks 3.1.1 only (MQTT 5 comes next)' -r
@@ -166,7 +206,13 @@ complete -c mqq -n "__fish_mqq_using_subcommand count" -s p -l port -d 'Broker p
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand count" -l cafile -d 'PEM file of CA certificates to trust instead of the system\'s roots [env: MQQ_CAFILE]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand count" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand count" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand count" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand count" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand count" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand count" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
@@ -174,6 +220,8 @@ complete -c mqq -n "__fish_mqq_using_subcommand count" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
 complete -c mqq -n "__fish_mqq_using_subcommand count" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
+complete -c mqq -n "__fish_mqq_using_subcommand count" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
+complete -c mqq -n "__fish_mqq_using_subcommand count" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -s V -l protocol-version -d 'MQTT protocol version; this build speaks 3.1.1 only (MQTT 5 comes next)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
@@ -185,7 +233,13 @@ complete -c mqq -n "__fish_mqq_using_subcommand clear" -s p -l port -d 'Broker p
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -l cafile -d 'PEM file of CA certificates to trust instead of the system\'s roots [env: MQQ_CAFILE]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
@@ -193,6 +247,8 @@ complete -c mqq -n "__fish_mqq_using_subcommand clear" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand config" -s V -l protocol-version -d 'MQTT protocol version; this build speaks 3.1.1 only (MQTT 5 comes next)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
@@ -204,7 +260,13 @@ complete -c mqq -n "__fish_mqq_using_subcommand config" -s p -l port -d 'Broker 
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand config" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand config" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand config" -l cafile -d 'PEM file of CA certificates to trust instead of the system\'s roots [env: MQQ_CAFILE]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand config" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand config" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand config" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand config" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand config" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand config" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
@@ -212,6 +274,8 @@ complete -c mqq -n "__fish_mqq_using_subcommand config" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
 complete -c mqq -n "__fish_mqq_using_subcommand config" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
+complete -c mqq -n "__fish_mqq_using_subcommand config" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
+complete -c mqq -n "__fish_mqq_using_subcommand config" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -s V -l protocol-version -d 'MQTT protocol version; this build speaks 3.1.1 only (MQTT 5 comes next)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
@@ -223,7 +287,13 @@ complete -c mqq -n "__fish_mqq_using_subcommand completions" -s p -l port -d 'Br
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -l cafile -d 'PEM file of CA certificates to trust instead of the system\'s roots [env: MQQ_CAFILE]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
@@ -231,6 +301,8 @@ complete -c mqq -n "__fish_mqq_using_subcommand completions" -l help -d 'Print h
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config completions help" -f -a "send" -d 'Publish messages; returns when the broker acknowledged every one'
 complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config completions help" -f -a "receive" -d 'Take up to N messages (consumes them), waiting up to a timeout'
 complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config completions help" -f -a "listen" -d 'Stream messages until Ctrl-C / SIGTERM, a count, or an idle timeout'

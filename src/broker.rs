@@ -33,6 +33,8 @@ pub struct BrokerOptions {
     pub users: Vec<(String, String)>,
     /// Unacknowledged QoS 1/2 messages handed to one client at once.
     pub window: u16,
+    /// Also serve MQTT over WebSockets here (any path); port 0 picks a free loopback port.
+    pub ws: Option<SocketAddr>,
 }
 
 impl Default for BrokerOptions {
@@ -41,26 +43,32 @@ impl Default for BrokerOptions {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             users: Vec::new(),
             window: DEFAULT_WINDOW,
+            ws: None,
         }
     }
 }
 
-/// A running embedded broker (MQTT 3.1.1 over TCP). It runs on its own threads until the
+/// A running embedded broker (MQTT 3.1.1 over TCP, and WebSockets if asked). It runs on its own threads until the
 /// process exits.
 #[derive(Debug, Clone)]
 pub struct EmbeddedBroker {
     addr: SocketAddr,
+    ws: Option<SocketAddr>,
 }
 
 impl EmbeddedBroker {
     /// Starts a broker and returns once it accepts connections.
     pub fn start(opts: &BrokerOptions) -> io::Result<EmbeddedBroker> {
-        let mut addr = opts.bind;
-        if addr.port() == 0 {
-            addr.set_port(TcpListener::bind(addr)?.local_addr()?.port());
-        }
+        let pick = |mut addr: SocketAddr| -> io::Result<SocketAddr> {
+            if addr.port() == 0 {
+                addr.set_port(TcpListener::bind(addr)?.local_addr()?.port());
+            }
+            Ok(addr)
+        };
+        let addr = pick(opts.bind)?;
+        let ws = opts.ws.map(pick).transpose()?;
         let (done_tx, done_rx) = mpsc::channel();
-        let config = config(addr, opts);
+        let config = config(addr, ws, opts);
         std::thread::Builder::new()
             .name(format!("mqq-broker-{}", addr.port()))
             .spawn(move || {
@@ -70,8 +78,9 @@ impl EmbeddedBroker {
             })?;
         let deadline = Instant::now() + READY_WITHIN;
         loop {
-            if TcpStream::connect(addr).is_ok() {
-                return Ok(EmbeddedBroker { addr });
+            if TcpStream::connect(addr).is_ok() && ws.is_none_or(|w| TcpStream::connect(w).is_ok())
+            {
+                return Ok(EmbeddedBroker { addr, ws });
             }
             match done_rx.try_recv() {
                 Ok(Err(e)) => return Err(io::Error::other(format!("broker on {addr}: {e}"))),
@@ -100,9 +109,14 @@ impl EmbeddedBroker {
     pub fn uri(&self) -> String {
         format!("mqtt://{}", self.addr)
     }
+
+    /// The WebSocket listener's address, when there is one.
+    pub fn ws_addr(&self) -> Option<SocketAddr> {
+        self.ws
+    }
 }
 
-fn config(addr: SocketAddr, opts: &BrokerOptions) -> Config {
+fn config(addr: SocketAddr, ws: Option<SocketAddr>, opts: &BrokerOptions) -> Config {
     let auth = (!opts.users.is_empty()).then(|| opts.users.iter().cloned().collect());
     let server = ServerSettings {
         name: "v4".into(),
@@ -118,6 +132,16 @@ fn config(addr: SocketAddr, opts: &BrokerOptions) -> Config {
             dynamic_filters: true,
         },
     };
+    let ws = ws.map(|listen| {
+        HashMap::from([(
+            "ws".to_string(),
+            ServerSettings {
+                name: "ws".into(),
+                listen,
+                ..server.clone()
+            },
+        )])
+    });
     Config {
         id: 0,
         router: RouterConfig {
@@ -131,7 +155,7 @@ fn config(addr: SocketAddr, opts: &BrokerOptions) -> Config {
         },
         v4: Some(HashMap::from([("v4".to_string(), server)])),
         v5: None,
-        ws: None,
+        ws,
         cluster: None,
         console: None,
         bridge: None,

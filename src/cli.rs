@@ -115,6 +115,38 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "FILE")]
     pub password_file: Option<PathBuf>,
 
+    /// Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss://
+    #[arg(long, global = true, help_heading = "TLS")]
+    pub tls: bool,
+
+    /// PEM file of CA certificates to trust instead of the system's roots
+    #[arg(long, global = true, value_name = "FILE", help_heading = "TLS")]
+    pub cafile: Option<PathBuf>,
+
+    /// Directory of PEM CA certificates to trust instead of the system's roots
+    #[arg(long, global = true, value_name = "DIR", help_heading = "TLS")]
+    pub capath: Option<PathBuf>,
+
+    /// PEM client certificate (chain) for mutual TLS; needs --key
+    #[arg(long, global = true, value_name = "FILE", help_heading = "TLS")]
+    pub cert: Option<PathBuf>,
+
+    /// PEM private key of --cert (PKCS#8, RSA or EC; not encrypted)
+    #[arg(long, global = true, value_name = "FILE", help_heading = "TLS")]
+    pub key: Option<PathBuf>,
+
+    /// Do not verify the broker's certificate (testing only; warns every time)
+    #[arg(long, global = true, help_heading = "TLS")]
+    pub insecure: bool,
+
+    /// Name the broker's certificate must carry, when it differs from the host (e.g. an IP)
+    #[arg(long, global = true, value_name = "NAME", help_heading = "TLS")]
+    pub tls_server_name: Option<String>,
+
+    /// ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca)
+    #[arg(long, global = true, value_name = "PROTO", help_heading = "TLS")]
+    pub alpn: Vec<String>,
+
     /// Client id; makes the queue durable (persistent session)
     #[arg(short = 'i', long, global = true, value_name = "ID")]
     pub client_id: Option<String>,

@@ -6,7 +6,9 @@ use std::process::ExitCode;
 
 use crate::config::{ConfigError, Source};
 use crate::output::{Diag, StdoutError};
-use crate::queue::{AuthReason, ConnectCause, QueueError, TopicProblem};
+use crate::queue::{
+    AuthReason, ConnectCause, QueueError, TlsProblem, TlsSetupProblem, TopicProblem,
+};
 
 /// The exit codes, the contract of README and `--help`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,7 +64,8 @@ fn queue_code(e: &QueueError) -> Code {
         QueueError::NoTopic
         | QueueError::BadTopic { .. }
         | QueueError::NotDurable { .. }
-        | QueueError::Unsupported { .. } => Code::Usage,
+        | QueueError::Unsupported { .. }
+        | QueueError::TlsSetup { .. } => Code::Usage,
         QueueError::Connect { .. }
         | QueueError::Lost { .. }
         | QueueError::Closed { .. }
@@ -99,9 +102,22 @@ fn queue_hint(e: &QueueError) -> Option<String> {
         QueueError::BadTopic { .. } => "fix the topic given with -t",
         QueueError::NotDurable { .. } => "give the queue's client id with -i",
         QueueError::Unsupported { .. } => "use mqtt:// or mqtts://",
+        QueueError::TlsSetup { problem, .. } => return tls_setup_hint(problem),
+        QueueError::Connect {
+            cause: ConnectCause::Tls(problem),
+            ..
+        } => return tls_hint(problem),
         QueueError::Connect { cause, .. } => match cause {
             ConnectCause::Refused => {
                 "is a broker listening there? Point mqq at it with -L URI, or -h HOST -p PORT"
+            }
+            ConnectCause::TlsPort => "use mqtts:// (or add --tls) for this port",
+            ConnectCause::NotWebSocket => {
+                "check the port; for a plain MQTT port use mqtt:// (RabbitMQ serves WebSockets on \
+                 15675, path /ws)"
+            }
+            ConnectCause::HttpStatus(_) => {
+                "check the path of the URI (default /mqtt; RabbitMQ uses /ws)"
             }
             ConnectCause::Timeout(_) => {
                 "check the address, or raise options.connect_timeout (--set options.connect_timeout=MS)"
@@ -125,6 +141,62 @@ fn queue_hint(e: &QueueError) -> Option<String> {
         | QueueError::NoAck { .. } => return None,
     };
     Some(text.to_string())
+}
+
+fn tls_setup_hint(p: &TlsSetupProblem) -> Option<String> {
+    let text = match p {
+        TlsSetupProblem::Unreadable(_) => "give a readable file to --cafile, --capath, --cert or --key",
+        TlsSetupProblem::NotPem(_) | TlsSetupProblem::NoCertificate => {
+            "give a PEM file (-----BEGIN CERTIFICATE-----); convert DER with `openssl x509 -inform der`"
+        }
+        TlsSetupProblem::NoKey => {
+            "give a PEM private key (-----BEGIN PRIVATE KEY-----, RSA or EC) to --key"
+        }
+        TlsSetupProblem::EncryptedKey => {
+            "mqq reads unencrypted keys only: decrypt a copy with `openssl pkey -in KEY -out PLAIN`,              readable by you alone"
+        }
+        TlsSetupProblem::KeyMismatch(_) => "give --key the private key that belongs to --cert",
+        TlsSetupProblem::CertWithoutKey => "give the certificate's private key with --key",
+        TlsSetupProblem::KeyWithoutCert => "give the client certificate with --cert",
+        TlsSetupProblem::BadServerName(_) => "give --tls-server-name a host name like broker.example.com",
+        TlsSetupProblem::NoSystemRoots => {
+            "install the system's CA certificates (ca-certificates), or give the broker's CA with --cafile"
+        }
+        TlsSetupProblem::NoCertificatesInDir
+        | TlsSetupProblem::BadCertificate(_)
+        | TlsSetupProblem::Other(_) => return None,
+    };
+    Some(text.to_string())
+}
+
+fn tls_hint(p: &TlsProblem) -> Option<String> {
+    Some(match p {
+        TlsProblem::UnknownIssuer { own_ca: false } => {
+            "give the CA that signed it with --cafile FILE (or --capath DIR); --insecure skips the              check (testing only)"
+                .into()
+        }
+        TlsProblem::UnknownIssuer { own_ca: true } => {
+            "give --cafile the CA that signed the broker's certificate".into()
+        }
+        TlsProblem::NameMismatch { presented, .. } if !presented.is_empty() => format!(
+            "connect to {} instead, or name it with --tls-server-name {}",
+            presented[0], presented[0]
+        ),
+        TlsProblem::NameMismatch { .. } => {
+            "connect by the name the certificate carries, or give it with --tls-server-name".into()
+        }
+        TlsProblem::Expired | TlsProblem::NotYetValid | TlsProblem::Revoked => {
+            "the broker needs a valid certificate; --insecure skips the check (testing only)".into()
+        }
+        TlsProblem::ClientCertRequired => {
+            "give a client certificate with --cert FILE and its key with --key FILE".into()
+        }
+        TlsProblem::ClientCertRejected(_) => {
+            "check that --cert is signed by a CA the broker trusts and has not expired".into()
+        }
+        TlsProblem::NotTls => "use mqtt:// (or ws://) for a plain port; TLS is usually on 8883".into(),
+        TlsProblem::Other(_) => return None,
+    })
 }
 
 fn config_hint(e: &ConfigError) -> Option<String> {

@@ -63,6 +63,7 @@ pub fn run(cli: &Cli, matches: &ArgMatches, out: &mut Output) -> anyhow::Result<
         return config::run(&resolved, out);
     }
     let cfg = resolved.config;
+    warn_tls(&cfg, out);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(WORKER_THREADS)
         .enable_all()
@@ -88,6 +89,34 @@ pub fn run(cli: &Cli, matches: &ArgMatches, out: &mut Output) -> anyhow::Result<
             Command::Config | Command::Completions { .. } => unreachable!("handled above"),
         }
     })
+}
+
+/// Warns, on every run, of a connection that is not verified (`--insecure`), and of TLS
+/// settings that no address uses.
+fn warn_tls(cfg: &QueueConfig, out: &Output) {
+    let tls = cfg
+        .connections
+        .iter()
+        .any(crate::config::BrokerAddr::is_tls);
+    let t = &cfg.tls;
+    if tls && t.insecure {
+        out.diag().warn(
+            "--insecure: the broker's certificate is not verified; anyone on the path can read \
+             and change the traffic, credentials included (testing only)",
+        );
+    }
+    let given = t.ca_file.is_some()
+        || t.ca_path.is_some()
+        || t.cert_file.is_some()
+        || t.insecure
+        || t.server_name.is_some()
+        || !t.alpn.is_empty();
+    if !tls && given {
+        out.diag().warn(&format!(
+            "TLS settings ignored: {} is not a TLS address; use mqtts:// or wss://, or add --tls",
+            cfg.connections[0].uri()
+        ));
+    }
 }
 
 /// The process environment as text. Variables whose name or value is not UTF-8 cannot be
@@ -136,6 +165,13 @@ pub fn config_inputs(
         }
         let value = match flag.switch {
             Some(v) => v.to_string(),
+            None if flag.many => match m.get_raw(flag.id) {
+                Some(raw) => raw
+                    .map(|v| v.to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                None => continue,
+            },
             None => match m.get_raw(flag.id).and_then(Iterator::last) {
                 Some(raw) => raw.to_string_lossy().into_owned(),
                 None => continue,

@@ -12,6 +12,8 @@ pub struct Flag {
     pub long: &'static str,
     /// For a switch (no value): the value it sets, e.g. `--raw` sets `false`.
     pub switch: Option<&'static str>,
+    /// Repeatable: every occurrence counts, joined with commas (`--alpn a --alpn b`).
+    pub many: bool,
 }
 
 /// One config key.
@@ -55,6 +57,16 @@ impl Key {
             id,
             long,
             switch: None,
+            many: false,
+        });
+        self
+    }
+    const fn flag_many(mut self, id: &'static str, long: &'static str) -> Key {
+        self.flag = Some(Flag {
+            id,
+            long,
+            switch: None,
+            many: true,
         });
         self
     }
@@ -63,6 +75,7 @@ impl Key {
             id,
             long,
             switch: Some(sets),
+            many: false,
         });
         self
     }
@@ -134,6 +147,24 @@ pub const KEYS: &[Key] = &[
         .env("MQQ_PASSWORD")
         .flag("password", "--password"),
     key(
+        "credential.ssl_ca_file",
+        "TLS: PEM file of CA certificates to trust instead of the system's",
+    )
+    .env("MQQ_CAFILE")
+    .flag("cafile", "--cafile"),
+    key(
+        "credential.ssl_crt_file",
+        "TLS: PEM client certificate (chain) for mutual TLS",
+    )
+    .env("MQQ_CERT")
+    .flag("cert", "--cert"),
+    key(
+        "credential.ssl_key_file",
+        "TLS: PEM private key of the client certificate (PKCS#8, RSA or EC)",
+    )
+    .env("MQQ_KEY")
+    .flag("key", "--key"),
+    key(
         "credential.store_key",
         "a memory credential store section of the file",
     )
@@ -174,6 +205,38 @@ pub const KEYS: &[Key] = &[
         "milliseconds between keepalive pings",
     )
     .default("60000"),
+    key(
+        "options.tls",
+        "TLS on every address: mqtt:// becomes mqtts://, ws:// becomes wss://",
+    )
+    .env("MQQ_TLS")
+    .switch("tls", "--tls", "true")
+    .default("false"),
+    key(
+        "options.tls_ca_path",
+        "TLS: directory of PEM CA certificates to trust instead of the system's",
+    )
+    .env("MQQ_CAPATH")
+    .flag("capath", "--capath"),
+    key(
+        "options.tls_insecure",
+        "TLS: do not verify the broker's certificate (testing only)",
+    )
+    .env("MQQ_INSECURE")
+    .switch("insecure", "--insecure", "true")
+    .default("false"),
+    key(
+        "options.tls_server_name",
+        "TLS: name to verify the broker's certificate against (default: the host)",
+    )
+    .env("MQQ_TLS_SERVER_NAME")
+    .flag("tls_server_name", "--tls-server-name"),
+    key(
+        "options.tls_alpn",
+        "TLS: ALPN protocols to offer, comma-separated (AWS IoT on 443: x-amzn-mqtt-ca)",
+    )
+    .env("MQQ_ALPN")
+    .flag_many("alpn", "--alpn"),
     key(
         "options.envelope_version",
         "envelope version to write: 3, 4 or both",

@@ -108,6 +108,11 @@ pub struct BrokerAddr {
 }
 
 impl BrokerAddr {
+    /// Whether the transport is TLS (`mqtts://` or `wss://`).
+    pub fn is_tls(&self) -> bool {
+        matches!(self.transport, Transport::Tls | Transport::Wss)
+    }
+
     /// The address as a URI without credentials, e.g. `mqtt://localhost:1883`.
     pub fn uri(&self) -> String {
         let scheme = match self.transport {
@@ -163,6 +168,25 @@ pub struct QueueOptions {
     pub envelope_version: EnvelopeVersion,
 }
 
+/// TLS settings (`credential.ssl_*_file`, `options.tls_*`), used by `mqtts://` and `wss://`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TlsConfig {
+    /// `credential.ssl_ca_file`: trust these CAs instead of the system's.
+    pub ca_file: Option<PathBuf>,
+    /// `options.tls_ca_path`: trust the CAs of this directory instead of the system's.
+    pub ca_path: Option<PathBuf>,
+    /// `credential.ssl_crt_file`: client certificate (chain) for mutual TLS.
+    pub cert_file: Option<PathBuf>,
+    /// `credential.ssl_key_file`: the client certificate's private key.
+    pub key_file: Option<PathBuf>,
+    /// `options.tls_insecure`: accept any certificate.
+    pub insecure: bool,
+    /// `options.tls_server_name`: the name the certificate must carry (default: the host).
+    pub server_name: Option<String>,
+    /// `options.tls_alpn`: ALPN protocols to offer.
+    pub alpn: Vec<String>,
+}
+
 /// One fully resolved queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueConfig {
@@ -176,6 +200,8 @@ pub struct QueueConfig {
     pub connections: Vec<BrokerAddr>,
     /// Credentials, from the config or the URI's `user:pass@`.
     pub credential: Option<Credential>,
+    /// TLS files and settings.
+    pub tls: TlsConfig,
     /// Options.
     pub options: QueueOptions,
 }
@@ -358,7 +384,15 @@ fn build(
     sources.insert("topic".into(), topic_src);
     sources.insert("client_id".into(), client_src);
 
-    let conns = uri::resolve_connections(file, over)?;
+    let tls_on = pick(layers, "options.tls").map_or(Ok(false), |e| {
+        parse_bool(&e.value).ok_or_else(|| ConfigError::BadValue {
+            key: e.key.clone(),
+            value: e.value.clone(),
+            origin: e.source.clone(),
+            expected: ValueKind::Bool.expected(),
+        })
+    })?;
+    let conns = uri::resolve_connections(file, over, tls_on)?;
     for (i, s) in conns.sources.iter().enumerate() {
         sources.insert(format!("connections.{i}.uri"), s.clone());
     }
@@ -397,6 +431,17 @@ fn build(
     };
     sources.insert("credential.username".into(), user_src);
     sources.insert("credential.password".into(), pass_src);
+    // A file path: empty means unset.
+    let mut path = |key: &str| {
+        let e = pick(layers, key).filter(|e| !e.value.trim().is_empty());
+        sources.insert(key.to_string(), src(e));
+        e.map(|e| PathBuf::from(e.value.trim()))
+    };
+    let (ca_file, cert_file, key_file) = (
+        path("credential.ssl_ca_file"),
+        path("credential.ssl_crt_file"),
+        path("credential.ssl_key_file"),
+    );
 
     // Every option: the winning entry, else the registry's default, parsed by its kind.
     let mut opt = |name: &str, kind: ValueKind| -> Result<String, ConfigError> {
@@ -413,7 +458,9 @@ fn build(
                 expected: kind.expected(),
             }
         })?;
-        shown.insert(row.key.to_string(), canonical.clone());
+        if !canonical.is_empty() {
+            shown.insert(row.key.to_string(), kind.shown(&canonical));
+        }
         Ok(canonical)
     };
     let options = QueueOptions {
@@ -436,6 +483,21 @@ fn build(
             &opt("envelope_version", ValueKind::EnvelopeVersion)?,
         ),
     };
+    opt("tls", ValueKind::Bool)?;
+    let some = |t: String| (!t.is_empty()).then_some(t);
+    let tls = TlsConfig {
+        ca_file,
+        ca_path: some(opt("tls_ca_path", ValueKind::Text)?).map(PathBuf::from),
+        cert_file,
+        key_file,
+        insecure: kind_value(parse_bool, &opt("tls_insecure", ValueKind::Bool)?),
+        server_name: some(opt("tls_server_name", ValueKind::Text)?),
+        alpn: opt("tls_alpn", ValueKind::List)?
+            .split(',')
+            .filter(|p| !p.is_empty())
+            .map(String::from)
+            .collect(),
+    };
 
     Ok(QueueConfig {
         name,
@@ -443,6 +505,7 @@ fn build(
         client_id,
         connections: conns.addrs,
         credential,
+        tls,
         options,
     })
 }
@@ -454,6 +517,10 @@ enum ValueKind {
     Bool,
     Millis,
     EnvelopeVersion,
+    /// Any text (a name, a path).
+    Text,
+    /// Comma-separated items; blanks dropped.
+    List,
 }
 
 impl ValueKind {
@@ -472,6 +539,22 @@ impl ValueKind {
             ValueKind::EnvelopeVersion => {
                 text.parse::<EnvelopeVersion>().ok().map(|v| v.to_string())
             }
+            ValueKind::Text => Some(text.trim().to_string()),
+            ValueKind::List => Some(
+                text.split(',')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+        }
+    }
+
+    /// A canonical value as `mqq config` writes it in YAML.
+    fn shown(self, canonical: &str) -> String {
+        match self {
+            ValueKind::Text | ValueKind::List => render::scalar(canonical),
+            _ => canonical.to_string(),
         }
     }
 
@@ -485,6 +568,7 @@ impl ValueKind {
                  (at most 365 days)"
             }
             ValueKind::EnvelopeVersion => "is not an envelope version; use 3, 4 or both",
+            ValueKind::Text | ValueKind::List => "is not valid here",
         }
     }
 }

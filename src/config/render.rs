@@ -48,6 +48,17 @@ pub fn render(resolved: &Resolved) -> String {
             .is_some_and(|s| *s != Source::Default);
     let password = if password_given { "'***'" } else { "~" };
     line(format!("  password: {password}"), "credential.password");
+    for (field, path) in [
+        ("ssl_ca_file", &c.tls.ca_file),
+        ("ssl_crt_file", &c.tls.cert_file),
+        ("ssl_key_file", &c.tls.key_file),
+    ] {
+        let shown = path.as_ref().map(|p| p.to_string_lossy());
+        line(
+            format!("  {field}: {}", opt(shown.as_deref())),
+            &format!("credential.{field}"),
+        );
+    }
     for (i, row) in keys::section("options").enumerate() {
         let prefix = if i == 0 { "options:\n" } else { "" };
         let value = resolved.shown.get(row.key).map_or("~", String::as_str);
@@ -59,7 +70,7 @@ pub fn render(resolved: &Resolved) -> String {
 
 /// A string as a YAML scalar: plain when it reads back as the same string, else a
 /// double-quoted (JSON) string, which YAML reads as written.
-fn scalar(text: &str) -> String {
+pub(super) fn scalar(text: &str) -> String {
     let plain_chars = text
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | ':' | '+' | '@'));

@@ -142,10 +142,12 @@ fn shape_a_single_queue() {
     let f = file(
         "name: orders\ntopic: orders/in\nclient_id: worker-1\n\
          connection: { protocol: mqtts, host: broker, port: 8884 }\n\
-         credential: { username: alice, password: s3cr3t }\n\
+         credential: { username: alice, password: s3cr3t, ssl_ca_file: ca.pem,\n\
+         \x20 ssl_crt_file: c.pem, ssl_key_file: c.key }\n\
          options: { qos: 1, retain: true, serialize_envelope: false, autosubscribe: yes,\n\
          \x20 retry_connect: n, connect_timeout: 5000, reconnect_timeout: 2s,\n\
-         \x20 keepalive_timeout: 500ms, envelope_version: v4 }\n",
+         \x20 keepalive_timeout: 500ms, envelope_version: v4, tls: false, tls_ca_path: /etc/ca,\n\
+         \x20 tls_insecure: false, tls_server_name: b.example, tls_alpn: 'mqtt, x-amzn-mqtt-ca' }\n",
     );
     let r = ok(&inputs(Some(f.path()), &[], &[]));
     let c = &r.config;
@@ -170,10 +172,52 @@ fn shape_a_single_queue() {
             EnvelopeVersion::V4
         )
     );
+    assert_eq!(
+        c.tls,
+        TlsConfig {
+            ca_file: Some("ca.pem".into()),
+            ca_path: Some("/etc/ca".into()),
+            cert_file: Some("c.pem".into()),
+            key_file: Some("c.key".into()),
+            insecure: false,
+            server_name: Some("b.example".into()),
+            alpn: vec!["mqtt".into(), "x-amzn-mqtt-ca".into()],
+        }
+    );
     for (key, src) in r.sources {
         assert_eq!(src, file_src(&f), "{key}");
     }
     assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+}
+
+#[test]
+fn tls_flag_upgrades_every_address() {
+    for (uri, want) in [
+        ("mqtt://h", "mqtts://h:8883"),
+        ("mqtt://h:1883", "mqtts://h:1883"),
+        ("ws://h:8080/ws", "wss://h:8080/ws"),
+        ("mqtts://h", "mqtts://h:8883"),
+    ] {
+        let r = ok(&inputs(
+            None,
+            &[("MQQ_URI", uri)],
+            &[flag("options.tls", "true", "--tls")],
+        ));
+        assert_eq!(uris(&r), [want], "{uri}");
+    }
+    let r = ok(&inputs(
+        None,
+        &[("MQQ_TLS", "yes"), ("MQQ_ALPN", "a,,b ")],
+        &[flag("options.tls_alpn", "x-amzn-mqtt-ca", "--alpn")],
+    ));
+    assert_eq!(uris(&r), ["mqtts://localhost:8883"]);
+    assert_eq!(r.config.tls.alpn, ["x-amzn-mqtt-ca"]);
+    let r = ok(&inputs(None, &[("MQQ_ALPN", "a,,b ")], &[]));
+    assert_eq!(r.config.tls.alpn, ["a", "b"]);
+    assert_eq!(
+        r.shown.get("options.tls_alpn").map(String::as_str),
+        Some("\"a,b\"")
+    );
 }
 
 #[test]
@@ -183,7 +227,10 @@ fn shape_a_connections_list_is_a_failover_list() {
          \x20 - { protocol: wss, host: c }\n",
     );
     let r = ok(&inputs(Some(f.path()), &[], &[]));
-    assert_eq!(uris(&r), ["mqtt://a:1883", "mqtt://b:1884", "wss://c:443/"]);
+    assert_eq!(
+        uris(&r),
+        ["mqtt://a:1883", "mqtt://b:1884", "wss://c:443/mqtt"]
+    );
     assert_eq!(r.sources.get("connections.2.uri"), Some(&file_src(&f)));
 }
 
@@ -430,7 +477,7 @@ fn uri_and_host_port_layering() {
             f_host,
             &[("MQQ_URI", "mqtts://c")],
             &proto_flag,
-            "ws://c:80/",
+            "ws://c:80/mqtt",
             flag_src("--protocol"),
         ),
         (
@@ -473,8 +520,10 @@ fn uri_schemes_and_default_ports() {
         ("mqtts://h", Transport::Tls, 8883, "/"),
         ("ssl://h", Transport::Tls, 8883, "/"),
         ("tls://h:1", Transport::Tls, 1, "/"),
-        ("ws://h", Transport::Ws, 80, "/"),
-        ("wss://h", Transport::Wss, 443, "/"),
+        ("ws://h", Transport::Ws, 80, "/mqtt"),
+        ("ws://h/", Transport::Ws, 80, "/mqtt"),
+        ("ws://h/ws", Transport::Ws, 80, "/ws"),
+        ("wss://h", Transport::Wss, 443, "/mqtt"),
         ("WSS://h:8443/mqtt?x=1", Transport::Wss, 8443, "/mqtt?x=1"),
     ];
     for (uri, transport, port, path) in cases {
@@ -491,7 +540,7 @@ fn uri_schemes_and_default_ports() {
         &[("MQQ_PROTOCOL", "WS"), ("MQQ_HOST", "h")],
         &[],
     ));
-    assert_eq!(uris(&r), ["ws://h:80/"]);
+    assert_eq!(uris(&r), ["ws://h:80/mqtt"]);
 }
 
 #[test]
@@ -1022,7 +1071,8 @@ fn unknown_keys_warn() {
         format!(
             "unknown option \"options.keepalive_timout\" (file {p}); known options: qos, retain, \
              serialize_envelope, autosubscribe, retry_connect, connect_timeout, reconnect_timeout, \
-             keepalive_timeout, envelope_version"
+             keepalive_timeout, tls, tls_ca_path, tls_insecure, tls_server_name, tls_alpn, \
+             envelope_version"
         ),
         format!("unknown key \"topik\" (file {p}) ignored; known keys: name, topic"),
         format!("unknown key \"connection.prot\" (file {p}) ignored; connection keys:"),
@@ -1062,6 +1112,9 @@ fn render_masks_the_password_and_shows_sources() {
          credential:\n\
          \x20 username: svc  # file {p}\n\
          \x20 password: '***'  # file {p}\n\
+         \x20 ssl_ca_file: ~  # default\n\
+         \x20 ssl_crt_file: ~  # default\n\
+         \x20 ssl_key_file: ~  # default\n\
          options:\n\
          \x20 qos: 2  # flag --qos\n\
          \x20 retain: false  # default\n\
@@ -1071,6 +1124,11 @@ fn render_masks_the_password_and_shows_sources() {
          \x20 connect_timeout: 30000  # default\n\
          \x20 reconnect_timeout: 1000  # default\n\
          \x20 keepalive_timeout: 60000  # default\n\
+         \x20 tls: false  # default\n\
+         \x20 tls_ca_path: ~  # default\n\
+         \x20 tls_insecure: false  # default\n\
+         \x20 tls_server_name: ~  # default\n\
+         \x20 tls_alpn: ~  # default\n\
          \x20 envelope_version: 3  # default\n"
     );
     assert_eq!(text, want);

@@ -37,9 +37,12 @@ pub(crate) struct Connections {
 /// usually just the first one: `--host b` against a file with two brokers means "use b", not
 /// "b, then the file's second broker". Each remaining connection layers the higher values
 /// over the file's connection of the same index.
+/// With `tls` (`options.tls`, `--tls`), every address uses TLS: `mqtt` becomes `mqtts` and
+/// `ws` becomes `wss`, with the TLS default port unless a port was given.
 pub(crate) fn resolve_connections(
     file: &Params,
     over: &[&Params],
+    tls: bool,
 ) -> Result<Connections, ConfigError> {
     let file_idx = connection_indices(file, &ADDRESS_FIELDS);
     let over_idx: Vec<usize> = over
@@ -63,7 +66,7 @@ pub(crate) fn resolve_connections(
         userinfo: None,
     };
     for i in indices {
-        let (addr, source, userinfo) = one(i, &layers)?;
+        let (addr, source, userinfo) = one(i, &layers, tls)?;
         out.addrs.push(addr);
         out.sources.push(source);
         if out.userinfo.is_none() {
@@ -78,7 +81,8 @@ struct ParsedUri {
     transport: Transport,
     host: String,
     port: Option<u16>,
-    path: String,
+    /// The path, when the URI has one (`ws://h:80/ws`).
+    path: Option<String>,
     userinfo: Option<UserInfo>,
 }
 
@@ -87,6 +91,7 @@ struct ParsedUri {
 fn one(
     i: usize,
     layers: &[&Params],
+    tls: bool,
 ) -> Result<(BrokerAddr, Source, Option<UserInfo>), ConfigError> {
     let get = |field: &str| {
         let key = format!("connections.{i}.{field}");
@@ -105,6 +110,11 @@ fn one(
             .ok_or_else(|| unsupported(e, e.value.clone()))?,
         None => parsed.as_ref().map_or(Transport::Tcp, |p| p.transport),
     };
+    let transport = match transport {
+        Transport::Tcp if tls => Transport::Tls,
+        Transport::Ws if tls => Transport::Wss,
+        t => t,
+    };
     let host = match host_e {
         Some(e) => parse_host(e)?,
         None => parsed
@@ -118,9 +128,11 @@ fn one(
             .and_then(|p| p.port)
             .unwrap_or(default_port(transport)),
     };
-    let path = parsed
-        .as_ref()
-        .map_or_else(|| "/".to_string(), |p| p.path.clone());
+    let path = match parsed.as_ref().and_then(|p| p.path.clone()) {
+        Some(p) => p,
+        None if matches!(transport, Transport::Ws | Transport::Wss) => DEFAULT_WS_PATH.into(),
+        None => "/".into(),
+    };
     let source = [uri, host_e, port_e, proto_e]
         .into_iter()
         .flatten()
@@ -152,6 +164,10 @@ pub(crate) fn transport_of(scheme: &str) -> Option<Transport> {
         _ => None,
     }
 }
+
+/// The WebSocket path when the URI gives none: the one most brokers serve (EMQX, HiveMQ,
+/// mosquitto accepts any; RabbitMQ's is `/ws`).
+pub(crate) const DEFAULT_WS_PATH: &str = "/mqtt";
 
 /// The default port of a transport.
 pub(crate) fn default_port(transport: Transport) -> u16 {
@@ -247,14 +263,15 @@ fn parse_uri(e: &Entry) -> Result<ParsedUri, ConfigError> {
     if url.port() == Some(0) {
         return Err(bad("port 0 is not a port; use a number from 1 to 65535"));
     }
-    let path = match url.path() {
-        "" => "/".to_string(),
-        p => p.to_string(),
-    };
-    let path = match url.query() {
-        Some(q) => format!("{path}?{q}"),
-        None => path,
-    };
+    // The URL parser writes `/` for no path at all: look at the text for an explicit one.
+    let after_authority = text
+        .split_once("://")
+        .map_or("", |(_, rest)| rest.split_once('/').map_or("", |(_, p)| p));
+    let explicit = !after_authority.is_empty() || url.query().is_some();
+    let path = explicit.then(|| match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_string(),
+    });
     let userinfo = (!url.username().is_empty() || url.password().is_some()).then(|| UserInfo {
         username: percent_decode(url.username()),
         password: url.password().map(percent_decode),

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use thiserror::Error;
 
+pub use super::link::{TlsProblem, TlsSetupProblem};
+
 /// What can go wrong in the queue core.
 #[derive(Debug, Error)]
 pub enum QueueError {
@@ -33,6 +35,14 @@ pub enum QueueError {
         broker: String,
         /// What is missing, e.g. `WebSocket transport`.
         what: &'static str,
+    },
+    /// The TLS settings cannot be used: a file is missing, unreadable or wrong.
+    #[error("{}{problem}", path.as_ref().map_or_else(String::new, |p| format!("{}: ", p.display())))]
+    TlsSetup {
+        /// The file or directory at fault, if one is.
+        path: Option<std::path::PathBuf>,
+        /// What is wrong.
+        problem: TlsSetupProblem,
     },
     /// Could not reach or talk to the broker (network, DNS, TLS, timeout).
     #[error("could not connect to {broker}: {cause}")]
@@ -164,8 +174,14 @@ pub enum ConnectCause {
     Timeout(Duration),
     /// The broker answered CONNECT with "service unavailable".
     Unavailable,
-    /// TLS failed.
-    Tls(String),
+    /// The TLS handshake failed.
+    Tls(TlsProblem),
+    /// A plain MQTT connection to a port that speaks TLS.
+    TlsPort,
+    /// The port did not answer the WebSocket upgrade (a plain MQTT port, most likely).
+    NotWebSocket,
+    /// The WebSocket upgrade was answered with this HTTP status (a wrong path, most likely).
+    HttpStatus(u16),
     /// The first packet was not a CONNACK.
     NotConnAck(String),
     /// Any other network or protocol error.
@@ -178,7 +194,17 @@ impl fmt::Display for ConnectCause {
             ConnectCause::Refused => f.write_str("connection refused"),
             ConnectCause::Timeout(d) => write!(f, "no answer within {}", human(*d)),
             ConnectCause::Unavailable => f.write_str("the broker says the service is unavailable"),
-            ConnectCause::Tls(e) => write!(f, "TLS failed: {e}"),
+            ConnectCause::Tls(p) => write!(f, "{p}"),
+            ConnectCause::NotWebSocket => f.write_str(
+                "the broker did not answer the WebSocket upgrade: this port does not serve MQTT \
+                 over WebSockets",
+            ),
+            ConnectCause::HttpStatus(code) => {
+                write!(f, "the WebSocket upgrade was answered with HTTP {code}")
+            }
+            ConnectCause::TlsPort => {
+                f.write_str("the broker closed the plain MQTT connection: this port speaks TLS")
+            }
             ConnectCause::NotConnAck(p) => write!(f, "expected CONNACK, got {p}"),
             ConnectCause::Other(e) => f.write_str(e),
         }

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-pub use error::{AuthReason, ConnectCause, QueueError, TopicProblem};
+pub use error::{AuthReason, ConnectCause, QueueError, TlsProblem, TlsSetupProblem, TopicProblem};
 pub use link::Delivery;
 use link::{ErrorKind, Link, LinkEvent, LinkOptions, Session};
 
@@ -618,7 +618,11 @@ async fn connect_any(
     for addr in addrs {
         match Link::connect(addr, opts).await {
             Ok(link) => return Ok((link, addr.clone())),
-            Err(e @ (QueueError::Auth { .. } | QueueError::Unsupported { .. })) => return Err(e),
+            Err(
+                e @ (QueueError::Auth { .. }
+                | QueueError::Unsupported { .. }
+                | QueueError::TlsSetup { .. }),
+            ) => return Err(e),
             Err(e) => {
                 tracing::debug!("{e}");
                 last = Some(e);

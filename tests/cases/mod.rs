@@ -10,6 +10,8 @@ mod listen;
 mod peek_count;
 mod receive;
 mod send;
+mod tls;
+mod ws;
 
 use crate::support::{client_id, topic, Broker, Mqq, Out};
 

@@ -112,7 +112,7 @@ impl Broker {
 }
 
 /// Waits until something accepts TCP connections on the port (or the deadline passes).
-fn wait_listening(port: u16, child: Option<&mut Child>) -> bool {
+pub(super) fn wait_listening(port: u16, child: Option<&mut Child>) -> bool {
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut child = child;
     while Instant::now() < deadline {
@@ -196,7 +196,7 @@ password_file {}",
     }
 }
 
-fn mosquitto_bin() -> PathBuf {
+pub(super) fn mosquitto_bin() -> PathBuf {
     for p in ["/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"] {
         if Path::new(p).exists() {
             return p.into();

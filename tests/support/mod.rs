@@ -10,6 +10,7 @@
 
 mod broker;
 mod command;
+pub mod tls;
 
 use std::collections::HashSet;
 use std::net::TcpListener;

@@ -11,6 +11,8 @@
 mod transport;
 mod v4;
 
+pub use transport::{TlsProblem, TlsSetupProblem};
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,7 +21,7 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 
 use super::QueueError;
-use crate::config::{BrokerAddr, Credential, QueueConfig};
+use crate::config::{BrokerAddr, Credential, QueueConfig, TlsConfig};
 
 /// How long [`Link::close`] waits for the broker to close the connection after DISCONNECT.
 pub const CLOSE_WAIT: Duration = Duration::from_secs(5);
@@ -125,6 +127,8 @@ pub struct LinkOptions {
     pub session: Session,
     /// Credentials, if any.
     pub credential: Option<Credential>,
+    /// TLS files and settings (for `mqtts://` and `wss://`).
+    pub tls: TlsConfig,
     /// Keepalive interval.
     pub keepalive: Duration,
     /// How long one connection attempt may take.
@@ -144,6 +148,7 @@ impl LinkOptions {
             client_id,
             session,
             credential: cfg.credential.clone(),
+            tls: cfg.tls.clone(),
             keepalive: cfg.options.keepalive_timeout,
             connect_timeout: cfg.options.connect_timeout,
             reconnect: None,
@@ -198,11 +203,11 @@ pub struct Link {
 impl Link {
     /// Connects to one broker and waits for its CONNACK.
     pub async fn connect(addr: &BrokerAddr, opts: &LinkOptions) -> Result<Link, QueueError> {
-        let transport = transport::build(addr)?;
+        let endpoint = transport::build(addr, &opts.tls)?;
         let (tx, events) = mpsc::unbounded_channel();
         let connected = Connected::default();
         let (client, task, session_present) =
-            v4::connect(addr, opts, transport, tx, connected.clone()).await?;
+            v4::connect(addr, opts, endpoint, tx, connected.clone()).await?;
         Ok(Link {
             client: Client::V4(client),
             task,

@@ -5,11 +5,12 @@ use std::time::Duration;
 
 use rumqttc::{
     AsyncClient, ConnectReturnCode, ConnectionError, Event, EventLoop, MqttOptions, Outgoing,
-    Packet, Publish, QoS, StateError, SubscribeReasonCode, Transport,
+    Packet, Publish, QoS, StateError, SubscribeReasonCode,
 };
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use super::transport::{self, Endpoint};
 use super::{
     backoff, AckToken, Connected, Delivery, ErrorKind, LinkEvent, LinkOptions, Session, MAX_PACKET,
     REQUEST_QUEUE,
@@ -22,18 +23,18 @@ use crate::queue::{AuthReason, ConnectCause, QueueError};
 pub(super) async fn connect(
     addr: &BrokerAddr,
     opts: &LinkOptions,
-    transport: Transport,
+    endpoint: Endpoint,
     tx: mpsc::UnboundedSender<LinkEvent>,
     connected: Connected,
 ) -> Result<(AsyncClient, JoinHandle<()>, bool), QueueError> {
-    let mut mo = MqttOptions::new(opts.client_id.clone(), addr.host.clone(), addr.port);
+    let mut mo = MqttOptions::new(opts.client_id.clone(), endpoint.host, endpoint.port);
     mo.set_clean_session(opts.session == Session::Clean)
         .set_keep_alive(opts.keepalive.max(Duration::from_secs(1)))
         .set_max_packet_size(MAX_PACKET, MAX_PACKET)
         .set_manual_acks(true)
         .set_inflight(opts.inflight)
         .set_request_channel_capacity(REQUEST_QUEUE)
-        .set_transport(transport);
+        .set_transport(endpoint.transport);
     if let Some(c) = &opts.credential {
         mo.set_credentials(c.username.clone(), c.password.expose().to_owned());
     }
@@ -49,7 +50,7 @@ pub(super) async fn connect(
         Err(_) => return Err(error(ConnectCause::Timeout(opts.connect_timeout))),
         Ok(Ok(Event::Incoming(Packet::ConnAck(ack)))) => ack.session_present,
         Ok(Ok(other)) => return Err(error(ConnectCause::NotConnAck(format!("{other:?}")))),
-        Ok(Err(e)) => return Err(connect_error(addr, opts, &e)),
+        Ok(Err(e)) => return Err(connect_error(addr, opts, &e).await),
     };
     connected.set(true);
     let task = tokio::spawn(drive(eventloop, tx, opts.reconnect, connected));
@@ -182,7 +183,7 @@ fn classify(e: &ConnectionError) -> ErrorKind {
     }
 }
 
-fn connect_error(addr: &BrokerAddr, opts: &LinkOptions, e: &ConnectionError) -> QueueError {
+async fn connect_error(addr: &BrokerAddr, opts: &LinkOptions, e: &ConnectionError) -> QueueError {
     let refused = |reason| QueueError::Auth {
         broker: addr.uri(),
         client_id: opts.client_id.clone(),
@@ -204,7 +205,34 @@ fn connect_error(addr: &BrokerAddr, opts: &LinkOptions, e: &ConnectionError) -> 
             ConnectCause::Refused
         }
         ConnectionError::NetworkTimeout => ConnectCause::Timeout(opts.connect_timeout),
-        ConnectionError::Tls(t) => ConnectCause::Tls(t.to_string()),
+        ConnectionError::Websocket(w) if websocket_cause(w).is_some() => {
+            websocket_cause(w).unwrap_or(ConnectCause::NotWebSocket)
+        }
+        ConnectionError::ResponseValidation(_) => ConnectCause::NotWebSocket,
+        // The connection ended inside the TLS handshake: a plain port that hung up.
+        ConnectionError::Tls(rumqttc::TlsError::Io(io))
+            if io.get_ref().is_none()
+                && matches!(
+                    io.kind(),
+                    std::io::ErrorKind::UnexpectedEof
+                        | std::io::ErrorKind::ConnectionReset
+                        | std::io::ErrorKind::ConnectionAborted
+                ) =>
+        {
+            ConnectCause::Tls(super::TlsProblem::NotTls)
+        }
+        e if addr.is_tls() => match transport::classify(e, &opts.tls) {
+            Some(problem) => ConnectCause::Tls(problem),
+            None => ConnectCause::Other(e.to_string()),
+        },
+        // A plain MQTT client on a TLS port: the broker closes or answers with a TLS alert.
+        e if matches!(
+            e,
+            ConnectionError::MqttState(_) | ConnectionError::Io(_) | ConnectionError::Websocket(_)
+        ) && transport::speaks_tls(addr).await =>
+        {
+            ConnectCause::TlsPort
+        }
         // Some brokers (rumqttd) close the socket instead of answering CONNECT with a
         // refusal when the credentials are wrong.
         e if opts.credential.is_some() && classify(e) == ErrorKind::ClosedByBroker => {
@@ -215,5 +243,17 @@ fn connect_error(addr: &BrokerAddr, opts: &LinkOptions, e: &ConnectionError) -> 
     QueueError::Connect {
         broker: addr.uri(),
         cause,
+    }
+}
+
+/// What a failed WebSocket upgrade means for the user, unless it is a TLS or network error
+/// (classified like those of the other transports).
+fn websocket_cause(e: &tungstenite::Error) -> Option<ConnectCause> {
+    match e {
+        tungstenite::Error::Http(resp) => Some(ConnectCause::HttpStatus(resp.status().as_u16())),
+        tungstenite::Error::Protocol(_) | tungstenite::Error::HttpFormat(_) => {
+            Some(ConnectCause::NotWebSocket)
+        }
+        _ => None,
     }
 }

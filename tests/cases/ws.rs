@@ -1,0 +1,133 @@
+//! WebSockets: `ws://` and `wss://` end to end against the embedded broker's WebSocket
+//! listener (Debian's mosquitto 2.0.11 has none), `wss://` through a real TLS terminator.
+
+use mqq::broker::{BrokerOptions, EmbeddedBroker};
+
+use crate::support::tls::{front, Pki};
+use crate::support::{client_id, mqq, topic};
+
+/// The embedded broker with a WebSocket listener: `(broker, ws port)`.
+fn ws_broker() -> (EmbeddedBroker, u16) {
+    let b = EmbeddedBroker::start(&BrokerOptions {
+        ws: Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0))),
+        ..BrokerOptions::default()
+    })
+    .expect("embedded broker with a WebSocket listener");
+    let port = b.ws_addr().unwrap().port();
+    (b, port)
+}
+
+#[test]
+fn ws_carries_messages_byte_for_byte() {
+    let (_b, port) = ws_broker();
+    let uri = format!("ws://127.0.0.1:{port}/mqtt");
+    let t = topic("ws");
+    let listener = mqq()
+        .uri(&uri)
+        .topic(&t)
+        .args(["--raw", "listen", "-n", "2"])
+        .spawn();
+    mqq()
+        .uri(&uri)
+        .topic(&t)
+        .args(["--raw", "send", "one", "tw\u{f6}"])
+        .run()
+        .expect_code(0);
+    listener
+        .finish()
+        .expect_bytes(0, "one\ntw\u{f6}\n".as_bytes());
+}
+
+#[test]
+fn a_durable_queue_over_ws_keeps_messages() {
+    let (_b, port) = ws_broker();
+    let uri = format!("ws://127.0.0.1:{port}/mqtt");
+    let (t, id) = (topic("ws-durable"), client_id("ws-durable"));
+    let count = || {
+        mqq()
+            .uri(&uri)
+            .topic(&t)
+            .id(&id)
+            .args(["count", "--wait", "300ms"])
+    };
+    count().run().expect(0, "0\n");
+    mqq()
+        .uri(&uri)
+        .topic(&t)
+        .args(["send", "a", "b", "c"])
+        .run()
+        .expect_code(0);
+    count().run().expect(0, "3\n");
+    mqq()
+        .uri(&uri)
+        .topic(&t)
+        .id(&id)
+        .args(["receive", "-n", "3", "-W", "10s"])
+        .run()
+        .expect_bytes(0, b"a\nb\nc\n");
+}
+
+#[test]
+fn wss_goes_through_tls_with_the_private_ca() {
+    let (_b, port) = ws_broker();
+    let pki = Pki::new();
+    let tls_port = front(port, &pki.server, None);
+    let uri = format!("wss://127.0.0.1:{tls_port}/mqtt");
+    let t = topic("wss");
+    let ca = pki.ca.to_str().unwrap();
+    let listener = mqq()
+        .uri(&uri)
+        .topic(&t)
+        .args(["--cafile", ca, "listen", "-n", "1"])
+        .spawn();
+    mqq()
+        .uri(&uri)
+        .topic(&t)
+        .args(["--cafile", ca, "send", "secure"])
+        .run()
+        .expect_code(0);
+    listener.finish().expect_bytes(0, b"secure\n");
+    // Without the CA: the TLS problem, as for mqtts://.
+    mqq()
+        .uri(&uri)
+        .topic(&t)
+        .args(["send", "x"])
+        .run()
+        .expect_code(3)
+        .stderr_has("not signed by a CA this system trusts");
+    // --tls turns ws:// into wss://.
+    mqq()
+        .uri(&format!("ws://127.0.0.1:{tls_port}/mqtt"))
+        .topic(&t)
+        .args(["--tls", "--cafile", ca, "send", "x"])
+        .run()
+        .expect_code(0);
+}
+
+#[test]
+fn ws_to_a_plain_mqtt_port_says_what_is_wrong() {
+    let (b, _) = ws_broker();
+    let o = mqq()
+        .uri(&format!("ws://127.0.0.1:{}/mqtt", b.addr().port()))
+        .topic("x")
+        .args(["send", "x"])
+        .run();
+    o.expect_code(3)
+        .stderr_has("does not serve MQTT over WebSockets")
+        .stderr_has("mqtt://")
+        .stderr_lines(1);
+}
+
+#[test]
+fn the_ws_path_defaults_to_mqtt() {
+    mqq()
+        .args(["--protocol", "ws", "-h", "broker", "config"])
+        .run()
+        .expect_code(0)
+        .stdout_has("uri: ws://broker:80/mqtt");
+    mqq()
+        .args(["-L", "wss://broker/ws", "config"])
+        .run()
+        .expect_code(0)
+        .stdout_has("uri: wss://broker:443/ws");
+}
