@@ -163,6 +163,7 @@ fn tls_setup_hint(p: &TlsSetupProblem) -> Option<String> {
             "install the system's CA certificates (ca-certificates), or give the broker's CA with --cafile"
         }
         TlsSetupProblem::NoCertificatesInDir
+        | TlsSetupProblem::UnusableCertificate(_)
         | TlsSetupProblem::BadCertificate(_)
         | TlsSetupProblem::Other(_) => return None,
     };

@@ -255,3 +255,102 @@ fn tls_settings_without_a_tls_address_warn() {
         .expect_code(3)
         .stderr_has("connection refused");
 }
+
+/// Runs openssl (installed by `.ci/run`) in `dir`.
+fn openssl(dir: &std::path::Path, args: &[&str]) {
+    let st = std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("openssl is missing: apt-get install -y openssl");
+    assert!(st.success(), "openssl {args:?}");
+}
+
+#[test]
+fn client_keys_in_pkcs8_pkcs1_rsa_and_sec1_ec_all_work() {
+    let pki = Pki::new();
+    let b = TlsBroker::start(&pki.server, Some(&pki.ca));
+    let dir = pki.path("");
+    // SEC1 ("BEGIN EC PRIVATE KEY") from the PKCS#8 EC key rcgen made.
+    openssl(
+        &dir,
+        &["ec", "-in", "client.key", "-out", "client-sec1.key"],
+    );
+    // An RSA client certificate with a PKCS#1 ("BEGIN RSA PRIVATE KEY") key, signed by the CA.
+    std::fs::write(
+        dir.join("v3.ext"),
+        "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n",
+    )
+    .unwrap();
+    openssl(
+        &dir,
+        &["genrsa", "-traditional", "-out", "rsa-pkcs1.key", "2048"],
+    );
+    openssl(
+        &dir,
+        &[
+            "req",
+            "-new",
+            "-key",
+            "rsa-pkcs1.key",
+            "-subj",
+            "/CN=mqq-rsa",
+            "-out",
+            "rsa.csr",
+        ],
+    );
+    openssl(
+        &dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "rsa.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            path(&pki.ca_key),
+            "-days",
+            "2",
+            "-extfile",
+            "v3.ext",
+            "-out",
+            "rsa.pem",
+        ],
+    );
+    let sec1 = std::fs::read_to_string(dir.join("client-sec1.key")).unwrap();
+    assert!(sec1.contains("BEGIN EC PRIVATE KEY"), "{sec1}");
+    let pkcs1 = std::fs::read_to_string(dir.join("rsa-pkcs1.key")).unwrap();
+    assert!(pkcs1.contains("BEGIN RSA PRIVATE KEY"), "{pkcs1}");
+    let t = topic("tls-keys");
+    for (cert, key) in [
+        (pki.client.cert.clone(), pki.client.key.clone()),
+        (pki.client.cert.clone(), dir.join("client-sec1.key")),
+        (dir.join("rsa.pem"), dir.join("rsa-pkcs1.key")),
+    ] {
+        b.mqq()
+            .topic(&t)
+            .args([
+                "--cafile",
+                path(&pki.ca),
+                "--cert",
+                path(&cert),
+                "--key",
+                path(&key),
+            ])
+            .args(["send", "x"])
+            .run()
+            .expect_code(0);
+    }
+    // --capath: a directory of CA files works like --cafile.
+    let cas = pki.path("cas");
+    std::fs::create_dir(&cas).unwrap();
+    std::fs::copy(&pki.ca, cas.join("private-ca.crt")).unwrap();
+    b.mqq()
+        .topic(&t)
+        .args(["--capath", path(&cas), "--cert", path(&pki.client.cert)])
+        .args(["--key", path(&pki.client.key), "send", "x"])
+        .run()
+        .expect_code(0);
+}

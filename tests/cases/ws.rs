@@ -131,3 +131,32 @@ fn the_ws_path_defaults_to_mqtt() {
         .expect_code(0)
         .stdout_has("uri: wss://broker:443/ws");
 }
+
+#[test]
+fn an_http_error_on_the_upgrade_names_the_status_and_the_path() {
+    // A real HTTP server that has nothing at any path.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        use std::io::{BufRead as _, BufReader, Write as _};
+        for conn in listener.incoming().flatten() {
+            let mut reader = BufReader::new(conn);
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let _ = reader
+                .get_mut()
+                .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+        }
+    });
+    mqq()
+        .uri(&format!("ws://127.0.0.1:{port}/wrong"))
+        .topic("x")
+        .args(["send", "x"])
+        .run()
+        .expect_code(3)
+        .stderr_has("answered with HTTP 404")
+        .stderr_has("path")
+        .stderr_lines(1);
+}

@@ -32,6 +32,8 @@ pub struct Pki {
     dir: tempfile::TempDir,
     /// The CA that signs everything below but `stranger`.
     pub ca: PathBuf,
+    /// Its private key (to sign certificates made by other tools).
+    pub ca_key: PathBuf,
     /// Another CA nobody trusts.
     pub other_ca: PathBuf,
     /// Server certificate for localhost and 127.0.0.1.
@@ -88,10 +90,12 @@ impl Pki {
         let client = leaf("client", &["mqq-client"], &ca, true, false);
         let stranger = leaf("stranger", &["mqq-stranger"], &other, true, false);
         let ca_path = write("ca.pem", &ca.cert.pem());
+        let ca_key = write("ca.key", &ca.key.serialize_pem());
         let other_ca = write("other-ca.pem", &other.cert.pem());
         Pki {
             dir,
             ca: ca_path,
+            ca_key,
             other_ca,
             server,
             wrong_name,

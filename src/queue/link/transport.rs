@@ -266,6 +266,8 @@ pub enum TlsSetupProblem {
     NoCertificate,
     /// A CA certificate could not be used as a trust anchor.
     BadCertificate(String),
+    /// The client certificate cannot be used (e.g. an X.509 v1 certificate).
+    UnusableCertificate(String),
     /// The directory holds no PEM certificate.
     NoCertificatesInDir,
     /// The file holds no private key.
@@ -295,6 +297,10 @@ impl fmt::Display for TlsSetupProblem {
             TlsSetupProblem::BadCertificate(r) => {
                 write!(f, "holds a certificate that cannot be trusted as a CA: {r}")
             }
+            TlsSetupProblem::UnusableCertificate(r) => write!(
+                f,
+                "holds a certificate that cannot be used ({r}); TLS needs X.509 v3 certificates"
+            ),
             TlsSetupProblem::NoCertificatesInDir => f.write_str("holds no PEM certificate file"),
             TlsSetupProblem::NoKey => f.write_str("holds no PEM private key"),
             TlsSetupProblem::EncryptedKey => f.write_str("holds an encrypted private key"),
