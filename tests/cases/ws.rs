@@ -160,3 +160,59 @@ fn an_http_error_on_the_upgrade_names_the_status_and_the_path() {
         .stderr_has("path")
         .stderr_lines(1);
 }
+
+#[test]
+fn rabbitmq_web_mqtt_over_ws_and_wss() {
+    let Some(r) = crate::support::rabbitmq::RabbitMq::start() else {
+        return;
+    };
+    let t = topic("rabbit-ws");
+    // A durable queue over ws://…/ws: created, filled over plain MQTT, drained over ws.
+    let id = client_id("rabbit-ws");
+    let ws = r.ws_uri();
+    mqq()
+        .uri(&ws)
+        .topic(&t)
+        .id(&id)
+        .args(["count", "--wait", "300ms"])
+        .run()
+        .expect(0, "0\n");
+    mqq()
+        .uri(&r.uri())
+        .topic(&t)
+        .args(["send", "a", "b"])
+        .run()
+        .expect_code(0);
+    mqq()
+        .uri(&ws)
+        .topic(&t)
+        .id(&id)
+        .args(["receive", "-n", "2", "-W", "10s"])
+        .run()
+        .expect_bytes(0, b"a\nb\n");
+    // wss://: TLS in front of RabbitMQ's web listener.
+    let pki = Pki::new();
+    let tls_port = front(r.ws_port, &pki.server, None);
+    let wss = format!("wss://127.0.0.1:{tls_port}/ws");
+    let ca = pki.ca.to_str().unwrap();
+    let listener = mqq()
+        .uri(&wss)
+        .topic(&t)
+        .args(["--cafile", ca, "listen", "-n", "1"])
+        .spawn();
+    mqq()
+        .uri(&wss)
+        .topic(&t)
+        .args(["--cafile", ca, "send", "through wss"])
+        .run()
+        .expect_code(0);
+    listener.finish().expect_bytes(0, b"through wss\n");
+    // The wrong path: RabbitMQ answers the upgrade with an HTTP error, and mqq says so.
+    mqq()
+        .uri(&format!("ws://127.0.0.1:{}/mqtt", r.ws_port))
+        .topic(&t)
+        .args(["send", "x"])
+        .run()
+        .expect_code(3)
+        .stderr_has("HTTP");
+}

@@ -10,6 +10,7 @@
 
 mod broker;
 mod command;
+pub mod rabbitmq;
 pub mod tls;
 
 use std::collections::HashSet;
