@@ -77,20 +77,12 @@ _mqq() {
 
     case "${cmd}" in
         mqq)
-            opts="-V -v -t -i -L -h -p -u -P -q --help --version --protocol-version --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --qos --envelope-version --config --password-file send receive listen peek count clear config completions help"
+            opts="-v -t -i -L -h -p -u -P -q -V --help --version --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --qos --envelope-version --protocol-version --config --password-file send receive listen peek count clear config completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --protocol-version)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -V)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --set)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -168,6 +160,14 @@ _mqq() {
                     return 0
                     ;;
                 --envelope-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --protocol-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -V)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -187,20 +187,12 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__clear)
-            opts="-V -v -t -i -L -h -p -u -P -q --help --protocol-version --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --qos --envelope-version --config --password-file"
+            opts="-v -t -i -L -h -p -u -P -q -V --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --qos --envelope-version --protocol-version --config --password-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --protocol-version)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -V)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --set)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -278,6 +270,14 @@ _mqq() {
                     return 0
                     ;;
                 --envelope-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --protocol-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -V)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -297,20 +297,12 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__completions)
-            opts="-V -v -t -i -L -h -p -u -P -q --help --protocol-version --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --qos --envelope-version --config --password-file bash elvish fish powershell zsh"
+            opts="-v -t -i -L -h -p -u -P -q -V --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --qos --envelope-version --protocol-version --config --password-file bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --protocol-version)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -V)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --set)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -388,6 +380,14 @@ _mqq() {
                     return 0
                     ;;
                 --envelope-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --protocol-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -V)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -407,20 +407,12 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__config)
-            opts="-V -v -t -i -L -h -p -u -P -q --help --protocol-version --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --qos --envelope-version --config --password-file"
+            opts="-v -t -i -L -h -p -u -P -q -V --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --qos --envelope-version --protocol-version --config --password-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --protocol-version)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -V)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --set)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -498,6 +490,14 @@ _mqq() {
                     return 0
                     ;;
                 --envelope-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --protocol-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -V)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -517,7 +517,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__count)
-            opts="-V -v -t -i -L -h -p -u -P -q --wait --window --help --protocol-version --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --qos --envelope-version --config --password-file"
+            opts="-v -t -i -L -h -p -u -P -q -V --wait --window --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --qos --envelope-version --protocol-version --config --password-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -528,14 +528,6 @@ _mqq() {
                     return 0
                     ;;
                 --window)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --protocol-version)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -V)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -616,6 +608,14 @@ _mqq() {
                     return 0
                     ;;
                 --envelope-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --protocol-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -V)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -775,7 +775,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__listen)
-            opts="-n -F -V -v -t -i -L -h -p -u -P -q --count --idle-timeout --format --help --protocol-version --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --qos --envelope-version --config --password-file"
+            opts="-n -F -v -t -i -L -h -p -u -P -q -V --count --idle-timeout --format --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --qos --envelope-version --protocol-version --config --password-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -799,14 +799,6 @@ _mqq() {
                     ;;
                 -F)
                     COMPREPLY=($(compgen -W "text raw json" -- "${cur}"))
-                    return 0
-                    ;;
-                --protocol-version)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -V)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --set)
@@ -889,6 +881,14 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --protocol-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -V)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -905,7 +905,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__peek)
-            opts="-n -F -V -v -t -i -L -h -p -u -P -q --count --wait --window --format --help --protocol-version --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --qos --envelope-version --config --password-file"
+            opts="-n -F -v -t -i -L -h -p -u -P -q -V --count --wait --window --format --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --qos --envelope-version --protocol-version --config --password-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -935,14 +935,6 @@ _mqq() {
                     COMPREPLY=($(compgen -W "text raw json" -- "${cur}"))
                     return 0
                     ;;
-                --protocol-version)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -V)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --set)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1023,6 +1015,14 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --protocol-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -V)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1039,7 +1039,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__receive)
-            opts="-n -W -F -V -v -t -i -L -h -p -u -P -q --count --timeout --format --help --protocol-version --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --qos --envelope-version --config --password-file"
+            opts="-n -W -F -v -t -i -L -h -p -u -P -q -V --count --timeout --format --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --qos --envelope-version --protocol-version --config --password-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1069,14 +1069,6 @@ _mqq() {
                     COMPREPLY=($(compgen -W "text raw json" -- "${cur}"))
                     return 0
                     ;;
-                --protocol-version)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -V)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --set)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1157,6 +1149,14 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --protocol-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -V)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1173,7 +1173,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__send)
-            opts="-f -l -n -r -V -v -t -i -L -h -p -u -P -q --file --lines --null-message --retain --type --correlation-id --message-id --repeat --help --protocol-version --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --qos --envelope-version --config --password-file"
+            opts="-f -l -n -r -v -t -i -L -h -p -u -P -q -V --file --lines --null-message --retain --type --correlation-id --message-id --property --content-type --expiry --response-topic --correlation-data --repeat --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --qos --envelope-version --protocol-version --config --password-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1199,15 +1199,27 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --property)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --content-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expiry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --response-topic)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --correlation-data)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --repeat)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --protocol-version)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -V)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1288,6 +1300,14 @@ _mqq() {
                     return 0
                     ;;
                 --envelope-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --protocol-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -V)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

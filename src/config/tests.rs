@@ -132,6 +132,8 @@ fn defaults_without_any_input() {
         "options.reconnect_timeout",
         "options.keepalive_timeout",
         "options.envelope_version",
+        "options.protocol_version",
+        "options.session_expiry",
     ] {
         assert_eq!(r.sources.get(key), Some(&Source::Default), "{key}");
     }
@@ -145,9 +147,15 @@ fn shape_a_single_queue() {
          credential: { username: alice, password: s3cr3t }\n\
          options: { qos: 1, retain: true, serialize_envelope: false, autosubscribe: yes,\n\
          \x20 retry_connect: n, connect_timeout: 5000, reconnect_timeout: 2s,\n\
-         \x20 keepalive_timeout: 500ms, envelope_version: v4 }\n",
+         \x20 keepalive_timeout: 500ms, envelope_version: v4, protocol_version: mqttv5,\n\
+         \x20 session_expiry: 1d }\n",
     );
     let r = ok(&inputs(Some(f.path()), &[], &[]));
+    assert_eq!(r.config.options.protocol_version, ProtocolVersion::V5);
+    assert_eq!(
+        r.config.options.session_expiry,
+        Some(std::time::Duration::from_secs(86_400))
+    );
     let c = &r.config;
     assert_eq!(c.name.as_deref(), Some("orders"));
     assert_eq!(c.topic.as_deref(), Some("orders/in"));
@@ -1022,7 +1030,7 @@ fn unknown_keys_warn() {
         format!(
             "unknown option \"options.keepalive_timout\" (file {p}); known options: qos, retain, \
              serialize_envelope, autosubscribe, retry_connect, connect_timeout, reconnect_timeout, \
-             keepalive_timeout, envelope_version"
+             keepalive_timeout, envelope_version, protocol_version, session_expiry"
         ),
         format!("unknown key \"topik\" (file {p}) ignored; known keys: name, topic"),
         format!("unknown key \"connection.prot\" (file {p}) ignored; connection keys:"),
@@ -1071,7 +1079,9 @@ fn render_masks_the_password_and_shows_sources() {
          \x20 connect_timeout: 30000  # default\n\
          \x20 reconnect_timeout: 1000  # default\n\
          \x20 keepalive_timeout: 60000  # default\n\
-         \x20 envelope_version: 3  # default\n"
+         \x20 envelope_version: 3  # default\n\
+         \x20 protocol_version: auto  # default\n\
+         \x20 session_expiry: never  # default\n"
     );
     assert_eq!(text, want);
 
@@ -1134,4 +1144,37 @@ fn mask_userinfo_hides_everything_before_the_last_at() {
     for (text, want) in cases {
         assert_eq!(uri::mask_userinfo(text), want);
     }
+}
+
+#[test]
+fn protocol_version_and_session_expiry() {
+    let r = ok(&inputs(None, &[("MQQ_PROTOCOL_VERSION", "3.1.1")], &[]));
+    assert_eq!(r.config.options.protocol_version, ProtocolVersion::V311);
+    assert_eq!(r.config.options.session_expiry, None);
+    let r = ok(&inputs(
+        None,
+        &[],
+        &[
+            flag("options.protocol_version", "5", "-V"),
+            flag("options.session_expiry", "3600000", "--set"),
+        ],
+    ));
+    assert_eq!(r.config.options.protocol_version, ProtocolVersion::V5);
+    assert_eq!(
+        r.config.options.session_expiry,
+        Some(Duration::from_secs(3600))
+    );
+    for bad in ["0", "0s", "soon", "-1"] {
+        let e = err(&inputs(
+            None,
+            &[],
+            &[flag("options.session_expiry", bad, "--set")],
+        ));
+        assert!(
+            e.contains("use never, or a duration above zero"),
+            "{bad}: {e}"
+        );
+    }
+    let e = err(&inputs(None, &[("MQQ_PROTOCOL_VERSION", "3.1")], &[]));
+    assert!(e.contains("use 3.1.1, 5 or auto"), "{e}");
 }

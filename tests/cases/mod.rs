@@ -10,6 +10,7 @@ mod listen;
 mod peek_count;
 mod receive;
 mod send;
+mod v5;
 
 use crate::support::{client_id, topic, Broker, Mqq, Out};
 

@@ -11,8 +11,8 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::{
-    backoff, AckToken, Connected, Delivery, ErrorKind, LinkEvent, LinkOptions, Session, MAX_PACKET,
-    REQUEST_QUEUE,
+    backoff, AckToken, Connected, Delivery, ErrorKind, LinkEvent, LinkOptions, Properties, Session,
+    MAX_PACKET, REQUEST_QUEUE,
 };
 use crate::config::BrokerAddr;
 use crate::queue::{AuthReason, ConnectCause, QueueError};
@@ -114,6 +114,7 @@ async fn drive(
                 retain: p.retain,
                 dup: p.dup,
                 pkid: p.pkid,
+                properties: Properties::default(),
             }),
             Ok(
                 Event::Incoming(Packet::PubAck(_) | Packet::PubComp(_))
@@ -150,6 +151,7 @@ async fn drive(
                 let _ = tx.send(LinkEvent::Error {
                     cause: e.to_string(),
                     kind: classify(&e),
+                    reason: None,
                     retry_in,
                 });
                 match retry_in {
@@ -194,7 +196,7 @@ fn connect_error(addr: &BrokerAddr, opts: &LinkOptions, e: &ConnectionError) -> 
             ConnectReturnCode::NotAuthorized => return refused(AuthReason::NotAuthorized),
             ConnectReturnCode::BadClientId => return refused(AuthReason::BadClientId),
             ConnectReturnCode::RefusedProtocolVersion => {
-                return refused(AuthReason::ProtocolVersion)
+                return refused(AuthReason::ProtocolVersion("3.1.1"))
             }
             ConnectReturnCode::ServiceUnavailable | ConnectReturnCode::Success => {
                 ConnectCause::Unavailable
