@@ -16,7 +16,8 @@ Exit codes:
   2  usage or config error (bad flag, URI, YAML, missing file, invalid topic)
   3  could not connect, or the connection was lost (network, DNS, TLS, timeout)
   4  the broker refused the credentials or the client id
-  5  the broker refused an operation (subscription), or the session was taken over";
+  5  the broker refused an operation (subscription; MQTT 5: a publish), or the session was
+     taken over";
 
 /// mqq: treat an MQTT broker as a message queue.
 ///
