@@ -42,6 +42,12 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
 
     let properties = properties(args)?;
     let mut q = Queue::open(cfg, Role::Producer, false).await?;
+    out.diag().verbose(&format!(
+        "connected to {} with {} as {}",
+        q.broker().uri(),
+        q.version(),
+        q.client_id()
+    ));
     if q.version() == Version::V311 && !properties.is_empty() {
         out.diag().warn(&format!(
             "MQTT 3.1.1 cannot carry {}: sending without {} (use a broker that speaks MQTT 5, \
@@ -140,6 +146,13 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
 
 /// The MQTT 5 properties the flags ask for.
 fn properties(args: &SendArgs) -> Result<Properties, UsageError> {
+    if args.expiry.is_some_and(|d| d.is_zero()) {
+        return Err(UsageError(
+            "--expiry 0: a message that expires at once is never delivered; give a duration \
+             above zero (30s, 1h) or leave --expiry out"
+                .into(),
+        ));
+    }
     if let Some(t) = &args.response_topic {
         topic::validate_publish(t)
             .map_err(|e| UsageError(format!("--response-topic: {e}; give a concrete topic")))?;

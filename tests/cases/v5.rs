@@ -202,7 +202,7 @@ fn properties_travel_on_mqtt_5_and_are_a_warning_on_3_1_1() {
             p["user_properties"],
             serde_json::json!([["origin", "cli"], ["k", "v=w"]])
         );
-        // -v shows them too.
+        // -v shows them too, and send -v names the version.
         send("5").expect_code(0);
         b.mqq()
             .topic(&t)
@@ -212,6 +212,18 @@ fn properties_travel_on_mqtt_5_and_are_a_warning_on_3_1_1() {
             .expect(0, "hello\n")
             .stderr_has("content_type=text/plain")
             .stderr_has("property:origin=cli");
+        b.mqq()
+            .topic(&t)
+            .args(["-v", "send", "--property", "a=b", "again"])
+            .run()
+            .expect_code(0)
+            .stderr_has("with MQTT 5");
+        b.mqq()
+            .topic(&t)
+            .id(&id)
+            .arg("receive")
+            .run()
+            .expect(0, "again\n");
     }
     // MQTT 3.1.1 (forced, or the fallback on rumqttd): one warning line, never silence.
     send(if kind() == Kind::Mosquitto {
@@ -226,7 +238,14 @@ fn properties_travel_on_mqtt_5_and_are_a_warning_on_3_1_1() {
     got.expect_code(0);
     assert_eq!(got.json()["payload"], "hello");
     assert!(got.json().get("properties").is_none(), "{}", got.text());
-    // A bad property is a usage error.
+    // A bad property or expiry is a usage error.
+    b.mqq()
+        .topic(&t)
+        .args(["send", "--expiry", "0", "x"])
+        .run()
+        .expect_code(2)
+        .stderr_has("--expiry")
+        .stderr_lines(1);
     b.mqq()
         .topic(&t)
         .args(["send", "--property", "novalue", "x"])
