@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_mqq_global_optspecs
-    string join \n help version V/protocol-version= set= raw v/verbose quiet queue= t/topic= i/client-id= L/uri= h/host= p/port= protocol= u/username= P/password= cafile= cert= key= q/qos= tls capath= insecure tls-server-name= alpn= envelope-version= config= password-file=
+    string join \n help version set= raw v/verbose quiet queue= t/topic= i/client-id= L/uri= h/host= p/port= protocol= u/username= P/password= cafile= cert= key= q/qos= tls capath= insecure tls-server-name= alpn= envelope-version= V/protocol-version= config= password-file=
 end
 
 function __fish_mqq_needs_command
@@ -24,7 +24,6 @@ function __fish_mqq_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c mqq -n "__fish_mqq_needs_command" -s V -l protocol-version -d 'MQTT protocol version; this build speaks 3.1.1 only (MQTT 5 comes next)' -r
 complete -c mqq -n "__fish_mqq_needs_command" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_needs_command" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
 complete -c mqq -n "__fish_mqq_needs_command" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
@@ -43,6 +42,7 @@ complete -c mqq -n "__fish_mqq_needs_command" -l capath -d 'Directory of PEM CA 
 complete -c mqq -n "__fish_mqq_needs_command" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
 complete -c mqq -n "__fish_mqq_needs_command" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
 complete -c mqq -n "__fish_mqq_needs_command" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
+complete -c mqq -n "__fish_mqq_needs_command" -s V -l protocol-version -d 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]' -r
 complete -c mqq -n "__fish_mqq_needs_command" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
 complete -c mqq -n "__fish_mqq_needs_command" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
 complete -c mqq -n "__fish_mqq_needs_command" -l help -d 'Print help'
@@ -65,8 +65,12 @@ complete -c mqq -n "__fish_mqq_using_subcommand send" -s f -l file -d 'Send the 
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l type -d 'Envelope message_type' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l correlation-id -d 'Envelope correlation_id (trace_id in v4)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l message-id -d 'Envelope message_id (default: a random 32-hex id per message)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l property -d 'MQTT 5 user property KEY=VALUE (repeatable). MQTT 3.1.1 cannot carry properties: there mqq warns and sends the message without them' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l content-type -d 'MQTT 5 content type (e.g. application/json)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l expiry -d 'MQTT 5 message expiry: the broker drops the message when it was not delivered within this long (30s, 1h; whole seconds, rounded up)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l response-topic -d 'MQTT 5 response topic' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l correlation-data -d 'MQTT 5 correlation data (the text\'s bytes)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l repeat -d 'Send everything N times' -r
-complete -c mqq -n "__fish_mqq_using_subcommand send" -s V -l protocol-version -d 'MQTT protocol version; this build speaks 3.1.1 only (MQTT 5 comes next)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
@@ -85,6 +89,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand send" -l capath -d 'Directory of
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -s V -l protocol-version -d 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s l -l lines -d 'Send each line of stdin as a message (the newline is not sent)'
@@ -101,7 +106,6 @@ complete -c mqq -n "__fish_mqq_using_subcommand receive" -s W -l timeout -d 'How
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s F -l format -d 'Output format' -r -f -a "text\t'The message (decoded from the envelope) and a newline'
 raw\t'The exact message bytes, nothing added'
 json\t'One JSON object per line: topic, qos, retain, dup, payload and envelope fields'"
-complete -c mqq -n "__fish_mqq_using_subcommand receive" -s V -l protocol-version -d 'MQTT protocol version; this build speaks 3.1.1 only (MQTT 5 comes next)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
@@ -120,6 +124,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand receive" -l capath -d 'Directory
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -s V -l protocol-version -d 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l help -d 'Print help'
@@ -133,7 +138,6 @@ complete -c mqq -n "__fish_mqq_using_subcommand listen" -l idle-timeout -d 'Stop
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s F -l format -d 'Output format' -r -f -a "text\t'The message (decoded from the envelope) and a newline'
 raw\t'The exact message bytes, nothing added'
 json\t'One JSON object per line: topic, qos, retain, dup, payload and envelope fields'"
-complete -c mqq -n "__fish_mqq_using_subcommand listen" -s V -l protocol-version -d 'MQTT protocol version; this build speaks 3.1.1 only (MQTT 5 comes next)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
@@ -152,6 +156,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand listen" -l capath -d 'Directory 
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -s V -l protocol-version -d 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l help -d 'Print help'
@@ -162,11 +167,10 @@ complete -c mqq -n "__fish_mqq_using_subcommand listen" -l tls -d 'Use TLS on th
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s n -l count -d 'How many messages to show at most' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l wait -d 'Stop when no message arrived for this long' -r
-complete -c mqq -n "__fish_mqq_using_subcommand peek" -l window -d 'The broker\'s unacked window: showing this many means more may be pending' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -l window -d 'The broker\'s unacked window: showing this many means more may be pending (default: MQTT 5 the Receive Maximum mqq sent, 65535; MQTT 3.1.1 10)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s F -l format -d 'Output format' -r -f -a "text\t'The message (decoded from the envelope) and a newline'
 raw\t'The exact message bytes, nothing added'
 json\t'One JSON object per line: topic, qos, retain, dup, payload and envelope fields'"
-complete -c mqq -n "__fish_mqq_using_subcommand peek" -s V -l protocol-version -d 'MQTT protocol version; this build speaks 3.1.1 only (MQTT 5 comes next)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
@@ -185,6 +189,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand peek" -l capath -d 'Directory of
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -s V -l protocol-version -d 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l help -d 'Print help'
@@ -194,8 +199,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand peek" -l quiet -d 'No summaries,
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l wait -d 'Stop counting when no message arrived for this long' -r
-complete -c mqq -n "__fish_mqq_using_subcommand count" -l window -d 'The broker\'s unacked window (mosquitto 20, RabbitMQ 10): a count at or above it prints as N+. The default suits every broker mqq was measured with' -r
-complete -c mqq -n "__fish_mqq_using_subcommand count" -s V -l protocol-version -d 'MQTT protocol version; this build speaks 3.1.1 only (MQTT 5 comes next)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand count" -l window -d 'The broker\'s unacked window: a count at or above it prints as N+. Default: on MQTT 5 the Receive Maximum mqq sent (65535); on MQTT 3.1.1 10, which suits every broker mqq was measured with (mosquitto 20, RabbitMQ 10)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
@@ -214,6 +218,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand count" -l capath -d 'Directory o
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand count" -s V -l protocol-version -d 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l help -d 'Print help'
@@ -222,7 +227,6 @@ complete -c mqq -n "__fish_mqq_using_subcommand count" -s v -l verbose -d 'More 
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
-complete -c mqq -n "__fish_mqq_using_subcommand clear" -s V -l protocol-version -d 'MQTT protocol version; this build speaks 3.1.1 only (MQTT 5 comes next)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
@@ -241,6 +245,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand clear" -l capath -d 'Directory o
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -s V -l protocol-version -d 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l help -d 'Print help'
@@ -249,7 +254,6 @@ complete -c mqq -n "__fish_mqq_using_subcommand clear" -s v -l verbose -d 'More 
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
-complete -c mqq -n "__fish_mqq_using_subcommand config" -s V -l protocol-version -d 'MQTT protocol version; this build speaks 3.1.1 only (MQTT 5 comes next)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand config" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
@@ -268,6 +272,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand config" -l capath -d 'Directory 
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand config" -s V -l protocol-version -d 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l help -d 'Print help'
@@ -276,7 +281,6 @@ complete -c mqq -n "__fish_mqq_using_subcommand config" -s v -l verbose -d 'More
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
-complete -c mqq -n "__fish_mqq_using_subcommand completions" -s V -l protocol-version -d 'MQTT protocol version; this build speaks 3.1.1 only (MQTT 5 comes next)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
@@ -295,6 +299,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand completions" -l capath -d 'Direc
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -s V -l protocol-version -d 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l help -d 'Print help'

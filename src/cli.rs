@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::keys;
-use crate::config::values::flag_duration;
+use crate::config::values::{flag_duration, key_value};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -16,7 +16,8 @@ Exit codes:
   2  usage or config error (bad flag, URI, YAML, missing file, invalid topic)
   3  could not connect, or the connection was lost (network, DNS, TLS, timeout)
   4  the broker refused the credentials or the client id
-  5  the broker refused an operation (subscription), or the session was taken over";
+  5  the broker refused an operation (subscription; MQTT 5: a publish), or the session was
+     taken over";
 
 /// mqq: treat an MQTT broker as a message queue.
 ///
@@ -74,7 +75,8 @@ pub struct GlobalArgs {
     #[arg(long, action = ArgAction::Version)]
     pub version: Option<bool>,
 
-    /// MQTT protocol version; this build speaks 3.1.1 only (MQTT 5 comes next)
+    /// MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker
+    /// rejects it; the default)
     #[arg(short = 'V', long, global = true, value_name = "VERSION")]
     pub protocol_version: Option<String>,
 
@@ -226,8 +228,9 @@ pub enum Command {
     Peek(PeekArgs),
     /// Print how many messages are pending (never consumes)
     ///
-    /// The broker hands out only a window of unacknowledged messages at once (mosquitto
-    /// 20, RabbitMQ 10 with MQTT 3.1.1); a count that may have hit it prints as N+.
+    /// The broker hands out only a window of unacknowledged messages at once (MQTT 3.1.1:
+    /// mosquitto 20, RabbitMQ 10; MQTT 5: the Receive Maximum mqq sends, 65535); a count
+    /// that may have hit it prints as N+.
     ///
     ///   mqq -t orders -i worker-1 count
     #[command(verbatim_doc_comment)]
@@ -275,6 +278,23 @@ pub struct SendArgs {
     /// Envelope message_id (default: a random 32-hex id per message)
     #[arg(long, value_name = "ID")]
     pub message_id: Option<String>,
+    /// MQTT 5 user property KEY=VALUE (repeatable). MQTT 3.1.1 cannot carry properties:
+    /// there mqq warns and sends the message without them
+    #[arg(long = "property", value_name = "KEY=VALUE", value_parser = key_value)]
+    pub properties: Vec<(String, String)>,
+    /// MQTT 5 content type (e.g. application/json)
+    #[arg(long, value_name = "TYPE")]
+    pub content_type: Option<String>,
+    /// MQTT 5 message expiry: the broker drops the message when it was not delivered within
+    /// this long (30s, 1h; whole seconds, rounded up)
+    #[arg(long, value_name = "DURATION", value_parser = flag_duration)]
+    pub expiry: Option<Duration>,
+    /// MQTT 5 response topic
+    #[arg(long, value_name = "TOPIC")]
+    pub response_topic: Option<String>,
+    /// MQTT 5 correlation data (the text's bytes)
+    #[arg(long, value_name = "DATA")]
+    pub correlation_data: Option<String>,
     /// Send everything N times
     #[arg(long, value_name = "N", default_value_t = 1,
           value_parser = clap::value_parser!(u64).range(1..))]
@@ -338,10 +358,10 @@ pub struct PeekArgs {
     /// Stop when no message arrived for this long
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = flag_duration)]
     pub wait: Duration,
-    /// The broker's unacked window: showing this many means more may be pending
-    #[arg(long, value_name = "N", default_value_t = 10,
-          value_parser = clap::value_parser!(u64).range(1..=65535))]
-    pub window: u64,
+    /// The broker's unacked window: showing this many means more may be pending (default:
+    /// MQTT 5 the Receive Maximum mqq sent, 65535; MQTT 3.1.1 10)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=65535))]
+    pub window: Option<u64>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -352,11 +372,11 @@ pub struct CountArgs {
     /// Stop counting when no message arrived for this long
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = flag_duration)]
     pub wait: Duration,
-    /// The broker's unacked window (mosquitto 20, RabbitMQ 10): a count at or above it
-    /// prints as N+. The default suits every broker mqq was measured with
-    #[arg(long, value_name = "N", default_value_t = 10,
-          value_parser = clap::value_parser!(u64).range(1..=65535))]
-    pub window: u64,
+    /// The broker's unacked window: a count at or above it prints as N+. Default: on MQTT 5
+    /// the Receive Maximum mqq sent (65535); on MQTT 3.1.1 10, which suits every broker mqq
+    /// was measured with (mosquitto 20, RabbitMQ 10)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=65535))]
+    pub window: Option<u64>,
 }
 
 #[cfg(test)]

@@ -71,7 +71,11 @@ fn queue_code(e: &QueueError) -> Code {
         | QueueError::Closed { .. }
         | QueueError::NoAck { .. } => Code::Connect,
         QueueError::Auth { .. } => Code::Auth,
+        QueueError::Unacknowledged {
+            cause: Some(cause), ..
+        } if matches!(**cause, QueueError::PublishRefused { .. }) => Code::Refused,
         QueueError::SubscribeRefused { .. }
+        | QueueError::PublishRefused { .. }
         | QueueError::SubscribeTimeout { .. }
         | QueueError::TakenOver { .. } => Code::Refused,
         QueueError::Unacknowledged { .. } => Code::Shortfall,
@@ -119,6 +123,7 @@ fn queue_hint(e: &QueueError) -> Option<String> {
             ConnectCause::HttpStatus(_) => {
                 "check the path of the URI (default /mqtt; RabbitMQ uses /ws)"
             }
+            ConnectCause::ClosedAtConnect => "use -V 3.1.1, or -V auto to fall back",
             ConnectCause::Timeout(_) => {
                 "check the address, or raise options.connect_timeout (--set options.connect_timeout=MS)"
             }
@@ -130,9 +135,19 @@ fn queue_hint(e: &QueueError) -> Option<String> {
             }
             AuthReason::NotAuthorized => "check the credentials and the broker's ACL",
             AuthReason::BadClientId => "choose another client id with -i",
-            AuthReason::ProtocolVersion => return None,
+            AuthReason::ProtocolVersion("5") => {
+                "the broker does not speak MQTT 5: use -V 3.1.1, or -V auto to fall back"
+            }
+            AuthReason::ProtocolVersion(_) | AuthReason::Refused(..) => return None,
         },
-        QueueError::SubscribeRefused { .. } => "check the broker's ACL for this user",
+        QueueError::SubscribeRefused { .. } | QueueError::PublishRefused { .. } => {
+            "check the broker's ACL for this user"
+        }
+        QueueError::Unacknowledged {
+            cause: Some(cause), ..
+        } if matches!(**cause, QueueError::PublishRefused { .. }) => {
+            "check the broker's ACL for this user"
+        }
         QueueError::Unacknowledged { .. }
         | QueueError::SubscribeTimeout { .. }
         | QueueError::TakenOver { .. }

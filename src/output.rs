@@ -12,7 +12,7 @@ use base64::Engine as _;
 use serde_json::{json, Map, Value};
 
 use crate::cli::Format;
-use crate::queue::{Message, Sink};
+use crate::queue::{Message, Properties, Sink};
 
 /// Buffer of stdout: a batch of small messages goes out in one write.
 const STDOUT_BUFFER: usize = 64 * 1024;
@@ -315,8 +315,55 @@ pub fn describe(msg: &Message) -> String {
             let _ = write!(s, " correlation_id={c}");
         }
     }
+    let p = &d.properties;
+    if let Some(t) = &p.content_type {
+        let _ = write!(s, " content_type={t}");
+    }
+    if let Some(t) = &p.response_topic {
+        let _ = write!(s, " response_topic={t}");
+    }
+    if let Some(c) = &p.correlation_data {
+        let _ = write!(s, " correlation_data={}", String::from_utf8_lossy(c));
+    }
+    if let Some(e) = p.expiry {
+        let _ = write!(s, " expiry={}", humantime::format_duration(e));
+    }
+    for (k, v) in &p.user {
+        let _ = write!(s, " property:{k}={v}");
+    }
     let _ = write!(s, " bytes={}", msg.body().len());
     s
+}
+
+/// The MQTT 5 properties of a message as a JSON object; `None` when it has none.
+fn properties_json(p: &Properties) -> Option<Value> {
+    if p.is_empty() {
+        return None;
+    }
+    let mut m = Map::new();
+    if let Some(t) = &p.content_type {
+        m.insert("content_type".into(), json!(t));
+    }
+    if let Some(t) = &p.response_topic {
+        m.insert("response_topic".into(), json!(t));
+    }
+    if let Some(c) = &p.correlation_data {
+        match std::str::from_utf8(c) {
+            Ok(text) => m.insert("correlation_data".into(), json!(text)),
+            Err(_) => m.insert(
+                "correlation_data_base64".into(),
+                json!(base64::engine::general_purpose::STANDARD.encode(c)),
+            ),
+        };
+    }
+    if let Some(e) = p.expiry {
+        m.insert("message_expiry".into(), json!(e.as_secs()));
+    }
+    if !p.user.is_empty() {
+        let pairs: Vec<Value> = p.user.iter().map(|(k, v)| json!([k, v])).collect();
+        m.insert("user_properties".into(), Value::Array(pairs));
+    }
+    Some(Value::Object(m))
 }
 
 /// The `--format json` object of a message.
@@ -344,6 +391,9 @@ pub fn to_json(msg: &Message) -> Value {
                 .sent_time
                 .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))),
         );
+    }
+    if let Some(p) = properties_json(&d.properties) {
+        m.insert("properties".into(), p);
     }
     Value::Object(m)
 }

@@ -16,16 +16,18 @@ pub async fn run(
 ) -> anyhow::Result<ExitCode> {
     super::warn_if_ephemeral(cfg, out);
     let mut q = Queue::open(cfg, Role::Consumer, false).await?;
+    super::subscribe(&mut q, out).await?;
+    let window = super::window(args.window, &q);
+    let version = q.version();
     let got = q.count(args.wait).await;
     q.close().await;
     let n = got?;
-    let window = usize::try_from(args.window).unwrap_or(usize::MAX);
     if n >= window {
         out.print(format!("{n}+\n").as_bytes())?;
         out.diag().report(&format!(
             "at least {n}: the broker hands out only a window of unacknowledged messages \
-             (MQTT 3.1.1: mosquitto 20, RabbitMQ 10); raise --window to your broker's to count \
-             exactly below it"
+             ({version}: {window} assumed; mosquitto 20, RabbitMQ 10 with MQTT 3.1.1); raise \
+             --window to your broker's to count exactly below it"
         ));
     } else {
         out.print(format!("{n}\n").as_bytes())?;

@@ -41,13 +41,6 @@ pub fn run(cli: &Cli, matches: &ArgMatches, out: &mut Output) -> anyhow::Result<
         out.flush_stdout()?;
         return Ok(Code::Ok.into());
     }
-    if let Some(v) = &cli.global.protocol_version {
-        return Err(UsageError(format!(
-            "-V/--protocol-version {v:?}: this build speaks MQTT 3.1.1 only; for mqq's own \
-             version use --version"
-        ))
-        .into());
-    }
     let inputs = config_inputs(&cli.global, matches, environment())?;
     let resolved = resolve(&inputs)?;
     for w in resolved.warnings.iter().take(MAX_WARNINGS) {
@@ -235,9 +228,10 @@ pub(crate) fn stop_code(stop: Stop, complete: bool) -> anyhow::Result<ExitCode> 
 pub(crate) async fn subscribe(q: &mut Queue, out: &Output) -> Result<(), QueueError> {
     q.subscribe().await?;
     out.diag().verbose(&format!(
-        "subscribed to \"{}\" at {} as {} ({})",
+        "subscribed to \"{}\" at {} with {} as {} ({})",
         q.topic(),
         q.broker().uri(),
+        q.version(),
         q.client_id(),
         match (q.is_durable(), q.session_present()) {
             (true, true) => "durable, session resumed",
@@ -246,6 +240,17 @@ pub(crate) async fn subscribe(q: &mut Queue, out: &Output) -> Result<(), QueueEr
         }
     ));
     Ok(())
+}
+
+/// The unacked window of MQTT 3.1.1 connections when `--window` is not given: the smallest
+/// of the brokers mqq was measured with (RabbitMQ's `mqtt.prefetch`).
+const DEFAULT_WINDOW: u64 = 10;
+
+/// For peek and count: the window that may cap what the broker handed out — `--window` if
+/// given, else the one the connection asked for (MQTT 5), else [`DEFAULT_WINDOW`].
+pub(crate) fn window(given: Option<u64>, q: &Queue) -> usize {
+    let w = given.unwrap_or_else(|| q.window().map_or(DEFAULT_WINDOW, u64::from));
+    usize::try_from(w).unwrap_or(usize::MAX)
 }
 
 /// For peek and count: an ephemeral queue has no session, so there is nothing pending to

@@ -14,6 +14,7 @@ pub async fn run(args: &PeekArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
     let mut q = Queue::open(cfg, Role::Consumer, false).await?;
     super::subscribe(&mut q, out).await?;
     let want = usize::try_from(args.count).unwrap_or(usize::MAX);
+    let window = super::window(args.window, &q);
     let got = q.peek(want, args.wait).await;
     // Disconnect before printing: nothing was acked, so the broker keeps every message.
     q.close().await;
@@ -25,7 +26,6 @@ pub async fn run(args: &PeekArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
     if let Err(e) = written {
         return super::stop_code(Stop::Sink(e), true);
     }
-    let window = usize::try_from(args.window).unwrap_or(usize::MAX);
     if msgs.len() < want && msgs.len() >= window {
         out.diag().report(&format!(
             "showing {} messages; more may be pending behind the broker's unacked window",

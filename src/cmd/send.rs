@@ -12,7 +12,7 @@ use crate::cli::SendArgs;
 use crate::config::QueueConfig;
 use crate::error::{Code, UsageError};
 use crate::output::Output;
-use crate::queue::{OutMessage, Queue, QueueError, Role};
+use crate::queue::{topic, OutMessage, Properties, Queue, QueueError, Role, Version};
 
 /// Read buffer for `send -l`: large reads, few syscalls.
 const LINE_BUFFER: usize = 256 * 1024;
@@ -40,7 +40,26 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
         Some(vec![read_stdin_message().await?])
     };
 
+    let properties = properties(args)?;
     let mut q = Queue::open(cfg, Role::Producer, false).await?;
+    out.diag().verbose(&format!(
+        "connected to {} with {} as {}",
+        q.broker().uri(),
+        q.version(),
+        q.client_id()
+    ));
+    if q.version() == Version::V311 && !properties.is_empty() {
+        out.diag().warn(&format!(
+            "MQTT 3.1.1 cannot carry {}: sending without {} (use a broker that speaks MQTT 5, \
+             with -V 5 or auto)",
+            property_flags(args).join(", "),
+            if property_flags(args).len() == 1 {
+                "it"
+            } else {
+                "them"
+            }
+        ));
+    }
     let started = Instant::now();
     let template = OutMessage {
         message_type: args.message_type.clone(),
@@ -48,6 +67,7 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
         message_id: args.message_id.clone(),
         retain: args.retain.then_some(true),
         bare: args.null_message,
+        properties,
         ..OutMessage::default()
     };
     let progress = if args.lines {
@@ -122,6 +142,45 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
         .into());
     }
     Ok(Code::Ok.into())
+}
+
+/// The MQTT 5 properties the flags ask for.
+fn properties(args: &SendArgs) -> Result<Properties, UsageError> {
+    if args.expiry.is_some_and(|d| d.is_zero()) {
+        return Err(UsageError(
+            "--expiry 0: a message that expires at once is never delivered; give a duration \
+             above zero (30s, 1h) or leave --expiry out"
+                .into(),
+        ));
+    }
+    if let Some(t) = &args.response_topic {
+        topic::validate_publish(t)
+            .map_err(|e| UsageError(format!("--response-topic: {e}; give a concrete topic")))?;
+    }
+    Ok(Properties {
+        user: args.properties.clone(),
+        content_type: args.content_type.clone(),
+        expiry: args.expiry,
+        response_topic: args.response_topic.clone(),
+        correlation_data: args
+            .correlation_data
+            .as_ref()
+            .map(|d| bytes::Bytes::copy_from_slice(d.as_bytes())),
+    })
+}
+
+/// The property flags given, for the MQTT 3.1.1 warning.
+fn property_flags(args: &SendArgs) -> Vec<&'static str> {
+    [
+        (!args.properties.is_empty(), "--property"),
+        (args.content_type.is_some(), "--content-type"),
+        (args.expiry.is_some(), "--expiry"),
+        (args.response_topic.is_some(), "--response-topic"),
+        (args.correlation_data.is_some(), "--correlation-data"),
+    ]
+    .into_iter()
+    .filter_map(|(given, flag)| given.then_some(flag))
+    .collect()
 }
 
 #[allow(clippy::needless_pass_by_value)] // used as map_err(stdin_error)

@@ -244,6 +244,18 @@ pub const KEYS: &[Key] = &[
     .env("MQQ_ENVELOPE_VERSION")
     .flag("envelope_version", "--envelope-version")
     .default("3"),
+    key(
+        "options.protocol_version",
+        "MQTT version: 3.1.1, 5, or auto (5, falling back to 3.1.1 if the broker rejects it)",
+    )
+    .env("MQQ_PROTOCOL_VERSION")
+    .flag("protocol_version", "--protocol-version")
+    .default("auto"),
+    key(
+        "options.session_expiry",
+        "MQTT 5: how long a durable queue's session outlives its connection (never, or a duration)",
+    )
+    .default("never"),
 ];
 
 /// Inputs that are not keys but files holding them: `(flag id, long flag, env)`.

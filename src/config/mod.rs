@@ -28,6 +28,7 @@ pub use render::render;
 
 pub use error::io_reason;
 use params::{Entry, Params};
+pub use values::ProtocolVersion;
 use values::{option_duration, parse_bool, parse_qos};
 
 /// Where a resolved value came from; shown by `mqq config`.
@@ -166,6 +167,10 @@ pub struct QueueOptions {
     pub keepalive_timeout: Duration,
     /// `options.envelope_version`: `3` (default), `4` or `both`.
     pub envelope_version: EnvelopeVersion,
+    /// `options.protocol_version`: `3.1.1`, `5` or `auto` (default).
+    pub protocol_version: ProtocolVersion,
+    /// `options.session_expiry` (MQTT 5, durable queues): `None` is `never` (the default).
+    pub session_expiry: Option<Duration>,
 }
 
 /// TLS settings (`credential.ssl_*_file`, `options.tls_*`), used by `mqtts://` and `wss://`.
@@ -482,6 +487,14 @@ fn build(
             |t| t.parse().ok(),
             &opt("envelope_version", ValueKind::EnvelopeVersion)?,
         ),
+        protocol_version: kind_value(
+            |t| t.parse().ok(),
+            &opt("protocol_version", ValueKind::ProtocolVersion)?,
+        ),
+        session_expiry: kind_value(
+            |t| (t != "never").then(|| option_duration(t)),
+            &opt("session_expiry", ValueKind::Expiry)?,
+        ),
     };
     opt("tls", ValueKind::Bool)?;
     let some = |t: String| (!t.is_empty()).then_some(t);
@@ -521,6 +534,8 @@ enum ValueKind {
     Text,
     /// Comma-separated items; blanks dropped.
     List,
+    ProtocolVersion,
+    Expiry,
 }
 
 impl ValueKind {
@@ -547,6 +562,14 @@ impl ValueKind {
                     .collect::<Vec<_>>()
                     .join(","),
             ),
+            ValueKind::ProtocolVersion => {
+                text.parse::<ProtocolVersion>().ok().map(|v| v.to_string())
+            }
+            ValueKind::Expiry if text.trim().eq_ignore_ascii_case("never") => Some("never".into()),
+            // Zero would end a durable queue's session with its connection.
+            ValueKind::Expiry => option_duration(text)
+                .filter(|d| !d.is_zero())
+                .and_then(|_| ValueKind::Millis.canonical(text)),
         }
     }
 
@@ -569,6 +592,14 @@ impl ValueKind {
             }
             ValueKind::EnvelopeVersion => "is not an envelope version; use 3, 4 or both",
             ValueKind::Text | ValueKind::List => "is not valid here",
+            ValueKind::ProtocolVersion => {
+                "is not an MQTT protocol version; use 3.1.1, 5 or auto (for mqq's own version \
+                 use --version)"
+            }
+            ValueKind::Expiry => {
+                "is not a session expiry; use never, or a duration above zero like 1d, 12h or \
+                 3600000 (milliseconds, at most 365 days)"
+            }
         }
     }
 }

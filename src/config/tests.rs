@@ -132,6 +132,8 @@ fn defaults_without_any_input() {
         "options.reconnect_timeout",
         "options.keepalive_timeout",
         "options.envelope_version",
+        "options.protocol_version",
+        "options.session_expiry",
     ] {
         assert_eq!(r.sources.get(key), Some(&Source::Default), "{key}");
     }
@@ -146,10 +148,16 @@ fn shape_a_single_queue() {
          \x20 ssl_crt_file: c.pem, ssl_key_file: c.key }\n\
          options: { qos: 1, retain: true, serialize_envelope: false, autosubscribe: yes,\n\
          \x20 retry_connect: n, connect_timeout: 5000, reconnect_timeout: 2s,\n\
-         \x20 keepalive_timeout: 500ms, envelope_version: v4, tls: false, tls_ca_path: /etc/ca,\n\
+         \x20 keepalive_timeout: 500ms, envelope_version: v4, protocol_version: mqttv5,\n\
+         \x20 session_expiry: 1d, tls: false, tls_ca_path: /etc/ca,\n\
          \x20 tls_insecure: false, tls_server_name: b.example, tls_alpn: 'mqtt, x-amzn-mqtt-ca' }\n",
     );
     let r = ok(&inputs(Some(f.path()), &[], &[]));
+    assert_eq!(r.config.options.protocol_version, ProtocolVersion::V5);
+    assert_eq!(
+        r.config.options.session_expiry,
+        Some(std::time::Duration::from_secs(86_400))
+    );
     let c = &r.config;
     assert_eq!(c.name.as_deref(), Some("orders"));
     assert_eq!(c.topic.as_deref(), Some("orders/in"));
@@ -1072,7 +1080,7 @@ fn unknown_keys_warn() {
             "unknown option \"options.keepalive_timout\" (file {p}); known options: qos, retain, \
              serialize_envelope, autosubscribe, retry_connect, connect_timeout, reconnect_timeout, \
              keepalive_timeout, tls, tls_ca_path, tls_insecure, tls_server_name, tls_alpn, \
-             envelope_version"
+             envelope_version, protocol_version, session_expiry"
         ),
         format!("unknown key \"topik\" (file {p}) ignored; known keys: name, topic"),
         format!("unknown key \"connection.prot\" (file {p}) ignored; connection keys:"),
@@ -1129,7 +1137,9 @@ fn render_masks_the_password_and_shows_sources() {
          \x20 tls_insecure: false  # default\n\
          \x20 tls_server_name: ~  # default\n\
          \x20 tls_alpn: ~  # default\n\
-         \x20 envelope_version: 3  # default\n"
+         \x20 envelope_version: 3  # default\n\
+         \x20 protocol_version: auto  # default\n\
+         \x20 session_expiry: never  # default\n"
     );
     assert_eq!(text, want);
 
@@ -1192,4 +1202,37 @@ fn mask_userinfo_hides_everything_before_the_last_at() {
     for (text, want) in cases {
         assert_eq!(uri::mask_userinfo(text), want);
     }
+}
+
+#[test]
+fn protocol_version_and_session_expiry() {
+    let r = ok(&inputs(None, &[("MQQ_PROTOCOL_VERSION", "3.1.1")], &[]));
+    assert_eq!(r.config.options.protocol_version, ProtocolVersion::V311);
+    assert_eq!(r.config.options.session_expiry, None);
+    let r = ok(&inputs(
+        None,
+        &[],
+        &[
+            flag("options.protocol_version", "5", "-V"),
+            flag("options.session_expiry", "3600000", "--set"),
+        ],
+    ));
+    assert_eq!(r.config.options.protocol_version, ProtocolVersion::V5);
+    assert_eq!(
+        r.config.options.session_expiry,
+        Some(Duration::from_secs(3600))
+    );
+    for bad in ["0", "0s", "soon", "-1"] {
+        let e = err(&inputs(
+            None,
+            &[],
+            &[flag("options.session_expiry", bad, "--set")],
+        ));
+        assert!(
+            e.contains("use never, or a duration above zero"),
+            "{bad}: {e}"
+        );
+    }
+    let e = err(&inputs(None, &[("MQQ_PROTOCOL_VERSION", "3.1")], &[]));
+    assert!(e.contains("use 3.1.1, 5 or auto"), "{e}");
 }

@@ -52,6 +52,15 @@ pub fn option_duration(text: &str) -> Option<Duration> {
     parse_duration(text, Bare::Millis).ok()
 }
 
+/// `KEY=VALUE` (a user property): the key non-empty, the value anything. For clap's
+/// `value_parser`.
+pub fn key_value(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err("expected KEY=VALUE with a non-empty KEY, e.g. --property origin=cli".into()),
+    }
+}
+
 /// pip-services booleans: `true/false/1/0/yes/no/y/n/t/f`, case-insensitive.
 pub fn parse_bool(text: &str) -> Option<bool> {
     match text.trim().to_ascii_lowercase().as_str() {
@@ -64,6 +73,44 @@ pub fn parse_bool(text: &str) -> Option<bool> {
 /// A QoS level, 0–2.
 pub fn parse_qos(text: &str) -> Option<u8> {
     text.trim().parse::<u8>().ok().filter(|q| *q <= 2)
+}
+
+/// `options.protocol_version` / `-V`: which MQTT version to speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProtocolVersion {
+    /// MQTT 3.1.1 only.
+    V311,
+    /// MQTT 5 only.
+    V5,
+    /// MQTT 5, falling back to 3.1.1 when the broker rejects the protocol (never on a
+    /// refusal of the credentials).
+    #[default]
+    Auto,
+}
+
+impl std::str::FromStr for ProtocolVersion {
+    type Err = ();
+
+    /// `3.1.1` (also `311`, `4`, `mqttv311`), `5` (also `5.0`, `mqttv5`) or `auto`, as
+    /// mosquitto's clients spell them; case-insensitive.
+    fn from_str(s: &str) -> Result<Self, ()> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "3.1.1" | "311" | "4" | "v4" | "mqttv311" => Ok(Self::V311),
+            "5" | "5.0" | "v5" | "mqttv5" => Ok(Self::V5),
+            "auto" => Ok(Self::Auto),
+            _ => Err(()),
+        }
+    }
+}
+
+impl std::fmt::Display for ProtocolVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::V311 => "3.1.1",
+            Self::V5 => "5",
+            Self::Auto => "auto",
+        })
+    }
 }
 
 #[cfg(test)]
@@ -86,6 +133,22 @@ mod tests {
         assert_eq!(option_duration(" 7 "), Some(Duration::from_millis(7)));
         assert_eq!(option_duration("1m 30s"), Some(Duration::from_secs(90)));
         assert_eq!(option_duration("1.5"), None);
+    }
+
+    #[test]
+    fn protocol_versions_as_mosquitto_spells_them() {
+        for (text, v) in [
+            ("3.1.1", ProtocolVersion::V311),
+            ("mqttv311", ProtocolVersion::V311),
+            ("5", ProtocolVersion::V5),
+            ("MQTTv5", ProtocolVersion::V5),
+            (" auto ", ProtocolVersion::Auto),
+        ] {
+            assert_eq!(text.parse::<ProtocolVersion>(), Ok(v), "{text}");
+        }
+        for text in ["3.1", "6", "", "mqttv31"] {
+            assert!(text.parse::<ProtocolVersion>().is_err(), "{text}");
+        }
     }
 
     #[test]

@@ -70,6 +70,18 @@ pub enum QueueError {
         /// The topic filter.
         topic: String,
     },
+    /// The broker refused a publish (MQTT 5 PUBACK/PUBREC reason code).
+    #[error("{broker} refused the message to \"{topic}\": {reason} (0x{code:02X})")]
+    PublishRefused {
+        /// The broker URI.
+        broker: String,
+        /// The topic published to.
+        topic: String,
+        /// The reason code.
+        code: u8,
+        /// Its name, e.g. `not authorized`.
+        reason: String,
+    },
     /// The broker did not answer a subscription in time.
     #[error("{broker} did not answer the subscription to \"{topic}\" within {}", human(*after))]
     SubscribeTimeout {
@@ -182,6 +194,8 @@ pub enum ConnectCause {
     NotWebSocket,
     /// The WebSocket upgrade was answered with this HTTP status (a wrong path, most likely).
     HttpStatus(u16),
+    /// The broker closed the connection right after an MQTT 5 CONNECT, without CONNACK.
+    ClosedAtConnect,
     /// The first packet was not a CONNACK.
     NotConnAck(String),
     /// Any other network or protocol error.
@@ -205,6 +219,9 @@ impl fmt::Display for ConnectCause {
             ConnectCause::TlsPort => {
                 f.write_str("the broker closed the plain MQTT connection: this port speaks TLS")
             }
+            ConnectCause::ClosedAtConnect => f.write_str(
+                "the broker closed the connection at the MQTT 5 CONNECT: it may not speak MQTT 5",
+            ),
             ConnectCause::NotConnAck(p) => write!(f, "expected CONNACK, got {p}"),
             ConnectCause::Other(e) => f.write_str(e),
         }
@@ -220,8 +237,10 @@ pub enum AuthReason {
     NotAuthorized,
     /// CONNACK "identifier rejected".
     BadClientId,
-    /// CONNACK "unacceptable protocol version".
-    ProtocolVersion,
+    /// CONNACK "unacceptable/unsupported protocol version", for this version (`3.1.1`, `5`).
+    ProtocolVersion(&'static str),
+    /// Any other MQTT 5 CONNACK refusal: its reason code and name.
+    Refused(u8, &'static str),
     /// The broker closed the socket at CONNECT while credentials were given (rumqttd does
     /// this instead of answering with a refusal).
     ClosedWithCredentials,
@@ -229,15 +248,24 @@ pub enum AuthReason {
 
 impl fmt::Display for AuthReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AuthReason::ProtocolVersion(v) => {
+                return write!(f, "refused the protocol version (MQTT {v})")
+            }
+            AuthReason::Refused(code, name) => {
+                return write!(f, "refused the connection: {name} (0x{code:02X})")
+            }
+            _ => {}
+        }
         f.write_str(match self {
             AuthReason::BadCredentials => "refused the credentials (bad user name or password)",
             AuthReason::NotAuthorized => "refused the connection: not authorized",
             AuthReason::BadClientId => "refused the client id",
-            AuthReason::ProtocolVersion => "refused the protocol version (MQTT 3.1.1)",
             AuthReason::ClosedWithCredentials => {
                 "closed the connection instead of accepting it: it most likely refused the \
                  credentials"
             }
+            AuthReason::ProtocolVersion(_) | AuthReason::Refused(..) => "",
         })
     }
 }

@@ -15,8 +15,8 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 pub use error::{AuthReason, ConnectCause, QueueError, TlsProblem, TlsSetupProblem, TopicProblem};
-pub use link::Delivery;
-use link::{ErrorKind, Link, LinkEvent, LinkOptions, Session};
+pub use link::{Delivery, Properties, Version};
+use link::{Disconnect, ErrorKind, Link, LinkEvent, LinkOptions, Session};
 
 use crate::config::{BrokerAddr, QueueConfig};
 use crate::envelope::{self, Envelope};
@@ -65,6 +65,8 @@ pub struct OutMessage {
     pub retain: Option<bool>,
     /// Send the payload as it is, never in an envelope (an intended empty message).
     pub bare: bool,
+    /// MQTT 5 properties; an MQTT 3.1.1 link sends the message without them.
+    pub properties: Properties,
 }
 
 /// Where received messages go. The core acks a batch only after `flush` succeeded.
@@ -147,6 +149,8 @@ pub struct Queue {
     buffered: VecDeque<Delivery>,
     published: u64,
     completed: u64,
+    /// Publishes the broker refused (MQTT 5 reason codes): settled, never completed.
+    refused: u64,
 }
 
 /// A fresh client id for ephemeral connections: `mqq-` and 16 hex digits.
@@ -184,7 +188,7 @@ impl Queue {
             .reconnect(cfg, reconnect)
             .inflight(inflight);
         let (link, addr) = connect_any(&cfg.connections, &opts).await?;
-        tracing::debug!(broker = %addr.uri(), %client_id, durable, session_present = link.session_present(), "connected");
+        tracing::debug!(broker = %addr.uri(), %client_id, durable, session_present = link.session_present(), "connected with {}", link.version());
         let mut q = Queue {
             cfg: cfg.clone(),
             topic,
@@ -198,6 +202,7 @@ impl Queue {
             buffered: VecDeque::new(),
             published: 0,
             completed: 0,
+            refused: 0,
         };
         if role == Role::Consumer && cfg.options.autosubscribe {
             q.subscribe().await?;
@@ -225,6 +230,17 @@ impl Queue {
         self.durable
     }
 
+    /// The MQTT version of the connection.
+    pub fn version(&self) -> Version {
+        self.link.version()
+    }
+
+    /// The unacknowledged window the connection asked for (MQTT 5's Receive Maximum);
+    /// `None` when the broker alone decides (MQTT 3.1.1).
+    pub fn window(&self) -> Option<u16> {
+        self.link.window()
+    }
+
     /// Whether the broker already had this client's session at connect.
     pub fn session_present(&self) -> bool {
         self.link.session_present()
@@ -249,7 +265,13 @@ impl Queue {
             msg.payload
         };
         self.link
-            .publish(&self.topic, self.cfg.options.qos, retain, payload)
+            .publish(
+                &self.topic,
+                self.cfg.options.qos,
+                retain,
+                payload,
+                &msg.properties,
+            )
             .await?;
         self.published += 1;
         // Keep the event channel short while streaming.
@@ -263,7 +285,7 @@ impl Queue {
     /// flushed (QoS 0), the connection breaks, or no acknowledgement arrives for `stall`.
     pub async fn flush(&mut self, stall: Duration) -> SendReport {
         let mut error = None;
-        while self.completed < self.published {
+        while self.completed + self.refused < self.published {
             match tokio::time::timeout(stall, self.link.recv()).await {
                 Err(_) => {
                     error = Some(QueueError::NoAck {
@@ -292,12 +314,13 @@ impl Queue {
     }
 
     /// Subscribes to the topic unless a durable session already holds the subscription
-    /// (re-subscribing would make the broker resend the retained message).
+    /// (re-subscribing would make an MQTT 3.1.1 broker resend the retained message; MQTT 5's
+    /// Retain Handling makes it harmless, so there mqq always subscribes).
     pub async fn subscribe(&mut self) -> Result<(), QueueError> {
         if self.subscribed {
             return Ok(());
         }
-        if self.durable && self.link.session_present() {
+        if self.durable && self.link.session_present() && !self.link.resubscribe_is_safe() {
             self.subscribed = true;
             return Ok(());
         }
@@ -513,6 +536,15 @@ impl Queue {
             LinkEvent::Message(d) => self.buffered.push_back(d),
             LinkEvent::Completed => self.completed += 1,
             LinkEvent::SubAck(_) => {}
+            LinkEvent::PublishRefused(code, reason) => {
+                self.refused += 1;
+                return Err(QueueError::PublishRefused {
+                    broker: self.addr.uri(),
+                    topic: self.topic.clone(),
+                    code,
+                    reason,
+                });
+            }
             LinkEvent::Reconnected { session_present } => {
                 tracing::warn!(
                     "reconnected to {} ({})",
@@ -531,14 +563,24 @@ impl Queue {
             LinkEvent::Error {
                 cause,
                 kind,
+                reason,
                 retry_in,
             } => {
                 let Some(delay) = retry_in.filter(|_| self.reconnect) else {
-                    return Err(self.lost(&cause, kind));
+                    return Err(self.lost(&cause, kind, reason.as_ref()));
                 };
                 // One line per attempt. A close by the broker is a take-over only if another
-                // client holds the id; a broker that stopped closes connections too.
-                let why = if kind == ErrorKind::ClosedByBroker && self.durable {
+                // client holds the id; a broker that stopped closes connections too. MQTT 5
+                // brokers say which it was.
+                let why = if let Some(r) = &reason {
+                    match r {
+                        Disconnect::TakenOver => format!(
+                            "another client with client id \"{}\" took over the session",
+                            self.client_id
+                        ),
+                        r => format!("the broker disconnected: {r}"),
+                    }
+                } else if kind == ErrorKind::ClosedByBroker && self.durable {
                     format!(
                         "closed by the broker: it stopped, or another client with client id \
                          \"{}\" took over the session",
@@ -558,15 +600,23 @@ impl Queue {
         Ok(())
     }
 
-    /// The error for a connection that broke. A durable consumer's connection closed by the
-    /// broker is claimed as a take-over only when the broker still accepts connections: a
-    /// broker that stopped closes connections too, and that is a lost connection (exit 3).
-    fn lost(&self, msg: &str, kind: ErrorKind) -> QueueError {
-        if kind == ErrorKind::ClosedByBroker
-            && self.durable
-            && self.role == Role::Consumer
-            && self.broker_accepts()
-        {
+    /// The error for a connection that broke. A broker that gave a reason (MQTT 5
+    /// DISCONNECT) is trusted: 0x8E is a take-over, anything else a lost connection. Without
+    /// one (MQTT 3.1.1; and mosquitto 2.0.11 closes a taken-over MQTT 5 connection without
+    /// DISCONNECT too), a durable consumer's connection closed by the broker is claimed as a
+    /// take-over only when the broker still accepts connections: a broker that stopped closes
+    /// connections too, and that is a lost connection (exit 3).
+    fn lost(&self, msg: &str, kind: ErrorKind, reason: Option<&Disconnect>) -> QueueError {
+        let taken_over = match reason {
+            Some(r) => *r == Disconnect::TakenOver,
+            None => {
+                kind == ErrorKind::ClosedByBroker
+                    && self.durable
+                    && self.role == Role::Consumer
+                    && self.broker_accepts()
+            }
+        };
+        if taken_over {
             QueueError::TakenOver {
                 broker: self.addr.uri(),
                 client_id: self.client_id.clone(),
@@ -574,7 +624,10 @@ impl Queue {
         } else {
             QueueError::Lost {
                 broker: self.addr.uri(),
-                cause: msg.to_string(),
+                cause: reason.map_or_else(
+                    || msg.to_string(),
+                    |r| format!("the broker disconnected: {r}"),
+                ),
             }
         }
     }

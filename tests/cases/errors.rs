@@ -20,6 +20,7 @@ fn exit_codes_for_connect_and_auth_failures() {
     // Wrong password: exit 4, and the password never appears.
     let b = Broker::start_with(&BrokerOpts {
         users: vec![("alice".into(), "right-pass".into())],
+        ..BrokerOpts::default()
     });
     b.mqq()
         .topic("x")
@@ -90,7 +91,7 @@ fn a_take_over_of_the_session_is_reported_with_exit_5() {
 fn papercut_usage_errors_name_the_way_out() {
     // -V is the protocol version (as in mosquitto's clients), not mqq's version.
     mqq()
-        .args(["-V", "mqttv5", "-t", "x", "listen"])
+        .args(["-V", "6", "-t", "x", "listen"])
         .run()
         .expect_code(2)
         .stderr_has("--version")

@@ -11,6 +11,7 @@ mod peek_count;
 mod receive;
 mod send;
 mod tls;
+mod v5;
 mod ws;
 
 use crate::support::{client_id, topic, Broker, Mqq, Out};

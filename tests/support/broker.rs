@@ -49,6 +49,9 @@ impl Drop for Broker {
 pub struct BrokerOpts {
     /// username → password; anonymous access is refused when set.
     pub users: Vec<(String, String)>,
+    /// mosquitto only: the text of an `acl_file` (lines before any `user` apply to
+    /// anonymous clients).
+    pub acl: Option<String>,
 }
 
 impl Broker {
@@ -76,6 +79,11 @@ impl Broker {
     /// (the embedded one cannot be stopped); `None` when mosquitto is not installed, which
     /// only the hermetic pass on a developer's machine may accept (CI installs it).
     pub fn mosquitto() -> Option<Broker> {
+        Broker::mosquitto_with(&BrokerOpts::default())
+    }
+
+    /// [`Broker::mosquitto`] with options (an ACL, users).
+    pub fn mosquitto_with(opts: &BrokerOpts) -> Option<Broker> {
         let installed = Command::new(mosquitto_bin())
             .arg("-h")
             .stdout(Stdio::null())
@@ -84,10 +92,10 @@ impl Broker {
             .is_ok();
         if !installed {
             assert_ne!(kind(), Kind::Mosquitto, "mosquitto is missing");
-            eprintln!("mosquitto not installed: this case needs a broker it can stop");
+            eprintln!("mosquitto not installed: this case needs mosquitto");
             return None;
         }
-        (0..5).find_map(|_| start_mosquitto(free_port(), &BrokerOpts::default()))
+        (0..5).find_map(|_| start_mosquitto(free_port(), opts))
     }
 
     /// Stops a spawned broker (SIGKILL): its port refuses connections from now on.
@@ -97,6 +105,20 @@ impl Broker {
             .as_mut()
             .expect("only a spawned broker can be stopped");
         let _ = child.kill();
+        let _ = child.wait();
+    }
+
+    /// Stops a spawned broker gracefully (SIGTERM) and waits until it exited.
+    pub fn terminate(&mut self) {
+        let child = self
+            .child
+            .as_mut()
+            .expect("only a spawned broker can be stopped");
+        let st = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(st.success());
         let _ = child.wait();
     }
 
@@ -172,6 +194,17 @@ fn start_mosquitto(port: u16, opts: &BrokerOpts) -> Option<Broker> {
             "allow_anonymous false
 password_file {}",
             pw.display()
+        );
+    }
+    if let Some(acl) = &opts.acl {
+        let file = dir.path().join("acl");
+        std::fs::write(&file, acl).unwrap();
+        // mosquitto 2.0.11 with `max_queued_messages 0` drops an MQTT 5 client's connection
+        // after a denied QoS 1 publish instead of sending PUBACK 0x87: a finite limit avoids it.
+        let _ = writeln!(
+            conf,
+            "acl_file {}\nmax_queued_messages 1000000",
+            file.display()
         );
     }
     let path = dir.path().join("mosquitto.conf");

@@ -88,7 +88,10 @@ impl RabbitMq {
             if let Ok(Some(st)) = r.child.try_wait() {
                 panic!("rabbitmq-server exited with {st} before listening");
             }
-            assert!(Instant::now() < deadline, "RabbitMQ did not listen within 90 s");
+            assert!(
+                Instant::now() < deadline,
+                "RabbitMQ did not listen within 90 s"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         Some(r)

@@ -3,13 +3,14 @@
 //! [`LinkEvent`]s; the queue acts through [`Link`] and never sees a rumqttc type.
 //!
 //! Dispatch is an enum ([`Client`]), not a trait: the set of protocol versions is closed
-//! (3.1.1 now, 5 next), their rumqttc clients are unrelated concrete types with async
+//! (3.1.1 and 5), their rumqttc clients are unrelated concrete types with async
 //! methods (a trait would need boxing or `async_trait`), and `auto` must choose a variant
 //! at run time after a CONNACK refusal, which an enum expresses directly. Transports (TCP,
 //! TLS, WebSocket) are built in one place, [`transport`], for every variant.
 
 mod transport;
 mod v4;
+mod v5;
 
 pub use transport::{TlsProblem, TlsSetupProblem};
 
@@ -21,7 +22,7 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 
 use super::QueueError;
-use crate::config::{BrokerAddr, Credential, QueueConfig, TlsConfig};
+use crate::config::{BrokerAddr, Credential, ProtocolVersion, QueueConfig, TlsConfig};
 
 /// How long [`Link::close`] waits for the broker to close the connection after DISCONNECT.
 pub const CLOSE_WAIT: Duration = Duration::from_secs(5);
@@ -47,6 +48,71 @@ pub(crate) fn backoff(base: Duration, n: u32) -> Duration {
 /// enough that a fast producer never waits on a round trip, small enough to stay a few MB.
 const REQUEST_QUEUE: usize = 4096;
 
+/// The Receive Maximum mqq sends on MQTT 5 connections: the most unacknowledged messages
+/// the broker may hand it at once, so that `peek`/`count` see a whole queue.
+pub const RECEIVE_MAXIMUM: u16 = u16::MAX;
+
+/// The MQTT version a link speaks, decided at connect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    /// MQTT 3.1.1.
+    V311,
+    /// MQTT 5.
+    V5,
+}
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Version::V311 => "MQTT 3.1.1",
+            Version::V5 => "MQTT 5",
+        })
+    }
+}
+
+/// MQTT 5 properties of a message, ours rather than the library's. MQTT 3.1.1 carries none.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Properties {
+    /// User properties, in order; a key may repeat.
+    pub user: Vec<(String, String)>,
+    /// Content Type.
+    pub content_type: Option<String>,
+    /// Message Expiry Interval (whole seconds on the wire).
+    pub expiry: Option<Duration>,
+    /// Response Topic.
+    pub response_topic: Option<String>,
+    /// Correlation Data.
+    pub correlation_data: Option<Bytes>,
+}
+
+impl Properties {
+    /// True when no property is set.
+    pub fn is_empty(&self) -> bool {
+        self == &Properties::default()
+    }
+}
+
+/// Why the broker ended a connection, when it said so (MQTT 5 DISCONNECT).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Disconnect {
+    /// 0x8E: another connection with the same client id took over the session.
+    TakenOver,
+    /// 0x8B: the broker is shutting down.
+    ShuttingDown,
+    /// Any other reason code, with its name (and the broker's reason string, if any).
+    Other(u8, String),
+}
+
+impl std::fmt::Display for Disconnect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Disconnect::TakenOver => f.write_str("session taken over (0x8E)"),
+            Disconnect::ShuttingDown => f.write_str("server shutting down (0x8B)"),
+            Disconnect::Other(code, text) => write!(f, "{text} (0x{code:02X})"),
+        }
+    }
+}
+
 /// What is needed to acknowledge a delivery, and nothing else: the QoS decides PUBACK or
 /// PUBREC, the packet id says which. Opaque outside the link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +136,8 @@ pub struct Delivery {
     pub dup: bool,
     /// Packet id (0 at QoS 0).
     pub pkid: u16,
+    /// MQTT 5 properties (always empty on MQTT 3.1.1).
+    pub properties: Properties,
     /// Handed back to [`Link::ack`].
     pub(crate) token: AckToken,
 }
@@ -88,6 +156,9 @@ pub enum LinkEvent {
     Completed,
     /// SUBACK: `true` per granted filter, `false` per refused one.
     SubAck(Vec<bool>),
+    /// The broker refused a publish (MQTT 5 PUBACK/PUBREC reason code ≥ 0x80): its
+    /// reason code and name, e.g. `(0x87, "not authorized")`.
+    PublishRefused(u8, String),
     /// The connection broke (or a reconnect attempt failed); the task tries again after
     /// `retry_in` if reconnecting is allowed, else stops.
     Error {
@@ -95,6 +166,8 @@ pub enum LinkEvent {
         cause: String,
         /// Closed by the broker, or anything else.
         kind: ErrorKind,
+        /// The broker's reason, when it sent one (MQTT 5 DISCONNECT).
+        reason: Option<Disconnect>,
         /// When the next attempt starts; `None`: no more attempts.
         retry_in: Option<Duration>,
     },
@@ -137,6 +210,10 @@ pub struct LinkOptions {
     pub reconnect: Option<Duration>,
     /// Max unacknowledged outgoing publishes.
     pub inflight: u16,
+    /// Which MQTT version to speak.
+    pub version: ProtocolVersion,
+    /// MQTT 5: how long a persistent session outlives the connection (`None`: never ends).
+    pub session_expiry: Option<Duration>,
 }
 
 impl LinkOptions {
@@ -153,6 +230,8 @@ impl LinkOptions {
             connect_timeout: cfg.options.connect_timeout,
             reconnect: None,
             inflight: 10,
+            version: cfg.options.protocol_version,
+            session_expiry: cfg.options.session_expiry,
         }
     }
 
@@ -175,6 +254,8 @@ impl LinkOptions {
 enum Client {
     /// MQTT 3.1.1 (rumqttc's top-level client).
     V4(rumqttc::AsyncClient),
+    /// MQTT 5 (`rumqttc::v5`).
+    V5(rumqttc::v5::AsyncClient),
 }
 
 /// Whether the link is connected right now, as the event-loop task knows it.
@@ -200,9 +281,32 @@ pub struct Link {
     connected: Connected,
 }
 
+/// A CONNECT that the broker answered in a way that says it does not speak MQTT 5: `auto`
+/// tries MQTT 3.1.1 next; with `-V 5` the error stands.
+pub(super) struct Rejected(QueueError);
+
 impl Link {
-    /// Connects to one broker and waits for its CONNACK.
+    /// Connects to one broker and waits for its CONNACK, in the version asked for: `auto`
+    /// tries MQTT 5 and falls back to 3.1.1 only when the broker rejects the protocol.
     pub async fn connect(addr: &BrokerAddr, opts: &LinkOptions) -> Result<Link, QueueError> {
+        let v5 = |e| match e {
+            Err(Rejected(e)) | Ok(Err(e)) => Err(e),
+            Ok(Ok(link)) => Ok(link),
+        };
+        match opts.version {
+            ProtocolVersion::V311 => Link::connect_v4(addr, opts).await,
+            ProtocolVersion::V5 => v5(Link::connect_v5(addr, opts).await),
+            ProtocolVersion::Auto => match Link::connect_v5(addr, opts).await {
+                Err(Rejected(why)) => {
+                    tracing::debug!("{why}; falling back to MQTT 3.1.1");
+                    Link::connect_v4(addr, opts).await
+                }
+                other => v5(other),
+            },
+        }
+    }
+
+    async fn connect_v4(addr: &BrokerAddr, opts: &LinkOptions) -> Result<Link, QueueError> {
         let endpoint = transport::build(addr, &opts.tls)?;
         let (tx, events) = mpsc::unbounded_channel();
         let connected = Connected::default();
@@ -216,6 +320,52 @@ impl Link {
             broker: addr.uri(),
             connected,
         })
+    }
+
+    /// `Err(Rejected)`: the broker does not speak MQTT 5; `Ok(Err)`: any other failure.
+    async fn connect_v5(
+        addr: &BrokerAddr,
+        opts: &LinkOptions,
+    ) -> Result<Result<Link, QueueError>, Rejected> {
+        let endpoint = match transport::build(addr, &opts.tls) {
+            Ok(t) => t,
+            Err(e) => return Ok(Err(e)),
+        };
+        let (tx, events) = mpsc::unbounded_channel();
+        let connected = Connected::default();
+        Ok(v5::connect(addr, opts, endpoint, tx, connected.clone())
+            .await?
+            .map(|(client, task, session_present)| Link {
+                client: Client::V5(client),
+                task,
+                events,
+                session_present,
+                broker: addr.uri(),
+                connected,
+            }))
+    }
+
+    /// The MQTT version this link speaks.
+    pub fn version(&self) -> Version {
+        match self.client {
+            Client::V4(_) => Version::V311,
+            Client::V5(_) => Version::V5,
+        }
+    }
+
+    /// The unacknowledged window this link asked the broker for: MQTT 5's Receive Maximum;
+    /// `None` on MQTT 3.1.1, where the broker alone decides.
+    pub fn window(&self) -> Option<u16> {
+        match self.client {
+            Client::V4(_) => None,
+            Client::V5(_) => Some(RECEIVE_MAXIMUM),
+        }
+    }
+
+    /// Whether subscribing again on a resumed session is harmless: MQTT 5's Retain Handling
+    /// 1 keeps the broker from resending the retained message to an existing subscription.
+    pub fn resubscribe_is_safe(&self) -> bool {
+        matches!(self.client, Client::V5(_))
     }
 
     /// Whether the broker had this client's session at the last CONNACK.
@@ -250,9 +400,11 @@ impl Link {
         qos: u8,
         retain: bool,
         payload: Vec<u8>,
+        properties: &Properties,
     ) -> Result<(), QueueError> {
         match &self.client {
             Client::V4(c) => v4::publish(c, topic, qos, retain, payload).await,
+            Client::V5(c) => v5::publish(c, topic, qos, retain, payload, properties).await,
         }
         .map_err(|()| self.closed())
     }
@@ -261,6 +413,7 @@ impl Link {
     pub async fn subscribe(&self, filter: &str, qos: u8) -> Result<(), QueueError> {
         match &self.client {
             Client::V4(c) => v4::subscribe(c, filter, qos).await,
+            Client::V5(c) => v5::subscribe(c, filter, qos).await,
         }
         .map_err(|()| self.closed())
     }
@@ -269,6 +422,7 @@ impl Link {
     pub async fn ack(&self, d: &Delivery) -> Result<(), QueueError> {
         match &self.client {
             Client::V4(c) => v4::ack(c, d.token).await,
+            Client::V5(c) => v5::ack(c, d.token).await,
         }
         .map_err(|()| self.closed())
     }
@@ -299,6 +453,7 @@ impl Link {
         }
         let sent = match &client {
             Client::V4(c) => c.disconnect().await.is_ok(),
+            Client::V5(c) => c.disconnect().await.is_ok(),
         };
         if sent && tokio::time::timeout(CLOSE_WAIT, &mut task).await.is_ok() {
             return;

@@ -23,7 +23,7 @@ use rustls::{
 };
 
 use crate::config::{BrokerAddr, TlsConfig, Transport};
-use crate::queue::QueueError;
+use crate::queue::{ConnectCause, QueueError};
 
 /// What rumqttc needs to reach a broker: the address it dials (a URL for WebSockets) and
 /// the transport.
@@ -399,6 +399,42 @@ impl fmt::Display for TlsProblem {
             ),
             TlsProblem::Other(e) => write!(f, "TLS failed: {e}"),
         }
+    }
+}
+
+/// What a failed TLS handshake means for the user.
+pub(super) fn tls_cause(e: &rumqttc::TlsError, tls: &TlsConfig) -> ConnectCause {
+    // The connection ended inside the handshake: a plain port that hung up.
+    if let rumqttc::TlsError::Io(io) = e {
+        if io.get_ref().is_none()
+            && matches!(
+                io.kind(),
+                std::io::ErrorKind::UnexpectedEof
+                    | std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+            )
+        {
+            return ConnectCause::Tls(TlsProblem::NotTls);
+        }
+    }
+    ConnectCause::Tls(classify(e, tls).unwrap_or_else(|| TlsProblem::Other(e.to_string())))
+}
+
+/// What a failed WebSocket connection means for the user: the upgrade refused (an HTTP
+/// status, or no WebSocket at all), else the TLS or network error inside it.
+pub(super) fn ws_cause(e: &tungstenite::Error, tls: &TlsConfig) -> ConnectCause {
+    match e {
+        tungstenite::Error::Http(resp) => ConnectCause::HttpStatus(resp.status().as_u16()),
+        tungstenite::Error::Protocol(_) | tungstenite::Error::HttpFormat(_) => {
+            ConnectCause::NotWebSocket
+        }
+        tungstenite::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            ConnectCause::Refused
+        }
+        other => match classify(other, tls) {
+            Some(problem) => ConnectCause::Tls(problem),
+            None => ConnectCause::Other(other.to_string()),
+        },
     }
 }
 

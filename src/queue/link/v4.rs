@@ -12,8 +12,8 @@ use tokio::task::JoinHandle;
 
 use super::transport::{self, Endpoint};
 use super::{
-    backoff, AckToken, Connected, Delivery, ErrorKind, LinkEvent, LinkOptions, Session, MAX_PACKET,
-    REQUEST_QUEUE,
+    backoff, AckToken, Connected, Delivery, ErrorKind, LinkEvent, LinkOptions, Properties, Session,
+    MAX_PACKET, REQUEST_QUEUE,
 };
 use crate::config::BrokerAddr;
 use crate::queue::{AuthReason, ConnectCause, QueueError};
@@ -115,6 +115,7 @@ async fn drive(
                 retain: p.retain,
                 dup: p.dup,
                 pkid: p.pkid,
+                properties: Properties::default(),
             }),
             Ok(
                 Event::Incoming(Packet::PubAck(_) | Packet::PubComp(_))
@@ -151,6 +152,7 @@ async fn drive(
                 let _ = tx.send(LinkEvent::Error {
                     cause: e.to_string(),
                     kind: classify(&e),
+                    reason: None,
                     retry_in,
                 });
                 match retry_in {
@@ -195,7 +197,7 @@ async fn connect_error(addr: &BrokerAddr, opts: &LinkOptions, e: &ConnectionErro
             ConnectReturnCode::NotAuthorized => return refused(AuthReason::NotAuthorized),
             ConnectReturnCode::BadClientId => return refused(AuthReason::BadClientId),
             ConnectReturnCode::RefusedProtocolVersion => {
-                return refused(AuthReason::ProtocolVersion)
+                return refused(AuthReason::ProtocolVersion("3.1.1"))
             }
             ConnectReturnCode::ServiceUnavailable | ConnectReturnCode::Success => {
                 ConnectCause::Unavailable
@@ -205,22 +207,9 @@ async fn connect_error(addr: &BrokerAddr, opts: &LinkOptions, e: &ConnectionErro
             ConnectCause::Refused
         }
         ConnectionError::NetworkTimeout => ConnectCause::Timeout(opts.connect_timeout),
-        ConnectionError::Websocket(w) if websocket_cause(w).is_some() => {
-            websocket_cause(w).unwrap_or(ConnectCause::NotWebSocket)
-        }
+        ConnectionError::Tls(t) => transport::tls_cause(t, &opts.tls),
+        ConnectionError::Websocket(w) => transport::ws_cause(w, &opts.tls),
         ConnectionError::ResponseValidation(_) => ConnectCause::NotWebSocket,
-        // The connection ended inside the TLS handshake: a plain port that hung up.
-        ConnectionError::Tls(rumqttc::TlsError::Io(io))
-            if io.get_ref().is_none()
-                && matches!(
-                    io.kind(),
-                    std::io::ErrorKind::UnexpectedEof
-                        | std::io::ErrorKind::ConnectionReset
-                        | std::io::ErrorKind::ConnectionAborted
-                ) =>
-        {
-            ConnectCause::Tls(super::TlsProblem::NotTls)
-        }
         e if addr.is_tls() => match transport::classify(e, &opts.tls) {
             Some(problem) => ConnectCause::Tls(problem),
             None => ConnectCause::Other(e.to_string()),
@@ -243,17 +232,5 @@ async fn connect_error(addr: &BrokerAddr, opts: &LinkOptions, e: &ConnectionErro
     QueueError::Connect {
         broker: addr.uri(),
         cause,
-    }
-}
-
-/// What a failed WebSocket upgrade means for the user, unless it is a TLS or network error
-/// (classified like those of the other transports).
-fn websocket_cause(e: &tungstenite::Error) -> Option<ConnectCause> {
-    match e {
-        tungstenite::Error::Http(resp) => Some(ConnectCause::HttpStatus(resp.status().as_u16())),
-        tungstenite::Error::Protocol(_) | tungstenite::Error::HttpFormat(_) => {
-            Some(ConnectCause::NotWebSocket)
-        }
-        _ => None,
     }
 }
