@@ -312,3 +312,29 @@ fn a_broker_shutting_down_is_a_lost_connection() {
     let out = consumer.finish();
     out.expect_code(3).stderr_has("lost");
 }
+
+#[test]
+fn auto_falls_back_to_3_1_1_on_nats_and_5_is_refused_there() {
+    let Some(n) = crate::support::nats::Nats::start() else {
+        return;
+    };
+    let t = crate::support::topic("nats-auto");
+    // NATS 2.9 answers an MQTT 5 CONNECT with a 3.1.1 CONNACK 0x01 ("unacceptable protocol
+    // version", without MQTT 5's properties) and closes.
+    mqq()
+        .uri(&n.uri())
+        .topic(&t)
+        .args(["-v", "send", "x"])
+        .run()
+        .expect_code(0)
+        .stderr_has("with MQTT 3.1.1");
+    mqq()
+        .uri(&n.uri())
+        .topic(&t)
+        .args(["-V", "5", "send", "x"])
+        .run()
+        .expect_code(3)
+        .stderr_has("may not speak MQTT 5")
+        .stderr_has("-V 3.1.1")
+        .stderr_lines(1);
+}

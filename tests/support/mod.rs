@@ -10,6 +10,7 @@
 
 mod broker;
 mod command;
+pub mod nats;
 pub mod rabbitmq;
 pub mod tls;
 

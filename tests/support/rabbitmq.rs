@@ -2,7 +2,7 @@
 //! spawned on free loopback ports in a temporary directory (recipe: `../shared/DESIGN.md` §6).
 //! Cold start takes ~14 s, so the cases that need it share one broker per test.
 //!
-//! `.ci/run` installs it and sets `MQQ_REQUIRE_RABBITMQ=1`: then a missing RabbitMQ fails the
+//! `.ci/run` installs it and sets `MQQ_REQUIRE_BROKERS=1`: then a missing RabbitMQ fails the
 //! test. On a developer's machine without it, the case says so and passes nothing else.
 
 use std::path::Path;
@@ -29,8 +29,8 @@ impl RabbitMq {
     pub fn start() -> Option<RabbitMq> {
         if !Path::new(SERVER).exists() {
             assert!(
-                std::env::var_os("MQQ_REQUIRE_RABBITMQ").is_none(),
-                "MQQ_REQUIRE_RABBITMQ is set but {SERVER} is missing: apt-get install -y rabbitmq-server"
+                std::env::var_os("MQQ_REQUIRE_BROKERS").is_none(),
+                "MQQ_REQUIRE_BROKERS is set but {SERVER} is missing: apt-get install -y rabbitmq-server"
             );
             eprintln!("RabbitMQ is not installed: this case needs it (CI installs it)");
             return None;
