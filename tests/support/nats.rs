@@ -41,9 +41,9 @@ impl Nats {
             &conf,
             format!(
                 "server_name: mqq{mqtt_port}\nlisten: 127.0.0.1:{port}\n\
-                 jetstream {{ store_dir: {:?} }}\n\
+                 jetstream {{ store_dir: \"{}\" }}\n\
                  mqtt {{ host: 127.0.0.1, port: {mqtt_port} }}\n",
-                dir.path().join("js")
+                dir.path().join("js").display()
             ),
         )
         .unwrap();
