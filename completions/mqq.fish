@@ -59,7 +59,10 @@ complete -c mqq -n "__fish_mqq_needs_command" -f -a "peek" -d 'Show up to N pend
 complete -c mqq -n "__fish_mqq_needs_command" -f -a "count" -d 'Print how many messages are pending (never consumes)'
 complete -c mqq -n "__fish_mqq_needs_command" -f -a "clear" -d 'Remove the queue\'s session and its pending messages at the broker'
 complete -c mqq -n "__fish_mqq_needs_command" -f -a "config" -d 'Print the resolved config with the source of every value (secrets as ***)'
-complete -c mqq -n "__fish_mqq_needs_command" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, elvish, powershell)'
+complete -c mqq -n "__fish_mqq_needs_command" -f -a "check" -d 'Smoke-check a broker: connect, round-trip probe messages, retained and durable'
+complete -c mqq -n "__fish_mqq_needs_command" -f -a "broker" -d 'Run an MQTT broker in this process, for trying mqq and local work'
+complete -c mqq -n "__fish_mqq_needs_command" -f -a "completions" -d 'Print shell completions: bash, zsh, fish, elvish or powershell'
+complete -c mqq -n "__fish_mqq_needs_command" -f -a "man" -d 'Print the manual page (roff)'
 complete -c mqq -n "__fish_mqq_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s f -l file -d 'Send the file\'s bytes as one message (\'-\' for stdin)' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l type -d 'Envelope message_type' -r
@@ -281,6 +284,69 @@ complete -c mqq -n "__fish_mqq_using_subcommand config" -s v -l verbose -d 'More
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
+complete -c mqq -n "__fish_mqq_using_subcommand check" -s n -l count -d 'Probe messages to round-trip' -r
+complete -c mqq -n "__fish_mqq_using_subcommand check" -l size -d 'Payload size of each probe, in bytes (at least 32)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand check" -s W -l timeout -d 'How long each step may take (500ms, 5s, 2m; a bare number is seconds)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand check" -s F -l format -d 'Report format: text lines, or one JSON object' -r -f -a "text\t'One line per step'
+json\t'One JSON object'"
+complete -c mqq -n "__fish_mqq_using_subcommand check" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand check" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand check" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand check" -s i -l client-id -d 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand check" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand check" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand check" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand check" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand check" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand check" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand check" -l cafile -d 'PEM file of CA certificates to trust instead of the system\'s roots [env: MQQ_CAFILE]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand check" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand check" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand check" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand check" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand check" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand check" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand check" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand check" -s V -l protocol-version -d 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand check" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand check" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand check" -l no-retained -d 'Skip the retained-message round trip'
+complete -c mqq -n "__fish_mqq_using_subcommand check" -l no-durable -d 'Skip the durable (persistent session) round trip'
+complete -c mqq -n "__fish_mqq_using_subcommand check" -l embedded -d 'Start an in-process broker on a free port and check against it'
+complete -c mqq -n "__fish_mqq_using_subcommand check" -l help -d 'Print help'
+complete -c mqq -n "__fish_mqq_using_subcommand check" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
+complete -c mqq -n "__fish_mqq_using_subcommand check" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
+complete -c mqq -n "__fish_mqq_using_subcommand check" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
+complete -c mqq -n "__fish_mqq_using_subcommand check" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
+complete -c mqq -n "__fish_mqq_using_subcommand check" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -l ws-port -d 'Also serve MQTT over WebSockets on this port (any path, e.g. ws://localhost:PORT/mqtt)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -s i -l client-id -d 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -l cafile -d 'PEM file of CA certificates to trust instead of the system\'s roots [env: MQQ_CAFILE]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -s V -l protocol-version -d 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -l help -d 'Print help'
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
@@ -308,12 +374,42 @@ complete -c mqq -n "__fish_mqq_using_subcommand completions" -s v -l verbose -d 
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
-complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config completions help" -f -a "send" -d 'Publish messages; returns when the broker acknowledged every one'
-complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config completions help" -f -a "receive" -d 'Take up to N messages (consumes them), waiting up to a timeout'
-complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config completions help" -f -a "listen" -d 'Stream messages until Ctrl-C / SIGTERM, a count, or an idle timeout'
-complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config completions help" -f -a "peek" -d 'Show up to N pending messages without consuming them'
-complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config completions help" -f -a "count" -d 'Print how many messages are pending (never consumes)'
-complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config completions help" -f -a "clear" -d 'Remove the queue\'s session and its pending messages at the broker'
-complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config completions help" -f -a "config" -d 'Print the resolved config with the source of every value (secrets as ***)'
-complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config completions help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, elvish, powershell)'
-complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqq -n "__fish_mqq_using_subcommand man" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand man" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand man" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand man" -s i -l client-id -d 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand man" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand man" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand man" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand man" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand man" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand man" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand man" -l cafile -d 'PEM file of CA certificates to trust instead of the system\'s roots [env: MQQ_CAFILE]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand man" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand man" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand man" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand man" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand man" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand man" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand man" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand man" -s V -l protocol-version -d 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand man" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand man" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand man" -l help -d 'Print help'
+complete -c mqq -n "__fish_mqq_using_subcommand man" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
+complete -c mqq -n "__fish_mqq_using_subcommand man" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
+complete -c mqq -n "__fish_mqq_using_subcommand man" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
+complete -c mqq -n "__fish_mqq_using_subcommand man" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
+complete -c mqq -n "__fish_mqq_using_subcommand man" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check broker completions man help" -f -a "send" -d 'Publish messages; returns when the broker acknowledged every one'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check broker completions man help" -f -a "receive" -d 'Take up to N messages (consumes them), waiting up to a timeout'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check broker completions man help" -f -a "listen" -d 'Stream messages until Ctrl-C / SIGTERM, a count, or an idle timeout'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check broker completions man help" -f -a "peek" -d 'Show up to N pending messages without consuming them'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check broker completions man help" -f -a "count" -d 'Print how many messages are pending (never consumes)'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check broker completions man help" -f -a "clear" -d 'Remove the queue\'s session and its pending messages at the broker'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check broker completions man help" -f -a "config" -d 'Print the resolved config with the source of every value (secrets as ***)'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check broker completions man help" -f -a "check" -d 'Smoke-check a broker: connect, round-trip probe messages, retained and durable'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check broker completions man help" -f -a "broker" -d 'Run an MQTT broker in this process, for trying mqq and local work'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check broker completions man help" -f -a "completions" -d 'Print shell completions: bash, zsh, fish, elvish or powershell'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check broker completions man help" -f -a "man" -d 'Print the manual page (roff)'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check broker completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -59,10 +59,11 @@ pub struct EmbeddedBroker {
 impl EmbeddedBroker {
     /// Starts a broker and returns once it accepts connections.
     pub fn start(opts: &BrokerOptions) -> io::Result<EmbeddedBroker> {
+        // A free port is chosen (port 0), or the given one checked: rumqttd's own bind error
+        // is not reported, and another listener there would answer the readiness probe.
         let pick = |mut addr: SocketAddr| -> io::Result<SocketAddr> {
-            if addr.port() == 0 {
-                addr.set_port(TcpListener::bind(addr)?.local_addr()?.port());
-            }
+            let probe = TcpListener::bind(addr)?;
+            addr.set_port(probe.local_addr()?.port());
             Ok(addr)
         };
         let addr = pick(opts.bind)?;

@@ -242,12 +242,42 @@ pub enum Command {
     Clear,
     /// Print the resolved config with the source of every value (secrets as ***)
     Config,
-    /// Print shell completions (bash, zsh, fish, elvish, powershell)
-    #[command(hide = true)]
+    /// Smoke-check a broker: connect, round-trip probe messages, retained and durable
+    ///
+    /// Connects (timed), subscribes, sends N probe messages and receives them back,
+    /// verifying every byte; then a retained-message round trip and a durable one (sent
+    /// while the consumer is offline, received on reconnect), cleaning up after itself.
+    /// Reports connect time, round-trip latency p50/p99/max and throughput. Exit 1 when a
+    /// message is missing, corrupted, or duplicated beyond what its QoS allows.
+    ///
+    ///   mqq check --embedded                   # against an in-process broker: no set-up
+    ///   mqq -L mqtts://broker:8883 --cafile ca.pem check -F json
+    #[command(verbatim_doc_comment)]
+    Check(CheckArgs),
+    /// Run an MQTT broker in this process, for trying mqq and local work
+    ///
+    /// Listens on the address the other verbs connect to (default localhost:1883; -h/-p/-L
+    /// change it), with -u/-P as its only user when given. MQTT 3.1.1 (clients on MQTT 5 fall
+    /// back), persistent sessions and retained messages, in memory, until Ctrl-C/SIGTERM.
+    /// Not a production broker: use mosquitto, EMQX, HiveMQ, RabbitMQ or NATS for that.
+    ///
+    ///   mqq broker &
+    ///   mqq broker -p 1884 --ws-port 8083
+    #[command(verbatim_doc_comment)]
+    Broker(BrokerArgs),
+    /// Print shell completions: bash, zsh, fish, elvish or powershell
+    ///
+    ///   mqq completions bash > ~/.local/share/bash-completion/completions/mqq
+    #[command(verbatim_doc_comment)]
     Completions {
         /// Shell
         shell: clap_complete::Shell,
     },
+    /// Print the manual page (roff)
+    ///
+    ///   mqq man | man -l -
+    #[command(verbatim_doc_comment)]
+    Man,
 }
 
 /// `send` flags.
@@ -319,6 +349,51 @@ pub struct OutputArgs {
     /// Output format
     #[arg(short = 'F', long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+}
+
+/// `check` flags.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Probe messages to round-trip
+    #[arg(short = 'n', long, value_name = "N", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub count: u64,
+    /// Payload size of each probe, in bytes (at least 32)
+    #[arg(long, value_name = "BYTES", default_value_t = 64,
+          value_parser = clap::value_parser!(u64).range(32..=16_777_216))]
+    pub size: u64,
+    /// How long each step may take (500ms, 5s, 2m; a bare number is seconds)
+    #[arg(short = 'W', long, value_name = "DURATION", default_value = "10s", value_parser = flag_duration)]
+    pub timeout: Duration,
+    /// Skip the retained-message round trip
+    #[arg(long)]
+    pub no_retained: bool,
+    /// Skip the durable (persistent session) round trip
+    #[arg(long)]
+    pub no_durable: bool,
+    /// Start an in-process broker on a free port and check against it
+    #[arg(long)]
+    pub embedded: bool,
+    /// Report format: text lines, or one JSON object
+    #[arg(short = 'F', long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+}
+
+/// How `check` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// One line per step.
+    Text,
+    /// One JSON object.
+    Json,
+}
+
+/// `broker` flags.
+#[derive(Debug, Args)]
+pub struct BrokerArgs {
+    /// Also serve MQTT over WebSockets on this port (any path, e.g. ws://localhost:PORT/mqtt)
+    #[arg(long, value_name = "PORT")]
+    pub ws_port: Option<u16>,
 }
 
 /// `receive` flags.

@@ -3,6 +3,8 @@
 //! resolved config and the one [`Output`], drives the queue core, and returns its exit code
 //! or an error that `crate::error` turns into one.
 
+pub mod broker;
+pub mod check;
 pub mod clear;
 pub mod config;
 pub mod count;
@@ -38,6 +40,11 @@ const MAX_WARNINGS: usize = 10;
 pub fn run(cli: &Cli, matches: &ArgMatches, out: &mut Output) -> anyhow::Result<ExitCode> {
     if let Command::Completions { shell } = cli.command {
         clap_complete::generate(shell, &mut crate::cli::command(), "mqq", out.stdout());
+        out.flush_stdout()?;
+        return Ok(Code::Ok.into());
+    }
+    if let Command::Man = cli.command {
+        clap_mangen::Man::new(crate::cli::command()).render(out.stdout())?;
         out.flush_stdout()?;
         return Ok(Code::Ok.into());
     }
@@ -79,7 +86,14 @@ pub fn run(cli: &Cli, matches: &ArgMatches, out: &mut Output) -> anyhow::Result<
             }
             Command::Count(a) => count::run(a, &cfg, out).await,
             Command::Clear => clear::run(&cfg, out).await,
-            Command::Config | Command::Completions { .. } => unreachable!("handled above"),
+            Command::Check(a) => Box::pin(check::run(a, &cfg, out)).await,
+            Command::Broker(a) => {
+                let shutdown = shutdown_signal()?;
+                broker::run(a, &cfg, out, shutdown).await
+            }
+            Command::Config | Command::Completions { .. } | Command::Man => {
+                unreachable!("handled above")
+            }
         }
     })
 }

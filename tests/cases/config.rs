@@ -8,15 +8,43 @@ fn manifest(path: &str) -> String {
 
 #[test]
 fn committed_completions_match_the_cli() {
-    for (shell, file) in [("bash", "mqq.bash"), ("zsh", "_mqq"), ("fish", "mqq.fish")] {
-        let o = mqq().args(["completions", shell]).run();
+    for (args, file) in [
+        (["completions", "bash"], "completions/mqq.bash"),
+        (["completions", "zsh"], "completions/_mqq"),
+        (["completions", "fish"], "completions/mqq.fish"),
+        (["completions", "elvish"], "completions/mqq.elv"),
+        (["completions", "powershell"], "completions/_mqq.ps1"),
+        (["man", ""], "mqq.1"),
+    ] {
+        let args: Vec<&str> = args.into_iter().filter(|a| !a.is_empty()).collect();
+        let o = mqq().args(&args).run();
         o.expect_code(0);
-        let committed = std::fs::read(manifest(&format!("completions/{file}"))).unwrap();
+        let committed = std::fs::read(manifest(file)).unwrap();
         assert!(
             o.stdout == committed,
-            "completions/{file} is stale: regenerate with `mqq completions {shell} > completions/{file}`"
+            "{file} is stale: regenerate with `mqq {} > {file}` (or `bash completions/generate`)",
+            args.join(" ")
         );
     }
+}
+
+#[test]
+fn the_man_page_and_completions_name_every_verb() {
+    let man = mqq().args(["man"]).run();
+    man.expect_code(0);
+    let text = String::from_utf8_lossy(&man.stdout);
+    assert!(text.starts_with(".ie"), "roff expected: {text:.80}");
+    for verb in [
+        "send", "receive", "listen", "peek", "count", "clear", "config",
+    ] {
+        assert!(text.contains(verb), "man page lacks {verb}");
+    }
+    mqq()
+        .args(["--help"])
+        .run()
+        .expect_code(0)
+        .stdout_has("completions")
+        .stdout_has("man");
 }
 
 #[test]

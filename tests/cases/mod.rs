@@ -1,6 +1,7 @@
 //! The cases, by verb. Each starts its own broker (the config cases need none) and drives
 //! `mqq` processes against it the way the README does.
 
+mod check;
 mod clear;
 mod config;
 mod core;
