@@ -64,6 +64,31 @@ fn example_configs_resolve() {
         .stdout_has("topic: alerts")
         .stdout_has("mqtt://localhost:1884")
         .stdout_has("serialize_envelope: false");
+    mqq()
+        .args(["--config", &manifest("config/local.yml"), "config"])
+        .run()
+        .expect_code(0)
+        .stdout_has("uri: mqtt://localhost:1883")
+        .stdout_has("client_id: demo-worker")
+        .stderr_lines(0);
+    mqq()
+        .args(["--config", &manifest("config/tls.yml"), "config"])
+        .env("MQQ_BROKER_HOST", "broker.internal")
+        .env("MQQ_TLS_DIR", "/etc/mqq/tls")
+        .run()
+        .expect_code(0)
+        .stdout_has("uri: mqtts://broker.internal:8883")
+        .stdout_has("ssl_ca_file: /etc/mqq/tls/ca.pem")
+        .stdout_has("ssl_crt_file: /etc/mqq/tls/client.pem")
+        .stdout_has("ssl_key_file: /etc/mqq/tls/client.key")
+        .stderr_lines(0);
+    mqq()
+        .args(["--config", &manifest("config/websocket.yml"), "config"])
+        .env("MQQ_WS_HOST", "localhost")
+        .run()
+        .expect_code(0)
+        .stdout_has("uri: ws://localhost:15675/ws")
+        .stderr_lines(0);
 }
 
 #[test]

@@ -9,6 +9,7 @@ mod errors;
 mod interop;
 mod listen;
 mod peek_count;
+mod readme;
 mod receive;
 mod send;
 mod tls;

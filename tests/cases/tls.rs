@@ -354,3 +354,29 @@ fn client_keys_in_pkcs8_pkcs1_rsa_and_sec1_ec_all_work() {
         .run()
         .expect_code(0);
 }
+
+#[test]
+fn the_tls_example_config_runs_as_written() {
+    let pki = Pki::new();
+    let b = TlsBroker::start(&pki.server, Some(&pki.ca));
+    // The PKI's files are named as config/tls.yml expects: ca.pem, client.pem, client.key.
+    let config = format!("{}/config/tls.yml", env!("CARGO_MANIFEST_DIR"));
+    mqq()
+        .env("MQQ_BROKER_HOST", "localhost")
+        .env(
+            "MQQ_TLS_DIR",
+            pki.path("").to_str().unwrap().trim_end_matches('/'),
+        )
+        .args([
+            "--config",
+            &config,
+            "-p",
+            &b.port.to_string(),
+            "check",
+            "-n",
+            "5",
+        ])
+        .run()
+        .expect_code(0)
+        .stdout_has("broker      mqtts://localhost:");
+}

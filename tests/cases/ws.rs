@@ -218,3 +218,22 @@ fn rabbitmq_web_mqtt_over_ws_and_wss() {
         .expect_code(3)
         .stderr_has("HTTP");
 }
+
+#[test]
+fn the_websocket_example_config_runs_as_written() {
+    let (_b, port) = ws_broker();
+    let config = format!("{}/config/websocket.yml", env!("CARGO_MANIFEST_DIR"));
+    mqq()
+        .env("MQQ_WS_HOST", "127.0.0.1")
+        .args([
+            "--config",
+            &config,
+            "-p",
+            &port.to_string(),
+            "count",
+            "--wait",
+            "200ms",
+        ])
+        .run()
+        .expect(0, "0\n");
+}
