@@ -74,6 +74,8 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
             break
         }
         'mqq;send' {
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'A message (repeatable; as mosquitto_pub''s -m), sent after the MESSAGE arguments')
+            [CompletionResult]::new('--message', '--message', [CompletionResultType]::ParameterName, 'A message (repeatable; as mosquitto_pub''s -m), sent after the MESSAGE arguments')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Send the file''s bytes as one message (''-'' for stdin)')
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Send the file''s bytes as one message (''-'' for stdin)')
             [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Envelope message_type')
@@ -131,12 +133,12 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
             break
         }
         'mqq;receive' {
-            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'How many messages to take')
-            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'How many messages to take')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'How many messages to take (-C as in mosquitto_sub)')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'How many messages to take (-C as in mosquitto_sub)')
             [CompletionResult]::new('-W', '-W ', [CompletionResultType]::ParameterName, 'How long to wait in all (500ms, 5s, 2m; a bare number is seconds)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait in all (500ms, 5s, 2m; a bare number is seconds)')
-            [CompletionResult]::new('-F', '-F ', [CompletionResultType]::ParameterName, 'Output format')
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-F', '-F ', [CompletionResultType]::ParameterName, 'Output format: text, raw, json, or a template such as ''%t %p''')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: text, raw, json, or a template such as ''%t %p''')
             [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)')
             [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Queue (profile) to use from the config file [env: MQQ_QUEUE]')
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]')
@@ -167,6 +169,11 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
             [CompletionResult]::new('--protocol-version', '--protocol-version', [CompletionResultType]::ParameterName, 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]')
             [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]')
+            [CompletionResult]::new('--pretty', '--pretty', [CompletionResultType]::ParameterName, 'Pretty-print JSON (-F json, %j), one object over several lines; implies -F json')
+            [CompletionResult]::new('-R', '-R ', [CompletionResultType]::ParameterName, 'Skip retained messages (a durable queue still acknowledges them)')
+            [CompletionResult]::new('--no-retained', '--no-retained', [CompletionResultType]::ParameterName, 'Skip retained messages (a durable queue still acknowledges them)')
+            [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'No newline after each message (text and templates), as mosquitto_sub -N')
+            [CompletionResult]::new('--no-eol', '--no-eol', [CompletionResultType]::ParameterName, 'No newline after each message (text and templates), as mosquitto_sub -N')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)')
@@ -177,11 +184,13 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
             break
         }
         'mqq;listen' {
-            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Stop after N messages')
-            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Stop after N messages')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Stop after N messages (-C as in mosquitto_sub)')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Stop after N messages (-C as in mosquitto_sub)')
             [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'Stop when no message arrived for this long (500ms, 5s, 2m)')
-            [CompletionResult]::new('-F', '-F ', [CompletionResultType]::ParameterName, 'Output format')
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-W', '-W ', [CompletionResultType]::ParameterName, 'Stop after this long in all, connecting included (as mosquitto_sub''s -W); exit 0')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Stop after this long in all, connecting included (as mosquitto_sub''s -W); exit 0')
+            [CompletionResult]::new('-F', '-F ', [CompletionResultType]::ParameterName, 'Output format: text, raw, json, or a template such as ''%t %p''')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: text, raw, json, or a template such as ''%t %p''')
             [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)')
             [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Queue (profile) to use from the config file [env: MQQ_QUEUE]')
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]')
@@ -212,6 +221,11 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
             [CompletionResult]::new('--protocol-version', '--protocol-version', [CompletionResultType]::ParameterName, 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]')
             [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]')
+            [CompletionResult]::new('--pretty', '--pretty', [CompletionResultType]::ParameterName, 'Pretty-print JSON (-F json, %j), one object over several lines; implies -F json')
+            [CompletionResult]::new('-R', '-R ', [CompletionResultType]::ParameterName, 'Skip retained messages (a durable queue still acknowledges them)')
+            [CompletionResult]::new('--no-retained', '--no-retained', [CompletionResultType]::ParameterName, 'Skip retained messages (a durable queue still acknowledges them)')
+            [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'No newline after each message (text and templates), as mosquitto_sub -N')
+            [CompletionResult]::new('--no-eol', '--no-eol', [CompletionResultType]::ParameterName, 'No newline after each message (text and templates), as mosquitto_sub -N')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)')
@@ -222,12 +236,12 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
             break
         }
         'mqq;peek' {
-            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'How many messages to show at most')
-            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'How many messages to show at most')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'How many messages to show at most (-C as in mosquitto_sub)')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'How many messages to show at most (-C as in mosquitto_sub)')
             [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Stop when no message arrived for this long')
             [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'The broker''s unacked window: showing this many means more may be pending (default: MQTT 5 the Receive Maximum mqq sent, 65535; MQTT 3.1.1 10)')
-            [CompletionResult]::new('-F', '-F ', [CompletionResultType]::ParameterName, 'Output format')
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-F', '-F ', [CompletionResultType]::ParameterName, 'Output format: text, raw, json, or a template such as ''%t %p''')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: text, raw, json, or a template such as ''%t %p''')
             [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)')
             [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Queue (profile) to use from the config file [env: MQQ_QUEUE]')
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]')
@@ -258,6 +272,11 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
             [CompletionResult]::new('--protocol-version', '--protocol-version', [CompletionResultType]::ParameterName, 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]')
             [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]')
+            [CompletionResult]::new('--pretty', '--pretty', [CompletionResultType]::ParameterName, 'Pretty-print JSON (-F json, %j), one object over several lines; implies -F json')
+            [CompletionResult]::new('-R', '-R ', [CompletionResultType]::ParameterName, 'Skip retained messages (a durable queue still acknowledges them)')
+            [CompletionResult]::new('--no-retained', '--no-retained', [CompletionResultType]::ParameterName, 'Skip retained messages (a durable queue still acknowledges them)')
+            [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'No newline after each message (text and templates), as mosquitto_sub -N')
+            [CompletionResult]::new('--no-eol', '--no-eol', [CompletionResultType]::ParameterName, 'No newline after each message (text and templates), as mosquitto_sub -N')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)')

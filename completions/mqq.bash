@@ -1255,7 +1255,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__listen)
-            opts="-n -F -v -t -i -L -h -p -u -P -q -V --count --idle-timeout --format --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
+            opts="-n -W -F -R -N -v -t -i -L -h -p -u -P -q -V --count --idle-timeout --timeout --format --pretty --no-retained --no-eol --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1273,12 +1273,20 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -W)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text raw json" -- "${cur}"))
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 -F)
-                    COMPREPLY=($(compgen -W "text raw json" -- "${cur}"))
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --set)
@@ -1543,7 +1551,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__peek)
-            opts="-n -F -v -t -i -L -h -p -u -P -q -V --count --wait --window --format --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
+            opts="-n -F -R -N -v -t -i -L -h -p -u -P -q -V --count --wait --window --format --pretty --no-retained --no-eol --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1566,11 +1574,11 @@ _mqq() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text raw json" -- "${cur}"))
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 -F)
-                    COMPREPLY=($(compgen -W "text raw json" -- "${cur}"))
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --set)
@@ -1701,7 +1709,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__receive)
-            opts="-n -W -F -v -t -i -L -h -p -u -P -q -V --count --timeout --format --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
+            opts="-n -W -F -R -N -v -t -i -L -h -p -u -P -q -V --count --timeout --format --pretty --no-retained --no-eol --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1724,11 +1732,11 @@ _mqq() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text raw json" -- "${cur}"))
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 -F)
-                    COMPREPLY=($(compgen -W "text raw json" -- "${cur}"))
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --set)
@@ -1859,12 +1867,20 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__send)
-            opts="-f -l -n -r -v -t -i -L -h -p -u -P -q -V --file --lines --null-message --retain --type --correlation-id --message-id --property --content-type --expiry --response-topic --correlation-data --repeat --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
+            opts="-m -f -l -n -r -v -t -i -L -h -p -u -P -q -V --message --file --lines --null-message --retain --type --correlation-id --message-id --property --content-type --expiry --response-topic --correlation-data --repeat --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --message)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

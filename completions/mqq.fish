@@ -64,6 +64,7 @@ complete -c mqq -n "__fish_mqq_needs_command" -f -a "broker" -d 'Run an MQTT bro
 complete -c mqq -n "__fish_mqq_needs_command" -f -a "completions" -d 'Print shell completions: bash, zsh, fish, elvish or powershell'
 complete -c mqq -n "__fish_mqq_needs_command" -f -a "man" -d 'Print the manual page (roff)'
 complete -c mqq -n "__fish_mqq_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqq -n "__fish_mqq_using_subcommand send" -s m -l message -d 'A message (repeatable; as mosquitto_pub\'s -m), sent after the MESSAGE arguments' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s f -l file -d 'Send the file\'s bytes as one message (\'-\' for stdin)' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l type -d 'Envelope message_type' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l correlation-id -d 'Envelope correlation_id (trace_id in v4)' -r
@@ -104,11 +105,9 @@ complete -c mqq -n "__fish_mqq_using_subcommand send" -s v -l verbose -d 'More d
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
-complete -c mqq -n "__fish_mqq_using_subcommand receive" -s n -l count -d 'How many messages to take' -r
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -s n -l count -d 'How many messages to take (-C as in mosquitto_sub)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s W -l timeout -d 'How long to wait in all (500ms, 5s, 2m; a bare number is seconds)' -r
-complete -c mqq -n "__fish_mqq_using_subcommand receive" -s F -l format -d 'Output format' -r -f -a "text\t'The message (decoded from the envelope) and a newline'
-raw\t'The exact message bytes, nothing added'
-json\t'One JSON object per line: topic, qos, retain, dup, payload and envelope fields'"
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -s F -l format -d 'Output format: text, raw, json, or a template such as \'%t %p\'' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
@@ -130,17 +129,19 @@ complete -c mqq -n "__fish_mqq_using_subcommand receive" -l envelope-version -d 
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s V -l protocol-version -d 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -l pretty -d 'Pretty-print JSON (-F json, %j), one object over several lines; implies -F json'
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -s R -l no-retained -d 'Skip retained messages (a durable queue still acknowledges them)'
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -s N -l no-eol -d 'No newline after each message (text and templates), as mosquitto_sub -N'
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
-complete -c mqq -n "__fish_mqq_using_subcommand listen" -s n -l count -d 'Stop after N messages' -r
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -s n -l count -d 'Stop after N messages (-C as in mosquitto_sub)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l idle-timeout -d 'Stop when no message arrived for this long (500ms, 5s, 2m)' -r
-complete -c mqq -n "__fish_mqq_using_subcommand listen" -s F -l format -d 'Output format' -r -f -a "text\t'The message (decoded from the envelope) and a newline'
-raw\t'The exact message bytes, nothing added'
-json\t'One JSON object per line: topic, qos, retain, dup, payload and envelope fields'"
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -s W -l timeout -d 'Stop after this long in all, connecting included (as mosquitto_sub\'s -W); exit 0' -r
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -s F -l format -d 'Output format: text, raw, json, or a template such as \'%t %p\'' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
@@ -162,18 +163,19 @@ complete -c mqq -n "__fish_mqq_using_subcommand listen" -l envelope-version -d '
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s V -l protocol-version -d 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -l pretty -d 'Pretty-print JSON (-F json, %j), one object over several lines; implies -F json'
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -s R -l no-retained -d 'Skip retained messages (a durable queue still acknowledges them)'
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -s N -l no-eol -d 'No newline after each message (text and templates), as mosquitto_sub -N'
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
-complete -c mqq -n "__fish_mqq_using_subcommand peek" -s n -l count -d 'How many messages to show at most' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -s n -l count -d 'How many messages to show at most (-C as in mosquitto_sub)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l wait -d 'Stop when no message arrived for this long' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l window -d 'The broker\'s unacked window: showing this many means more may be pending (default: MQTT 5 the Receive Maximum mqq sent, 65535; MQTT 3.1.1 10)' -r
-complete -c mqq -n "__fish_mqq_using_subcommand peek" -s F -l format -d 'Output format' -r -f -a "text\t'The message (decoded from the envelope) and a newline'
-raw\t'The exact message bytes, nothing added'
-json\t'One JSON object per line: topic, qos, retain, dup, payload and envelope fields'"
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -s F -l format -d 'Output format: text, raw, json, or a template such as \'%t %p\'' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s t -l topic -d 'Topic (receiving verbs accept + and # wildcards) [env: MQQ_TOPIC]' -r
@@ -195,6 +197,9 @@ complete -c mqq -n "__fish_mqq_using_subcommand peek" -l envelope-version -d 'En
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s V -l protocol-version -d 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -l pretty -d 'Pretty-print JSON (-F json, %j), one object over several lines; implies -F json'
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -s R -l no-retained -d 'Skip retained messages (a durable queue still acknowledges them)'
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -s N -l no-eol -d 'No newline after each message (text and templates), as mosquitto_sub -N'
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'

@@ -8,6 +8,7 @@ use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::keys;
 use crate::config::values::{flag_duration, key_value};
+use crate::template::{Template, PLACEHOLDERS};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -286,6 +287,10 @@ pub struct SendArgs {
     /// Messages, one per argument
     #[arg(value_name = "MESSAGE", conflicts_with_all = ["file", "lines", "null_message"])]
     pub messages: Vec<String>,
+    /// A message (repeatable; as mosquitto_pub's -m), sent after the MESSAGE arguments
+    #[arg(short = 'm', long = "message", value_name = "MESSAGE",
+          conflicts_with_all = ["file", "lines", "null_message"])]
+    pub message_flags: Vec<String>,
     /// Send the file's bytes as one message ('-' for stdin)
     #[arg(short = 'f', long, value_name = "FILE", conflicts_with_all = ["lines", "null_message"])]
     pub file: Option<PathBuf>,
@@ -332,7 +337,7 @@ pub struct SendArgs {
 }
 
 /// How received messages are printed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Format {
     /// The message (decoded from the envelope) and a newline
     #[default]
@@ -341,14 +346,48 @@ pub enum Format {
     Raw,
     /// One JSON object per line: topic, qos, retain, dup, payload and envelope fields
     Json,
+    /// A template with placeholders, e.g. '%t %p\n'
+    Template(Template),
+}
+
+/// `-F`: a format name or a template.
+fn parse_format(text: &str) -> Result<Format, String> {
+    match text {
+        "text" => Ok(Format::Text),
+        "raw" => Ok(Format::Raw),
+        "json" => Ok(Format::Json),
+        t if t.contains('%') || t.contains('\\') => Template::parse(t)
+            .map(Format::Template)
+            .map_err(|e| e.to_string()),
+        _ => Err(format!(
+            "use text, raw, json, or a template with placeholders: {PLACEHOLDERS}"
+        )),
+    }
 }
 
 /// Output flags of the receiving verbs.
-#[derive(Debug, Args, Clone, Copy)]
+#[derive(Debug, Args, Clone)]
 pub struct OutputArgs {
-    /// Output format
-    #[arg(short = 'F', long, value_enum, default_value_t = Format::Text)]
+    /// Output format: text, raw, json, or a template such as '%t %p'
+    ///
+    /// text: the message (decoded from the envelope) and a newline; raw: the exact bytes;
+    /// json: one object per line. A template is written once per message, followed by a
+    /// newline unless -N (as mosquitto_sub -F): '%t: %p'. Placeholders: %t topic, %p payload, %l length, %x/%X hex payload,
+    /// %q qos, %r retain, %d dup, %m packet id, %i message id, %c correlation id, %T message
+    /// type, %s sent time, %I receive time (ISO 8601), %U receive time (Unix), %P MQTT 5
+    /// properties (JSON), %j the message as JSON, %% a percent sign. Escapes: \n \t \r \0
+    /// \e \\.
+    #[arg(short = 'F', long, value_name = "FORMAT", default_value = "text", value_parser = parse_format)]
     pub format: Format,
+    /// Pretty-print JSON (-F json, %j), one object over several lines; implies -F json
+    #[arg(long)]
+    pub pretty: bool,
+    /// Skip retained messages (a durable queue still acknowledges them)
+    #[arg(short = 'R', long)]
+    pub no_retained: bool,
+    /// No newline after each message (text and templates), as mosquitto_sub -N
+    #[arg(short = 'N', long)]
+    pub no_eol: bool,
 }
 
 /// `check` flags.
@@ -399,8 +438,8 @@ pub struct BrokerArgs {
 /// `receive` flags.
 #[derive(Debug, Args)]
 pub struct ReceiveArgs {
-    /// How many messages to take
-    #[arg(short = 'n', long, value_name = "N", default_value_t = 1,
+    /// How many messages to take (-C as in mosquitto_sub)
+    #[arg(short = 'n', short_alias = 'C', long, value_name = "N", default_value_t = 1,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub count: u64,
     /// How long to wait in all (500ms, 5s, 2m; a bare number is seconds)
@@ -413,12 +452,15 @@ pub struct ReceiveArgs {
 /// `listen` flags.
 #[derive(Debug, Args)]
 pub struct ListenArgs {
-    /// Stop after N messages
-    #[arg(short = 'n', long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    /// Stop after N messages (-C as in mosquitto_sub)
+    #[arg(short = 'n', short_alias = 'C', long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub count: Option<u64>,
     /// Stop when no message arrived for this long (500ms, 5s, 2m)
     #[arg(long, value_name = "DURATION", value_parser = flag_duration)]
     pub idle_timeout: Option<Duration>,
+    /// Stop after this long in all, connecting included (as mosquitto_sub's -W); exit 0
+    #[arg(short = 'W', long, value_name = "DURATION", value_parser = flag_duration)]
+    pub timeout: Option<Duration>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -426,8 +468,8 @@ pub struct ListenArgs {
 /// `peek` flags.
 #[derive(Debug, Args)]
 pub struct PeekArgs {
-    /// How many messages to show at most
-    #[arg(short = 'n', long, value_name = "N", default_value_t = 1,
+    /// How many messages to show at most (-C as in mosquitto_sub)
+    #[arg(short = 'n', short_alias = 'C', long, value_name = "N", default_value_t = 1,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub count: u64,
     /// Stop when no message arrived for this long

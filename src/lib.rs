@@ -11,3 +11,4 @@ pub mod envelope;
 pub mod error;
 pub mod output;
 pub mod queue;
+pub mod template;

@@ -11,8 +11,9 @@ use std::time::Duration;
 use base64::Engine as _;
 use serde_json::{json, Map, Value};
 
-use crate::cli::Format;
+use crate::cli::{Format, OutputArgs};
 use crate::queue::{Message, Properties, Sink};
+use crate::template::Field;
 
 /// Buffer of stdout: a batch of small messages goes out in one write.
 const STDOUT_BUFFER: usize = 64 * 1024;
@@ -223,6 +224,8 @@ pub struct Output {
     out: io::BufWriter<Box<dyn Write + Send>>,
     diag: Diag,
     format: Format,
+    pretty: bool,
+    eol: bool,
 }
 
 impl Output {
@@ -232,6 +235,8 @@ impl Output {
             out: io::BufWriter::with_capacity(STDOUT_BUFFER, stdout),
             diag,
             format: Format::Text,
+            pretty: false,
+            eol: true,
         }
     }
 
@@ -240,9 +245,14 @@ impl Output {
         Output::new(Box::new(io::stdout()), Diag::stderr(verbosity))
     }
 
-    /// How messages are printed (`-F`).
-    pub fn set_format(&mut self, format: Format) {
-        self.format = format;
+    /// How messages are printed (`-F`, `--pretty`).
+    pub fn set_format(&mut self, args: &OutputArgs) {
+        self.format = match (&args.format, args.pretty) {
+            (Format::Text, true) => Format::Json,
+            (f, _) => f.clone(),
+        };
+        self.pretty = args.pretty;
+        self.eol = !args.no_eol;
     }
 
     /// The stderr side.
@@ -268,6 +278,15 @@ impl Output {
     }
 }
 
+impl Output {
+    fn eol(&mut self, eol: &[u8]) -> io::Result<()> {
+        if self.eol {
+            self.out.write_all(eol)?;
+        }
+        Ok(())
+    }
+}
+
 impl Sink for Output {
     fn write(&mut self, msg: &Message) -> io::Result<()> {
         if self.diag.is_verbose() {
@@ -276,21 +295,86 @@ impl Sink for Output {
             line.push('\n');
             self.diag.raw(line.as_bytes());
         }
-        match self.format {
+        match &self.format {
             Format::Text => {
                 self.out.write_all(msg.body())?;
-                self.out.write_all(b"\n")
+                self.eol(b"\n")
             }
             Format::Raw => self.out.write_all(msg.body()),
             Format::Json => {
-                serde_json::to_writer(&mut self.out, &to_json(msg))?;
+                write_json(&mut self.out, &to_json(msg), self.pretty)?;
                 self.out.write_all(b"\n")
+            }
+            Format::Template(t) => {
+                let pretty = self.pretty;
+                let received = chrono::Local::now();
+                t.render(&mut self.out, |f, w| field(w, f, msg, received, pretty))?;
+                self.eol(b"\n")
             }
         }
     }
 
     fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
+    }
+}
+
+fn write_json(w: &mut dyn Write, v: &Value, pretty: bool) -> io::Result<()> {
+    if pretty {
+        serde_json::to_writer_pretty(w, v)?;
+    } else {
+        serde_json::to_writer(w, v)?;
+    }
+    Ok(())
+}
+
+/// Writes one template field of a message.
+fn field(
+    w: &mut dyn Write,
+    f: Field,
+    msg: &Message,
+    received: chrono::DateTime<chrono::Local>,
+    pretty: bool,
+) -> io::Result<()> {
+    let d = &msg.delivery;
+    let env = msg.envelope.as_ref();
+    let opt = |w: &mut dyn Write, v: Option<&str>| w.write_all(v.unwrap_or_default().as_bytes());
+    match f {
+        Field::Topic => w.write_all(d.topic.as_bytes()),
+        Field::Payload => w.write_all(msg.body()),
+        Field::Length => write!(w, "{}", msg.body().len()),
+        Field::Hex => msg.body().iter().try_for_each(|b| write!(w, "{b:02x}")),
+        Field::HexUpper => msg.body().iter().try_for_each(|b| write!(w, "{b:02X}")),
+        Field::Qos => write!(w, "{}", d.qos),
+        Field::Retain => write!(w, "{}", u8::from(d.retain)),
+        Field::Dup => write!(w, "{}", u8::from(d.dup)),
+        Field::PacketId => write!(w, "{}", d.pkid),
+        Field::MessageId => opt(w, env.and_then(|e| e.message_id.as_deref())),
+        Field::CorrelationId => opt(w, env.and_then(|e| e.correlation_id.as_deref())),
+        Field::MessageType => opt(w, env.and_then(|e| e.message_type.as_deref())),
+        Field::SentTime => opt(
+            w,
+            env.and_then(|e| e.sent_time)
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+                .as_deref(),
+        ),
+        Field::ReceivedIso => w.write_all(
+            received
+                .to_rfc3339_opts(chrono::SecondsFormat::Micros, false)
+                .as_bytes(),
+        ),
+        Field::ReceivedUnix => write!(
+            w,
+            "{}.{:09}",
+            received.timestamp(),
+            received.timestamp_subsec_nanos()
+        ),
+        Field::Properties => write_json(
+            w,
+            &properties_json(&d.properties).unwrap_or_else(|| Value::Object(Map::new())),
+            pretty,
+        ),
+        Field::Json => write_json(w, &to_json(msg), pretty),
     }
 }
 

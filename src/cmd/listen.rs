@@ -6,7 +6,8 @@ use crate::cli::ListenArgs;
 use crate::config::QueueConfig;
 use crate::error::Code;
 use crate::output::Output;
-use crate::queue::{ListenLimits, Queue, QueueError, Role, Stop};
+use crate::queue::{ListenLimits, Queue, QueueError, Retained, Role, Stop};
+use tokio::time::Instant;
 
 /// Runs `listen`; `shutdown` completes on Ctrl-C / SIGTERM.
 pub async fn run(
@@ -15,13 +16,26 @@ pub async fn run(
     out: &mut Output,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<ExitCode> {
-    // Ctrl-C / SIGTERM count from the start: while connecting (up to connect_timeout) too.
+    // Ctrl-C / SIGTERM count from the start: while connecting (up to connect_timeout) too;
+    // so does -W, which bounds the whole command.
+    let started = Instant::now();
+    let until = args.timeout.map(|w| started + w);
+    let ends = async {
+        match until {
+            Some(u) => tokio::time::sleep_until(u).await,
+            None => std::future::pending().await,
+        }
+    };
     tokio::pin!(shutdown);
     let opened = tokio::select! {
         biased;
         () = &mut shutdown => return Ok(Code::Ok.into()),
+        () = ends => return Ok(Code::Ok.into()),
         q = async {
             let mut q = Queue::open(cfg, Role::Consumer, true).await?;
+            if args.output.no_retained {
+                q.set_retained(Retained::SkipAndAck);
+            }
             super::subscribe(&mut q, out).await?;
             Ok::<_, QueueError>(q)
         } => q,
@@ -30,13 +44,14 @@ pub async fn run(
     let limits = ListenLimits {
         max: args.count.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
         idle: args.idle_timeout,
+        until,
     };
     let got = q.listen(limits, out, shutdown).await;
     q.close().await;
     let got = got?;
     if matches!(got.stop, Stop::Timeout) {
-        out.diag()
-            .verbose("no message for the idle timeout; stopping");
+        out.diag().verbose("the time limit passed; stopping");
     }
+    super::summary(out, "received", got.count, started.elapsed());
     super::stop_code(got.stop, true)
 }

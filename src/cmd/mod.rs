@@ -72,16 +72,16 @@ pub fn run(cli: &Cli, matches: &ArgMatches, out: &mut Output) -> anyhow::Result<
         match &cli.command {
             Command::Send(a) => send::run(a, &cfg, out).await,
             Command::Receive(a) => {
-                out.set_format(a.output.format);
+                out.set_format(&a.output);
                 receive::run(a, &cfg, out).await
             }
             Command::Listen(a) => {
-                out.set_format(a.output.format);
+                out.set_format(&a.output);
                 let shutdown = shutdown_signal()?;
                 listen::run(a, &cfg, out, shutdown).await
             }
             Command::Peek(a) => {
-                out.set_format(a.output.format);
+                out.set_format(&a.output);
                 peek::run(a, &cfg, out).await
             }
             Command::Count(a) => count::run(a, &cfg, out).await,
@@ -265,6 +265,20 @@ const DEFAULT_WINDOW: u64 = 10;
 pub(crate) fn window(given: Option<u64>, q: &Queue) -> usize {
     let w = given.unwrap_or_else(|| q.window().map_or(DEFAULT_WINDOW, u64::from));
     usize::try_from(w).unwrap_or(usize::MAX)
+}
+
+/// The end-of-command line of receive and listen: how many, how long, how fast.
+pub(crate) fn summary(out: &Output, what: &str, count: usize, took: std::time::Duration) {
+    let rate = if took.as_secs_f64() > 0.0 {
+        count as f64 / took.as_secs_f64()
+    } else {
+        0.0
+    };
+    out.diag().report(&format!(
+        "{what} {count} message{} in {:.2?} ({rate:.0} msg/s)",
+        if count == 1 { "" } else { "s" },
+        took
+    ));
 }
 
 /// For peek and count: an ephemeral queue has no session, so there is nothing pending to

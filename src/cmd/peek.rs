@@ -6,12 +6,15 @@ use crate::cli::PeekArgs;
 use crate::config::QueueConfig;
 use crate::error::Code;
 use crate::output::Output;
-use crate::queue::{Queue, Role, Sink, Stop};
+use crate::queue::{Queue, Retained, Role, Sink, Stop};
 
 /// Runs `peek`.
 pub async fn run(args: &PeekArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow::Result<ExitCode> {
     super::warn_if_ephemeral(cfg, out);
     let mut q = Queue::open(cfg, Role::Consumer, false).await?;
+    if args.output.no_retained {
+        q.set_retained(Retained::Skip);
+    }
     super::subscribe(&mut q, out).await?;
     let want = usize::try_from(args.count).unwrap_or(usize::MAX);
     let window = super::window(args.window, &q);

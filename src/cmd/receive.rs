@@ -6,7 +6,7 @@ use std::time::Instant;
 use crate::cli::ReceiveArgs;
 use crate::config::QueueConfig;
 use crate::output::Output;
-use crate::queue::{Queue, Role, Stop};
+use crate::queue::{Queue, Retained, Role, Stop};
 
 /// Runs `receive`.
 pub async fn run(
@@ -19,6 +19,9 @@ pub async fn run(
     let mut bounded = cfg.clone();
     bounded.options.connect_timeout = cfg.options.connect_timeout.min(args.timeout);
     let mut q = Queue::open(&bounded, Role::Consumer, false).await?;
+    if args.output.no_retained {
+        q.set_retained(Retained::SkipAndAck);
+    }
     super::subscribe(&mut q, out).await?;
     let want = usize::try_from(args.count).unwrap_or(usize::MAX);
     let left = args.timeout.saturating_sub(started.elapsed());
@@ -32,6 +35,9 @@ pub async fn run(
             if want == 1 { "" } else { "s" },
             humantime::format_duration(args.timeout)
         ));
+    }
+    if want > 1 && got.count >= want {
+        super::summary(out, "received", got.count, started.elapsed());
     }
     super::stop_code(got.stop, got.count >= want)
 }

@@ -22,10 +22,11 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
     // Read fixed inputs before connecting, so a missing file fails fast with exit 2.
     let fixed: Option<Vec<Vec<u8>>> = if args.null_message {
         Some(vec![Vec::new()])
-    } else if !args.messages.is_empty() {
+    } else if !args.messages.is_empty() || !args.message_flags.is_empty() {
         Some(
             args.messages
                 .iter()
+                .chain(&args.message_flags)
                 .map(|m| m.clone().into_bytes())
                 .collect(),
         )

@@ -110,6 +110,17 @@ pub struct SendReport {
     pub error: Option<QueueError>,
 }
 
+/// What a consumer does with retained messages (`-R/--no-retained`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retained {
+    /// Hand them out like any other message.
+    Keep,
+    /// Skip them, never acknowledging (peek, count).
+    Skip,
+    /// Skip them and acknowledge them, so a durable queue does not get them again.
+    SkipAndAck,
+}
+
 /// Limits of [`Queue::listen`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ListenLimits {
@@ -117,6 +128,8 @@ pub struct ListenLimits {
     pub max: Option<usize>,
     /// Stop when nothing arrived for this long.
     pub idle: Option<Duration>,
+    /// Stop at this instant whatever happens.
+    pub until: Option<Instant>,
 }
 
 /// How many messages a batch may hold between two flushes of the sink: large enough that a
@@ -147,6 +160,9 @@ pub struct Queue {
     subscribed: bool,
     reconnect: bool,
     buffered: VecDeque<Delivery>,
+    retained: Retained,
+    /// Retained messages skipped by [`Retained::SkipAndAck`], to acknowledge.
+    skipped: Vec<Delivery>,
     published: u64,
     completed: u64,
     /// Publishes the broker refused (MQTT 5 reason codes): settled, never completed.
@@ -200,6 +216,8 @@ impl Queue {
             subscribed: false,
             reconnect,
             buffered: VecDeque::new(),
+            retained: Retained::Keep,
+            skipped: Vec::new(),
             published: 0,
             completed: 0,
             refused: 0,
@@ -360,6 +378,7 @@ impl Queue {
     /// The next message, waiting until `deadline` (forever with `None`). `Ok(None)` on timeout.
     pub async fn next(&mut self, deadline: Option<Instant>) -> Result<Option<Message>, QueueError> {
         loop {
+            self.ack_skipped().await?;
             // Also after a reconnect that lost the subscription (see `handle`).
             self.subscribe().await?;
             if let Some(d) = self.buffered.pop_front() {
@@ -392,6 +411,18 @@ impl Queue {
         }
     }
 
+    /// What to do with retained messages from now on.
+    pub fn set_retained(&mut self, r: Retained) {
+        self.retained = r;
+    }
+
+    async fn ack_skipped(&mut self) -> Result<(), QueueError> {
+        for d in std::mem::take(&mut self.skipped) {
+            self.link.ack(&d).await?;
+        }
+        Ok(())
+    }
+
     /// Acknowledges a message: the broker forgets it (for this session).
     pub async fn ack(&mut self, msg: &Message) -> Result<(), QueueError> {
         self.link.ack(&msg.delivery).await
@@ -417,7 +448,7 @@ impl Queue {
         sink: &mut dyn Sink,
         shutdown: impl Future<Output = ()>,
     ) -> Result<Consumed, QueueError> {
-        self.consume(sink, limits.max, None, limits.idle, shutdown)
+        self.consume(sink, limits.max, limits.until, limits.idle, shutdown)
             .await
     }
 
@@ -439,10 +470,9 @@ impl Queue {
                     stop: Stop::Count,
                 });
             }
-            let wait_until = match (deadline, idle) {
-                (Some(d), _) => Some(d),
-                (None, Some(i)) => Some(Instant::now() + i),
-                (None, None) => None,
+            let wait_until = match (deadline, idle.map(|i| Instant::now() + i)) {
+                (Some(d), Some(i)) => Some(d.min(i)),
+                (d, i) => d.or(i),
             };
             let first = tokio::select! {
                 biased;
@@ -478,6 +508,7 @@ impl Queue {
             for m in &batch {
                 self.link.ack(&m.delivery).await?;
             }
+            self.ack_skipped().await?;
             count += batch.len();
         }
     }
@@ -533,6 +564,11 @@ impl Queue {
 
     fn handle(&mut self, ev: LinkEvent) -> Result<(), QueueError> {
         match ev {
+            LinkEvent::Message(d) if d.retain && self.retained != Retained::Keep => {
+                if self.retained == Retained::SkipAndAck {
+                    self.skipped.push(d);
+                }
+            }
             LinkEvent::Message(d) => self.buffered.push_back(d),
             LinkEvent::Completed => self.completed += 1,
             LinkEvent::SubAck(_) => {}

@@ -8,6 +8,7 @@ mod core;
 mod errors;
 mod interop;
 mod listen;
+mod output;
 mod peek_count;
 mod readme;
 mod receive;
