@@ -154,9 +154,9 @@ pub struct GlobalArgs {
     #[arg(short = 'i', long, global = true, value_name = "ID")]
     pub client_id: Option<String>,
 
-    /// Topic (receiving verbs accept + and # wildcards)
+    /// Topic; receiving verbs accept + and # wildcards, and several -t (one subscription)
     #[arg(short = 't', long, global = true, value_name = "TOPIC")]
-    pub topic: Option<String>,
+    pub topic: Vec<String>,
 
     /// QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more)
     #[arg(short = 'q', long, global = true, value_name = "QOS",

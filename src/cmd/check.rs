@@ -20,7 +20,9 @@ use serde_json::json;
 use tokio::time::Instant;
 
 use crate::cli::{CheckArgs, CheckFormat};
-use crate::config::{BrokerAddr, QueueConfig, Transport};
+use crate::config::QueueConfig;
+#[cfg(feature = "broker")]
+use crate::config::{BrokerAddr, Transport};
 use crate::error::Code;
 use crate::output::Output;
 use crate::queue::{ephemeral_client_id, OutMessage, Queue, Role};
@@ -72,21 +74,7 @@ pub async fn run(
 ) -> anyhow::Result<ExitCode> {
     let mut cfg = cfg.clone();
     let _embedded = if args.embedded {
-        let b = crate::broker::EmbeddedBroker::start(&crate::broker::BrokerOptions {
-            users: cfg
-                .credential
-                .iter()
-                .map(|c| (c.username.clone(), c.password.expose().to_owned()))
-                .collect(),
-            ..crate::broker::BrokerOptions::default()
-        })?;
-        cfg.connections = vec![BrokerAddr {
-            transport: Transport::Tcp,
-            host: b.addr().ip().to_string(),
-            port: b.addr().port(),
-            path: "/".into(),
-        }];
-        Some(b)
+        Some(embedded(&mut cfg)?)
     } else {
         None
     };
@@ -99,6 +87,7 @@ pub async fn run(
     let on = |topic: &str, id: Option<String>| {
         let mut c = cfg.clone();
         c.topic = Some(topic.to_string());
+        c.extra_topics.clear();
         c.client_id = id;
         c
     };
@@ -232,6 +221,32 @@ pub async fn run(
     }
     out.flush_stdout()?;
     Ok(if ok { Code::Ok } else { Code::Shortfall }.into())
+}
+
+/// Starts the embedded broker on a free port and points `cfg` at it; the broker lives as
+/// long as the process.
+#[cfg(feature = "broker")]
+fn embedded(cfg: &mut QueueConfig) -> anyhow::Result<crate::broker::EmbeddedBroker> {
+    let b = crate::broker::EmbeddedBroker::start(&crate::broker::BrokerOptions {
+        users: cfg
+            .credential
+            .iter()
+            .map(|c| (c.username.clone(), c.password.expose().to_owned()))
+            .collect(),
+        ..crate::broker::BrokerOptions::default()
+    })?;
+    cfg.connections = vec![BrokerAddr {
+        transport: Transport::Tcp,
+        host: b.addr().ip().to_string(),
+        port: b.addr().port(),
+        path: "/".into(),
+    }];
+    Ok(b)
+}
+
+#[cfg(not(feature = "broker"))]
+fn embedded(_cfg: &mut QueueConfig) -> anyhow::Result<()> {
+    Err(super::no_embedded_broker().into())
 }
 
 /// The payload of probe `seq`: a recognisable header, then bytes that vary with `seq` so

@@ -3,6 +3,7 @@
 //! resolved config and the one [`Output`], drives the queue core, and returns its exit code
 //! or an error that `crate::error` turns into one.
 
+#[cfg(feature = "broker")]
 pub mod broker;
 pub mod check;
 pub mod clear;
@@ -87,10 +88,13 @@ pub fn run(cli: &Cli, matches: &ArgMatches, out: &mut Output) -> anyhow::Result<
             Command::Count(a) => count::run(a, &cfg, out).await,
             Command::Clear => clear::run(&cfg, out).await,
             Command::Check(a) => Box::pin(check::run(a, &cfg, out)).await,
+            #[cfg(feature = "broker")]
             Command::Broker(a) => {
                 let shutdown = shutdown_signal()?;
                 broker::run(a, &cfg, out, shutdown).await
             }
+            #[cfg(not(feature = "broker"))]
+            Command::Broker(_) => Err(no_embedded_broker().into()),
             Command::Config | Command::Completions { .. } | Command::Man => {
                 unreachable!("handled above")
             }
@@ -124,6 +128,16 @@ fn warn_tls(cfg: &QueueConfig, out: &Output) {
             cfg.connections[0].uri()
         ));
     }
+}
+
+/// The error of `broker` and `check --embedded` in a build without the embedded broker.
+#[cfg(not(feature = "broker"))]
+pub(crate) fn no_embedded_broker() -> UsageError {
+    UsageError(
+        "this mqq was built without the embedded broker (cargo feature `broker`, on by \
+         default); rebuild with it, or point mqq at a broker with -L"
+            .into(),
+    )
 }
 
 /// The process environment as text. Variables whose name or value is not UTF-8 cannot be
@@ -172,11 +186,11 @@ pub fn config_inputs(
         }
         let value = match flag.switch {
             Some(v) => v.to_string(),
-            None if flag.many => match m.get_raw(flag.id) {
+            None if flag.many.is_some() => match m.get_raw(flag.id) {
                 Some(raw) => raw
                     .map(|v| v.to_string_lossy().into_owned())
                     .collect::<Vec<_>>()
-                    .join(","),
+                    .join(flag.many.unwrap_or(",")),
                 None => continue,
             },
             None => match m.get_raw(flag.id).and_then(Iterator::last) {
@@ -243,7 +257,7 @@ pub(crate) async fn subscribe(q: &mut Queue, out: &Output) -> Result<(), QueueEr
     q.subscribe().await?;
     out.diag().verbose(&format!(
         "subscribed to \"{}\" at {} with {} as {} ({})",
-        q.topic(),
+        q.filters().join("\", \""),
         q.broker().uri(),
         q.version(),
         q.client_id(),

@@ -12,8 +12,9 @@ pub struct Flag {
     pub long: &'static str,
     /// For a switch (no value): the value it sets, e.g. `--raw` sets `false`.
     pub switch: Option<&'static str>,
-    /// Repeatable: every occurrence counts, joined with commas (`--alpn a --alpn b`).
-    pub many: bool,
+    /// Repeatable: every occurrence counts, joined with this separator (`--alpn a --alpn b`
+    /// is `a,b`; several `-t` are joined with NUL, which no MQTT topic may contain).
+    pub many: Option<&'static str>,
 }
 
 /// One config key.
@@ -57,16 +58,16 @@ impl Key {
             id,
             long,
             switch: None,
-            many: false,
+            many: None,
         });
         self
     }
-    const fn flag_many(mut self, id: &'static str, long: &'static str) -> Key {
+    const fn flag_many(mut self, id: &'static str, long: &'static str, sep: &'static str) -> Key {
         self.flag = Some(Flag {
             id,
             long,
             switch: None,
-            many: true,
+            many: Some(sep),
         });
         self
     }
@@ -75,7 +76,7 @@ impl Key {
             id,
             long,
             switch: Some(sets),
-            many: false,
+            many: None,
         });
         self
     }
@@ -98,6 +99,9 @@ impl Key {
     }
 }
 
+/// Joins the filters of several `-t`: NUL, which MQTT forbids in topics.
+pub const TOPIC_SEPARATOR: &str = "\0";
+
 /// Every key mqq reads, in the order `mqq config` shows them.
 pub const KEYS: &[Key] = &[
     key(
@@ -106,9 +110,12 @@ pub const KEYS: &[Key] = &[
     )
     .env("MQQ_QUEUE")
     .flag("queue", "--queue"),
-    key("topic", "topic (receiving verbs accept + and # wildcards)")
-        .env("MQQ_TOPIC")
-        .flag("topic", "--topic"),
+    key(
+        "topic",
+        "topic (receiving verbs accept + and # wildcards, and several -t)",
+    )
+    .env("MQQ_TOPIC")
+    .flag_many("topic", "--topic", TOPIC_SEPARATOR),
     key(
         "client_id",
         "client id; makes the queue durable (persistent session)",
@@ -236,7 +243,7 @@ pub const KEYS: &[Key] = &[
         "TLS: ALPN protocols to offer, comma-separated (AWS IoT on 443: x-amzn-mqtt-ca)",
     )
     .env("MQQ_ALPN")
-    .flag_many("alpn", "--alpn"),
+    .flag_many("alpn", "--alpn", ","),
     key(
         "options.envelope_version",
         "envelope version to write: 3, 4 or both",

@@ -199,6 +199,8 @@ pub struct QueueConfig {
     pub name: Option<String>,
     /// Topic: `topic` if set, else the queue name; `None` if neither.
     pub topic: Option<String>,
+    /// More topic filters of the same subscription (several `-t`; receiving verbs only).
+    pub extra_topics: Vec<String>,
     /// Client id; `Some` makes the queue durable (persistent session).
     pub client_id: Option<String>,
     /// Ordered failover list; never empty (default `mqtt://localhost:1883`).
@@ -379,6 +381,18 @@ fn build(
     };
     let (name, name_src) = text("name");
     let (topic, topic_src) = text("topic");
+    // Several `-t` arrive as one value joined by NUL: the first is the topic, the rest more
+    // filters of the same subscription.
+    let mut filters = topic
+        .as_deref()
+        .map(|t| {
+            t.split(keys::TOPIC_SEPARATOR)
+                .map(String::from)
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    let topic = (!filters.is_empty()).then(|| filters.remove(0));
+    let extra_topics = filters;
     let (client_id, client_src) = text("client_id");
     let (topic, topic_src) = match (topic, &name) {
         (Some(t), _) => (Some(t), topic_src),
@@ -515,6 +529,7 @@ fn build(
     Ok(QueueConfig {
         name,
         topic,
+        extra_topics,
         client_id,
         connections: conns.addrs,
         credential,

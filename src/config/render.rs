@@ -25,6 +25,16 @@ pub fn render(resolved: &Resolved) -> String {
     let opt = |v: Option<&str>| v.map_or_else(|| "~".to_string(), scalar);
     line(format!("name: {}", opt(c.name.as_deref())), "name");
     line(format!("topic: {}", opt(c.topic.as_deref())), "topic");
+    if !c.extra_topics.is_empty() {
+        let more: Vec<String> = c.extra_topics.iter().map(|t| scalar(t)).collect();
+        line(
+            format!(
+                "# more filters of the subscription (-t): {}",
+                more.join(", ")
+            ),
+            "topic",
+        );
+    }
     line(
         format!("client_id: {}", opt(c.client_id.as_deref())),
         "client_id",

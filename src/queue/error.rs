@@ -156,6 +156,8 @@ pub enum TopicProblem {
     WildcardInPublish,
     /// `+` not filling a whole level, or `#` not last.
     BadFilter,
+    /// Several topics given to a verb that publishes to one.
+    Several(usize),
 }
 
 impl fmt::Display for TopicProblem {
@@ -168,6 +170,11 @@ impl fmt::Display for TopicProblem {
             }
             TopicProblem::WildcardInPublish => f.write_str(
                 "it has a wildcard (+ or #): messages can only be sent to a concrete topic",
+            ),
+            TopicProblem::Several(n) => write!(
+                f,
+                "{n} topics given: messages are sent to one topic (several -t are for the \
+                 receiving verbs)"
             ),
             TopicProblem::BadFilter => f.write_str(
                 "not a valid filter: '+' must fill a whole level and '#' must be the last level \

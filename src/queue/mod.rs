@@ -182,8 +182,18 @@ impl Queue {
     pub async fn open(cfg: &QueueConfig, role: Role, reconnect: bool) -> Result<Queue, QueueError> {
         let topic = cfg.topic.clone().ok_or(QueueError::NoTopic)?;
         match role {
+            Role::Producer if !cfg.extra_topics.is_empty() => {
+                return Err(QueueError::BadTopic {
+                    topic,
+                    problem: TopicProblem::Several(1 + cfg.extra_topics.len()),
+                })
+            }
             Role::Producer => topic::validate_publish(&topic)?,
-            Role::Consumer => topic::validate_filter(&topic)?,
+            Role::Consumer => {
+                for t in std::iter::once(&topic).chain(&cfg.extra_topics) {
+                    topic::validate_filter(t)?;
+                }
+            }
         }
         let durable = role == Role::Consumer && cfg.client_id.is_some();
         let client_id = match (role, &cfg.client_id) {
@@ -226,6 +236,13 @@ impl Queue {
             q.subscribe().await?;
         }
         Ok(q)
+    }
+
+    /// Every filter of the subscription: the topic, then more `-t` filters.
+    pub fn filters(&self) -> Vec<&str> {
+        std::iter::once(self.topic.as_str())
+            .chain(self.cfg.extra_topics.iter().map(String::as_str))
+            .collect()
     }
 
     /// The topic (or topic filter) of this queue.
@@ -347,14 +364,26 @@ impl Queue {
         } else {
             self.cfg.options.qos
         };
-        self.link.subscribe(&self.topic, qos).await?;
+        let filters: Vec<String> = std::iter::once(self.topic.clone())
+            .chain(self.cfg.extra_topics.iter().cloned())
+            .collect();
+        for filter in filters {
+            self.subscribe_one(&filter, qos).await?;
+        }
+        self.subscribed = true;
+        Ok(())
+    }
+
+    /// Sends one SUBSCRIBE and waits for its SUBACK.
+    async fn subscribe_one(&mut self, filter: &str, qos: u8) -> Result<(), QueueError> {
+        self.link.subscribe(filter, qos).await?;
         let deadline = Instant::now() + self.cfg.options.connect_timeout;
         loop {
             let ev = match tokio::time::timeout_at(deadline, self.link.recv()).await {
                 Err(_) => {
                     return Err(QueueError::SubscribeTimeout {
                         broker: self.addr.uri(),
-                        topic: self.topic.clone(),
+                        topic: filter.to_string(),
                         after: self.cfg.options.connect_timeout,
                     })
                 }
@@ -363,12 +392,11 @@ impl Queue {
             };
             if let LinkEvent::SubAck(granted) = ev {
                 if granted.iter().all(|g| *g) {
-                    self.subscribed = true;
                     return Ok(());
                 }
                 return Err(QueueError::SubscribeRefused {
                     broker: self.addr.uri(),
-                    topic: self.topic.clone(),
+                    topic: filter.to_string(),
                 });
             }
             self.handle(ev)?;

@@ -229,3 +229,44 @@ fn listen_w_bounds_the_whole_command_and_summaries_say_how_many() {
         .expect(0, "")
         .stderr_lines(0);
 }
+
+#[test]
+fn several_topics_make_one_subscription_for_the_receiving_verbs() {
+    let b = Broker::start();
+    let (a, c) = (topic("multi-a"), topic("multi-c"));
+    let listener = b
+        .mqq()
+        .args(["-t", &a, "-t", &c, "listen", "-n", "2", "-F", "%t %p"])
+        .spawn();
+    b.mqq().topic(&a).args(["send", "one"]).run().expect_code(0);
+    b.mqq().topic(&c).args(["send", "two"]).run().expect_code(0);
+    listener
+        .finish()
+        .expect(0, &format!("{a} one\n{c} two\n"))
+        .stderr_has(&format!("subscribed to \"{a}\", \"{c}\""));
+    // A durable queue over both topics keeps what is sent to either.
+    let id = crate::support::client_id("multi");
+    let durable = || b.mqq().args(["-t", &a, "-t", &c]).id(&id);
+    durable()
+        .args(["count", "--wait", "200ms"])
+        .run()
+        .expect(0, "0\n");
+    b.mqq().topic(&a).args(["send", "x"]).run().expect_code(0);
+    b.mqq().topic(&c).args(["send", "y"]).run().expect_code(0);
+    durable()
+        .args(["count", "--wait", "300ms"])
+        .run()
+        .expect(0, "2\n");
+    // send publishes to one topic.
+    b.mqq()
+        .args(["-t", &a, "-t", &c, "send", "z"])
+        .run()
+        .expect_code(2)
+        .stderr_has("2 topics given");
+    crate::support::mqq()
+        .args(["-t", "a", "-t", "b", "config"])
+        .run()
+        .expect_code(0)
+        .stdout_has("topic: a")
+        .stdout_has("# more filters of the subscription (-t): b");
+}
