@@ -277,3 +277,19 @@ fn a_non_utf8_environment_variable_is_no_crash() {
         .run();
     o.expect_code(0).stdout_has("topic: x");
 }
+
+#[test]
+fn bash_completion_sources_and_completes_verbs() {
+    let script = format!(
+        "source {}; COMP_WORDS=(mqq ch); COMP_CWORD=1; COMP_LINE='mqq ch'; COMP_POINT=6; \
+         _mqq mqq ch mqq; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        manifest("completions/mqq.bash")
+    );
+    let o = std::process::Command::new("bash")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(text.lines().any(|l| l == "check"), "{text}");
+}
