@@ -77,7 +77,8 @@ fn queue_code(e: &QueueError) -> Code {
         QueueError::SubscribeRefused { .. }
         | QueueError::PublishRefused { .. }
         | QueueError::SubscribeTimeout { .. }
-        | QueueError::TakenOver { .. } => Code::Refused,
+        | QueueError::TakenOver { .. }
+        | QueueError::HeldElsewhere { .. } => Code::Refused,
         QueueError::Unacknowledged { .. } => Code::Shortfall,
     }
 }
@@ -140,6 +141,9 @@ fn queue_hint(e: &QueueError) -> Option<String> {
             }
             AuthReason::ProtocolVersion(_) | AuthReason::Refused(..) => return None,
         },
+        QueueError::HeldElsewhere { .. } => {
+            "stop the other consumer, or give each consumer its own client id with -i"
+        }
         QueueError::SubscribeRefused { .. } | QueueError::PublishRefused { .. } => {
             "check the broker's ACL for this user"
         }

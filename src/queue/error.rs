@@ -105,6 +105,22 @@ pub enum QueueError {
         /// The session's client id.
         client_id: String,
     },
+    /// A durable session was taken over twice within a short time: another consumer holds
+    /// the client id.
+    #[error(
+        "{broker} closed the connection of client id \"{client_id}\" twice within {}: another \
+         consumer holds this client id, and reconnecting would only take the session back from \
+         it; unacknowledged messages stay queued",
+        human(*within)
+    )]
+    HeldElsewhere {
+        /// The broker URI.
+        broker: String,
+        /// The session's client id.
+        client_id: String,
+        /// The window of the two take-overs.
+        within: Duration,
+    },
     /// The connection broke after it was established.
     #[error("connection to {broker} lost: {cause}")]
     Lost {

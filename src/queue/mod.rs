@@ -141,6 +141,10 @@ const BATCH: usize = 512;
 /// for it not to drop that connection again.
 const PROBE_TIMEOUT: Duration = Duration::from_millis(300);
 
+/// A durable `listen` whose session is taken over twice within this long stops (exit 5):
+/// another consumer holds the client id, and reconnecting would only knock it off in turn.
+const TAKEOVER_WINDOW: Duration = Duration::from_secs(60);
+
 /// Publishes a producer keeps awaiting their acknowledgement: a deep pipeline keeps the
 /// link busy while PUBACKs travel back (measured: 100k QoS 1 lines at 67k msg/s).
 const PRODUCER_INFLIGHT: u16 = 1024;
@@ -161,6 +165,8 @@ pub struct Queue {
     reconnect: bool,
     buffered: VecDeque<Delivery>,
     retained: Retained,
+    /// When the session was last taken over while reconnecting (listen).
+    taken_over_at: Option<Instant>,
     /// Retained messages skipped by [`Retained::SkipAndAck`], to acknowledge.
     skipped: Vec<Delivery>,
     published: u64,
@@ -227,6 +233,7 @@ impl Queue {
             reconnect,
             buffered: VecDeque::new(),
             retained: Retained::Keep,
+            taken_over_at: None,
             skipped: Vec::new(),
             published: 0,
             completed: 0,
@@ -633,6 +640,22 @@ impl Queue {
                 let Some(delay) = retry_in.filter(|_| self.reconnect) else {
                     return Err(self.lost(&cause, kind, reason.as_ref()));
                 };
+                // Two consumers with one client id knock each other off forever: the second
+                // take-over within TAKEOVER_WINDOW stops this one.
+                if self.durable && self.is_take_over(kind, reason.as_ref()) {
+                    let now = Instant::now();
+                    if self
+                        .taken_over_at
+                        .is_some_and(|t| now.duration_since(t) < TAKEOVER_WINDOW)
+                    {
+                        return Err(QueueError::HeldElsewhere {
+                            broker: self.addr.uri(),
+                            client_id: self.client_id.clone(),
+                            within: TAKEOVER_WINDOW,
+                        });
+                    }
+                    self.taken_over_at = Some(now);
+                }
                 // One line per attempt. A close by the broker is a take-over only if another
                 // client holds the id; a broker that stopped closes connections too. MQTT 5
                 // brokers say which it was.
@@ -671,16 +694,7 @@ impl Queue {
     /// take-over only when the broker still accepts connections: a broker that stopped closes
     /// connections too, and that is a lost connection (exit 3).
     fn lost(&self, msg: &str, kind: ErrorKind, reason: Option<&Disconnect>) -> QueueError {
-        let taken_over = match reason {
-            Some(r) => *r == Disconnect::TakenOver,
-            None => {
-                kind == ErrorKind::ClosedByBroker
-                    && self.durable
-                    && self.role == Role::Consumer
-                    && self.broker_accepts()
-            }
-        };
-        if taken_over {
+        if self.is_take_over(kind, reason) {
             QueueError::TakenOver {
                 broker: self.addr.uri(),
                 client_id: self.client_id.clone(),
@@ -692,6 +706,20 @@ impl Queue {
                     || msg.to_string(),
                     |r| format!("the broker disconnected: {r}"),
                 ),
+            }
+        }
+    }
+
+    /// Whether a broken connection was most likely a take-over of this durable session (see
+    /// [`Queue::lost`]).
+    fn is_take_over(&self, kind: ErrorKind, reason: Option<&Disconnect>) -> bool {
+        match reason {
+            Some(r) => *r == Disconnect::TakenOver,
+            None => {
+                kind == ErrorKind::ClosedByBroker
+                    && self.durable
+                    && self.role == Role::Consumer
+                    && self.broker_accepts()
             }
         }
     }

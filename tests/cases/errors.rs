@@ -88,6 +88,25 @@ fn a_take_over_of_the_session_is_reported_with_exit_5() {
 }
 
 #[test]
+fn two_listens_with_one_client_id_stop_after_the_second_take_over() {
+    let b = Broker::start();
+    let (t, id) = durable_queue(&b, "two-listens");
+    let queue = || b.mqq().topic(&t).id(&id);
+    let first = queue().args(["listen"]).spawn();
+    // The second takes the session; the first reconnects and takes it back, which knocks the
+    // second off; the first's second take-over stops it instead of an endless tug of war.
+    let second = queue().args(["listen"]).spawn();
+    first
+        .finish()
+        .expect_code(5)
+        .stderr_has("twice within 1m")
+        .stderr_has("another consumer holds this client id")
+        .stderr_has("-i");
+    second.terminate();
+    second.finish().expect_code(0);
+}
+
+#[test]
 fn papercut_usage_errors_name_the_way_out() {
     // -V is the protocol version (as in mosquitto's clients), not mqq's version.
     mqq()
