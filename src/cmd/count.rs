@@ -15,7 +15,7 @@ pub async fn run(
     out: &mut Output,
 ) -> anyhow::Result<ExitCode> {
     super::warn_if_ephemeral(cfg, out);
-    let mut q = Queue::open(cfg, Role::Consumer, false).await?;
+    let mut q = Queue::open(cfg, Role::Inspector, false).await?;
     super::subscribe(&mut q, out).await?;
     let window = super::window(args.window, &q);
     let version = q.version();

@@ -11,7 +11,7 @@ use crate::queue::{Queue, Retained, Role, Sink, Stop};
 /// Runs `peek`.
 pub async fn run(args: &PeekArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow::Result<ExitCode> {
     super::warn_if_ephemeral(cfg, out);
-    let mut q = Queue::open(cfg, Role::Consumer, false).await?;
+    let mut q = Queue::open(cfg, Role::Inspector, false).await?;
     if args.output.no_retained {
         q.set_retained(Retained::Skip);
     }

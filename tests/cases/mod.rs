@@ -6,6 +6,7 @@ mod clear;
 mod config;
 mod core;
 mod errors;
+mod faults;
 mod interop;
 mod listen;
 mod output;

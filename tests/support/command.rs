@@ -146,7 +146,8 @@ impl Mqq {
         line
     }
 
-    fn command(&self) -> Command {
+    /// The process command line, for a test that drives the child itself.
+    pub fn command(&self) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_mqq"));
         c.env_clear();
         if let Ok(path) = std::env::var("PATH") {

@@ -48,8 +48,8 @@ pub(crate) fn backoff(base: Duration, n: u32) -> Duration {
 /// enough that a fast producer never waits on a round trip, small enough to stay a few MB.
 const REQUEST_QUEUE: usize = 4096;
 
-/// The Receive Maximum mqq sends on MQTT 5 connections: the most unacknowledged messages
-/// the broker may hand it at once, so that `peek`/`count` see a whole queue.
+/// The largest Receive Maximum (MQTT 5): the most unacknowledged messages the broker may
+/// hand out at once; `peek`/`count` ask for it to see a whole queue.
 pub const RECEIVE_MAXIMUM: u16 = u16::MAX;
 
 /// The MQTT version a link speaks, decided at connect.
@@ -154,6 +154,8 @@ pub enum LinkEvent {
     Message(Delivery),
     /// A QoS 1/2 publish was acknowledged, or a QoS 0 publish was flushed.
     Completed,
+    /// An acknowledgement of ours (PUBACK / PUBREC) was written to the connection.
+    AckSent,
     /// SUBACK: `true` per granted filter, `false` per refused one.
     SubAck(Vec<bool>),
     /// The broker refused a publish (MQTT 5 PUBACK/PUBREC reason code ≥ 0x80): its
@@ -210,6 +212,8 @@ pub struct LinkOptions {
     pub reconnect: Option<Duration>,
     /// Max unacknowledged outgoing publishes.
     pub inflight: u16,
+    /// MQTT 5 Receive Maximum: the most unacknowledged messages the broker may send at once.
+    pub receive_maximum: u16,
     /// Which MQTT version to speak.
     pub version: ProtocolVersion,
     /// MQTT 5: how long a persistent session outlives the connection (`None`: never ends).
@@ -230,6 +234,7 @@ impl LinkOptions {
             connect_timeout: cfg.options.connect_timeout,
             reconnect: None,
             inflight: 10,
+            receive_maximum: RECEIVE_MAXIMUM,
             version: cfg.options.protocol_version,
             session_expiry: cfg.options.session_expiry,
         }
@@ -239,6 +244,13 @@ impl LinkOptions {
     #[must_use]
     pub fn reconnect(mut self, cfg: &QueueConfig, on: bool) -> LinkOptions {
         self.reconnect = on.then_some(cfg.options.reconnect_timeout);
+        self
+    }
+
+    /// At most `n` unacknowledged messages from the broker at once (MQTT 5).
+    #[must_use]
+    pub fn receive_maximum(mut self, n: u16) -> LinkOptions {
+        self.receive_maximum = n;
         self
     }
 
@@ -279,6 +291,7 @@ pub struct Link {
     session_present: bool,
     broker: String,
     connected: Connected,
+    receive_maximum: u16,
 }
 
 /// A CONNECT that the broker answered in a way that says it does not speak MQTT 5: `auto`
@@ -319,6 +332,7 @@ impl Link {
             session_present,
             broker: addr.uri(),
             connected,
+            receive_maximum: opts.receive_maximum,
         })
     }
 
@@ -342,6 +356,7 @@ impl Link {
                 session_present,
                 broker: addr.uri(),
                 connected,
+                receive_maximum: opts.receive_maximum,
             }))
     }
 
@@ -358,7 +373,7 @@ impl Link {
     pub fn window(&self) -> Option<u16> {
         match self.client {
             Client::V4(_) => None,
-            Client::V5(_) => Some(RECEIVE_MAXIMUM),
+            Client::V5(_) => Some(self.receive_maximum),
         }
     }
 

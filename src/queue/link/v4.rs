@@ -137,6 +137,7 @@ async fn drive(
             // Keep polling after DISCONNECT until the broker closes the socket: that proves it
             // has read everything sent before (acks above all). Exiting at once would let the
             // next connection of this client id race our unread PUBACKs at the broker.
+            Ok(Event::Outgoing(Outgoing::PubAck(_) | Outgoing::PubRec(_))) => LinkEvent::AckSent,
             Ok(Event::Outgoing(Outgoing::Disconnect)) => {
                 closing = true;
                 continue;

@@ -17,7 +17,7 @@ use tokio::task::JoinHandle;
 use super::transport::{self, Endpoint};
 use super::{
     backoff, AckToken, Connected, Delivery, Disconnect, ErrorKind, LinkEvent, LinkOptions,
-    Properties, Rejected, Session, MAX_PACKET, RECEIVE_MAXIMUM, REQUEST_QUEUE,
+    Properties, Rejected, Session, MAX_PACKET, REQUEST_QUEUE,
 };
 use crate::config::BrokerAddr;
 use crate::queue::{AuthReason, ConnectCause, QueueError, TlsProblem};
@@ -41,7 +41,7 @@ pub(super) async fn connect(
     mo.set_clean_start(!persistent)
         .set_keep_alive(opts.keepalive.max(Duration::from_secs(1)))
         .set_max_packet_size(Some(u32::try_from(MAX_PACKET).unwrap_or(u32::MAX)))
-        .set_receive_maximum(Some(RECEIVE_MAXIMUM))
+        .set_receive_maximum(Some(opts.receive_maximum))
         .set_manual_acks(true)
         .set_outgoing_inflight_upper_limit(opts.inflight)
         .set_request_channel_capacity(REQUEST_QUEUE)
@@ -202,6 +202,7 @@ async fn drive(
                     session_present: a.session_present,
                 }
             }
+            Ok(Event::Outgoing(Outgoing::PubAck(_) | Outgoing::PubRec(_))) => LinkEvent::AckSent,
             Ok(Event::Outgoing(Outgoing::Disconnect)) => {
                 closing = true;
                 continue;
