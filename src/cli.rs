@@ -13,8 +13,10 @@ use crate::template::{Template, PLACEHOLDERS};
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success (listen stopped by Ctrl-C, a count or an idle timeout counts as success)
-  1  nothing, or fewer messages than asked, within the timeout; send: messages not acknowledged
-  2  usage or config error (bad flag, URI, YAML, missing file, invalid topic)
+  1  nothing, or fewer messages than asked, within the timeout; send: messages not
+     acknowledged (a message over the broker's packet limit among them); check: a probe lost
+  2  usage or config error (bad flag, URI, YAML, missing or unusable file, invalid topic,
+     client id or user name)
   3  could not connect, or the connection was lost (network, DNS, TLS, timeout)
   4  the broker refused the credentials or the client id
   5  the broker refused an operation (subscription; MQTT 5: a publish), or the session was

@@ -65,7 +65,8 @@ fn queue_code(e: &QueueError) -> Code {
         | QueueError::BadTopic { .. }
         | QueueError::NotDurable { .. }
         | QueueError::Unsupported { .. }
-        | QueueError::TlsSetup { .. } => Code::Usage,
+        | QueueError::TlsSetup { .. }
+        | QueueError::BadIdentity { .. } => Code::Usage,
         QueueError::Connect { .. }
         | QueueError::Lost { .. }
         | QueueError::Closed { .. }
@@ -78,8 +79,9 @@ fn queue_code(e: &QueueError) -> Code {
         | QueueError::PublishRefused { .. }
         | QueueError::SubscribeTimeout { .. }
         | QueueError::TakenOver { .. }
-        | QueueError::HeldElsewhere { .. } => Code::Refused,
-        QueueError::Unacknowledged { .. } => Code::Shortfall,
+        | QueueError::HeldElsewhere { .. }
+        | QueueError::Qos2Unsupported { .. } => Code::Refused,
+        QueueError::TooLarge { .. } | QueueError::Unacknowledged { .. } => Code::Shortfall,
     }
 }
 
@@ -117,6 +119,9 @@ fn queue_hint(e: &QueueError) -> Option<String> {
                 "is a broker listening there? Point mqq at it with -L URI, or -h HOST -p PORT"
             }
             ConnectCause::TlsPort => "use mqtts:// (or add --tls) for this port",
+            ConnectCause::NotMqtt | ConnectCause::NotConnAck(_) => {
+                "check the port: MQTT is usually 1883 (8883 with TLS)"
+            }
             ConnectCause::NotWebSocket => {
                 "check the port; for a plain MQTT port use mqtt:// (RabbitMQ serves WebSockets on \
                  15675, path /ws)"
@@ -141,6 +146,24 @@ fn queue_hint(e: &QueueError) -> Option<String> {
             }
             AuthReason::ProtocolVersion(_) | AuthReason::Refused(..) => return None,
         },
+        QueueError::BadIdentity { what: "client id", .. } => {
+            "give a client id of printable characters with -i (at most 23 for the strictest brokers)"
+        }
+        QueueError::BadIdentity { .. } => "give a user name of printable characters with -u",
+        QueueError::Qos2Unsupported { .. } => "send with -q 1",
+        QueueError::TooLarge { .. } => {
+            "send smaller messages (--raw drops the envelope, whose base64 adds a third), or \
+             raise the broker's limit (mosquitto: max_packet_size)"
+        }
+        QueueError::Unacknowledged {
+            cause: Some(cause), ..
+        } if matches!(**cause, QueueError::TooLarge { .. }) => {
+            "send smaller messages (--raw drops the envelope, whose base64 adds a third), or \
+             raise the broker's limit (mosquitto: max_packet_size)"
+        }
+        QueueError::Unacknowledged {
+            cause: Some(cause), ..
+        } if matches!(**cause, QueueError::Qos2Unsupported { .. }) => "send with -q 1",
         QueueError::HeldElsewhere { .. } => {
             "stop the other consumer, or give each consumer its own client id with -i"
         }

@@ -135,10 +135,19 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
     }
     let failed = report.published - report.completed;
     if failed > 0 || publish_error.is_some() {
+        // A broker without QoS 2 (NATS) drops the connection at the first QoS 2 publish.
+        let cause = match publish_error.or(report.error) {
+            Some(QueueError::Lost { broker, .. } | QueueError::Closed { broker })
+                if cfg.options.qos == 2 && report.completed == 0 =>
+            {
+                Some(QueueError::Qos2Unsupported { broker })
+            }
+            other => other,
+        };
         return Err(QueueError::Unacknowledged {
             failed,
             published: report.published,
-            cause: publish_error.or(report.error).map(Box::new),
+            cause: cause.map(Box::new),
         }
         .into());
     }

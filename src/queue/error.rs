@@ -22,6 +22,25 @@ pub enum QueueError {
         /// What is wrong with it.
         problem: TopicProblem,
     },
+    /// A client id or user name MQTT cannot carry.
+    #[error("{what} \"{shown}\": {problem}")]
+    BadIdentity {
+        /// `client id` or `user name`.
+        what: &'static str,
+        /// The value, escaped and shortened.
+        shown: String,
+        /// What is wrong.
+        problem: super::topic::IdentityProblem,
+    },
+    /// The broker closed the connection at the first QoS 2 publish: it lacks QoS 2.
+    #[error(
+        "{broker} closed the connection at the first QoS 2 publish: it most likely does not \
+         support QoS 2 (NATS does not)"
+    )]
+    Qos2Unsupported {
+        /// The broker URI.
+        broker: String,
+    },
     /// An operation that needs a durable queue (a client id) on an ephemeral one.
     #[error("{action} needs a durable queue (a client id); an ephemeral queue keeps nothing at the broker")]
     NotDurable {
@@ -120,6 +139,19 @@ pub enum QueueError {
         client_id: String,
         /// The window of the two take-overs.
         within: Duration,
+    },
+    /// A message was larger than the broker accepts.
+    #[error(
+        "{broker} accepts packets of at most {max} bytes; this message needs {size} (envelope \
+         included)"
+    )]
+    TooLarge {
+        /// The broker URI.
+        broker: String,
+        /// The packet size.
+        size: u64,
+        /// The broker's maximum.
+        max: u64,
     },
     /// The connection broke after it was established.
     #[error("connection to {broker} lost: {cause}")]
@@ -221,6 +253,8 @@ pub enum ConnectCause {
     ClosedAtConnect,
     /// The first packet was not a CONNACK.
     NotConnAck(String),
+    /// The answer to CONNECT was not MQTT at all.
+    NotMqtt,
     /// Any other network or protocol error.
     Other(String),
 }
@@ -246,6 +280,10 @@ impl fmt::Display for ConnectCause {
                 "the broker closed the connection at the MQTT 5 CONNECT: it may not speak MQTT 5",
             ),
             ConnectCause::NotConnAck(p) => write!(f, "expected CONNACK, got {p}"),
+            ConnectCause::NotMqtt => f.write_str(
+                "the server answered CONNECT with something that is not MQTT: not an MQTT \
+                 broker, or another protocol on this port",
+            ),
             ConnectCause::Other(e) => f.write_str(e),
         }
     }

@@ -212,6 +212,7 @@ impl Queue {
                 }
             }
         }
+        check_identity(cfg)?;
         let durable = role != Role::Producer && cfg.client_id.is_some();
         let client_id = match (role, &cfg.client_id) {
             (Role::Consumer | Role::Inspector, Some(id)) => id.clone(),
@@ -616,6 +617,7 @@ impl Queue {
         let Some(client_id) = cfg.client_id.clone() else {
             return Err(QueueError::NotDurable { action: "clear" });
         };
+        check_identity(cfg)?;
         let opts = LinkOptions::new(cfg, client_id, Session::Clean);
         let (link, addr) = connect_any(&cfg.connections, &opts).await?;
         link.close().await;
@@ -739,6 +741,13 @@ impl Queue {
     /// take-over only when the broker still accepts connections: a broker that stopped closes
     /// connections too, and that is a lost connection (exit 3).
     fn lost(&self, msg: &str, kind: ErrorKind, reason: Option<&Disconnect>) -> QueueError {
+        if let ErrorKind::PacketTooLarge { size, max } = kind {
+            return QueueError::TooLarge {
+                broker: self.addr.uri(),
+                size,
+                max,
+            };
+        }
         if self.is_take_over(kind, reason) {
             QueueError::TakenOver {
                 broker: self.addr.uri(),
@@ -796,6 +805,18 @@ impl Queue {
             broker: self.addr.uri(),
         }
     }
+}
+
+/// The client id and user name must be strings MQTT carries: checked before connecting, so
+/// that a bad one is a usage error, not a connection the broker drops.
+fn check_identity(cfg: &QueueConfig) -> Result<(), QueueError> {
+    if let Some(id) = &cfg.client_id {
+        topic::validate_identity("client id", id)?;
+    }
+    if let Some(c) = &cfg.credential {
+        topic::validate_identity("user name", &c.username)?;
+    }
+    Ok(())
 }
 
 /// Tries each broker of the failover list in order; a refusal (bad credentials) stops the

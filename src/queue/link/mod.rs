@@ -180,6 +180,13 @@ pub enum LinkEvent {
 pub enum ErrorKind {
     /// The broker closed the connection without a protocol error.
     ClosedByBroker,
+    /// A packet was larger than the broker accepts (it said so: MQTT 5 Maximum Packet Size).
+    PacketTooLarge {
+        /// The packet's size in bytes.
+        size: u64,
+        /// The broker's maximum.
+        max: u64,
+    },
     /// Anything else.
     Other,
 }

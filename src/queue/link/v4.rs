@@ -208,6 +208,17 @@ async fn connect_error(addr: &BrokerAddr, opts: &LinkOptions, e: &ConnectionErro
             ConnectCause::Refused
         }
         ConnectionError::NetworkTimeout => ConnectCause::Timeout(opts.connect_timeout),
+        // A server of another protocol (an HTTP server's "HTTP/1.1 400" reads as a PUBACK).
+        ConnectionError::NotConnAck(_)
+        | ConnectionError::MqttState(StateError::Deserialization(_))
+            if !addr.is_tls() =>
+        {
+            if transport::speaks_tls(addr).await {
+                ConnectCause::TlsPort
+            } else {
+                ConnectCause::NotMqtt
+            }
+        }
         ConnectionError::Tls(t) => transport::tls_cause(t, &opts.tls),
         ConnectionError::Websocket(w) => transport::ws_cause(w, &opts.tls),
         ConnectionError::ResponseValidation(_) => ConnectCause::NotWebSocket,

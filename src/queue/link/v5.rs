@@ -285,6 +285,16 @@ fn disconnect_reason(e: &ConnectionError) -> Option<Disconnect> {
 fn classify(e: &ConnectionError) -> ErrorKind {
     match e {
         ConnectionError::MqttState(
+            StateError::OutgoingPacketTooLarge { pkt_size, max }
+            | StateError::Deserialization(rumqttc::v5::mqttbytes::Error::OutgoingPacketTooLarge {
+                pkt_size,
+                max,
+            }),
+        ) => ErrorKind::PacketTooLarge {
+            size: u64::from(*pkt_size),
+            max: u64::from(*max),
+        },
+        ConnectionError::MqttState(
             StateError::ConnectionAborted | StateError::ServerDisconnect { .. },
         ) => ErrorKind::ClosedByBroker,
         ConnectionError::MqttState(StateError::Io(io)) | ConnectionError::Io(io)
