@@ -12,3 +12,6 @@ pub mod error;
 pub mod output;
 pub mod queue;
 pub mod template;
+
+#[cfg(test)]
+mod props;
