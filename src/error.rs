@@ -70,7 +70,8 @@ fn queue_code(e: &QueueError) -> Code {
         QueueError::Connect { .. }
         | QueueError::Lost { .. }
         | QueueError::Closed { .. }
-        | QueueError::NoAck { .. } => Code::Connect,
+        | QueueError::NoAck { .. }
+        | QueueError::SessionLost { .. } => Code::Connect,
         QueueError::Auth { .. } => Code::Auth,
         QueueError::Unacknowledged {
             cause: Some(cause), ..
@@ -151,6 +152,9 @@ fn queue_hint(e: &QueueError) -> Option<String> {
         }
         QueueError::BadIdentity { .. } => "give a user name of printable characters with -u",
         QueueError::Qos2Unsupported { .. } => "send with -q 1",
+        QueueError::SessionLost { .. } => {
+            "send again from the first line not acknowledged (see the line above)"
+        }
         QueueError::TooLarge { .. } => {
             "send smaller messages (--raw drops the envelope, whose base64 adds a third), or \
              raise the broker's limit (mosquitto: max_packet_size)"

@@ -116,7 +116,12 @@ pub async fn run(
     let retained = if args.no_retained {
         Step::Skipped
     } else {
-        retained_trip(&on(&format!("{base}/retained"), None), &run, args.timeout).await?
+        Box::pin(retained_trip(
+            &on(&format!("{base}/retained"), None),
+            &run,
+            args.timeout,
+        ))
+        .await?
     };
 
     // 4. Durable.
@@ -124,11 +129,11 @@ pub async fn run(
         Step::Skipped
     } else {
         let id = format!("{run}-durable");
-        durable_trip(
+        Box::pin(durable_trip(
             &on(&format!("{base}/durable"), Some(id)),
             &run,
             args.timeout,
-        )
+        ))
         .await?
     };
 

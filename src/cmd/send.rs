@@ -42,7 +42,9 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
     };
 
     let properties = properties(args)?;
-    let mut q = Queue::open(cfg, Role::Producer, false).await?;
+    // A stream (-l) reconnects (options.retry_connect) and goes on: the link resends what
+    // was in flight. A one-shot send fails fast instead.
+    let mut q = Queue::open(cfg, Role::Producer, args.lines).await?;
     out.diag().verbose(&format!(
         "connected to {} with {} as {}",
         q.broker().uri(),
@@ -77,12 +79,21 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
         out.diag().spinner_hidden()
     };
     let mut publish_error = None;
+    // While the broker is away the link's request queue fills and a publish waits: as long
+    // as one connection attempt may take, then the send gives up.
+    let stall = cfg.options.connect_timeout;
+    let broker = q.broker().uri();
     let mut feed = async |payload: Vec<u8>| -> Result<(), QueueError> {
-        q.send(OutMessage {
+        let msg = OutMessage {
             payload,
             ..template.clone()
-        })
-        .await?;
+        };
+        tokio::time::timeout(stall, q.send(msg))
+            .await
+            .map_err(|_| QueueError::NoAck {
+                broker: broker.clone(),
+                after: stall,
+            })??;
         progress.inc();
         Ok(())
     };
@@ -122,10 +133,20 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
     }
     .await;
     let report = q.flush(cfg.options.connect_timeout).await;
+    let q_resends = q.resends();
     q.close().await;
     progress.finish();
     fed?;
     let elapsed = started.elapsed();
+    let (reconnects, maybe_twice) = q_resends;
+    if reconnects > 0 {
+        out.diag().report(&format!(
+            "reconnected {reconnects} time{}; {maybe_twice} message{} not yet acknowledged then: \
+             those in flight were sent again and may arrive twice",
+            if reconnects == 1 { "" } else { "s" },
+            if maybe_twice == 1 { " was" } else { "s were" },
+        ));
+    }
     if report.published > 1 {
         let rate = report.completed as f64 / elapsed.as_secs_f64().max(1e-9);
         out.diag().report(&format!(
@@ -134,6 +155,15 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
         ));
     }
     let failed = report.published - report.completed;
+    if args.lines && (failed > 0 || publish_error.is_some()) {
+        // The broker acknowledges in order: the acknowledged lines are a leading run.
+        out.diag().report(&format!(
+            "the first {} line{} were acknowledged: resume with `tail -n +{}`",
+            report.completed,
+            if report.completed == 1 { "" } else { "s" },
+            report.completed + 1
+        ));
+    }
     if failed > 0 || publish_error.is_some() {
         // A broker without QoS 2 (NATS) drops the connection at the first QoS 2 publish.
         let cause = match publish_error.or(report.error) {

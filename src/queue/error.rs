@@ -140,6 +140,18 @@ pub enum QueueError {
         /// The window of the two take-overs.
         within: Duration,
     },
+    /// The broker came back without the producer's session: what was in flight is gone.
+    #[error(
+        "{broker} came back without this sender's session (restarted without persistence?): \
+         {in_flight} message{} in flight may be lost",
+        if *in_flight == 1 { "" } else { "s" }
+    )]
+    SessionLost {
+        /// The broker URI.
+        broker: String,
+        /// Publishes that were awaiting their acknowledgement.
+        in_flight: u64,
+    },
     /// A message was larger than the broker accepts.
     #[error(
         "{broker} accepts packets of at most {max} bytes; this message needs {size} (envelope \

@@ -154,6 +154,9 @@ const TAKEOVER_WINDOW: Duration = Duration::from_secs(60);
 /// the next while one is written and acknowledged.
 pub const CONSUMER_WINDOW: u16 = 2 * BATCH as u16;
 
+/// How long a streaming producer's MQTT 5 session outlives a crash of mqq.
+const PRODUCER_SESSION_EXPIRY: Duration = Duration::from_secs(300);
+
 /// Publishes a producer keeps awaiting their acknowledgement: a deep pipeline keeps the
 /// link busy while PUBACKs travel back (measured: 100k QoS 1 lines at 67k msg/s).
 const PRODUCER_INFLIGHT: u16 = 1024;
@@ -176,6 +179,12 @@ pub struct Queue {
     retained: Retained,
     /// Acknowledgements handed to the link and not yet written to the connection.
     acks_unsent: usize,
+    /// Connections lost and resumed (listen, send).
+    reconnects: u32,
+    /// Whether the connection was up before the last error (a failed attempt is not a loss).
+    link_was_up: bool,
+    /// Publishes in flight when a connection was lost: sent again, so maybe delivered twice.
+    maybe_twice: u64,
     /// When the session was last taken over while reconnecting (listen).
     taken_over_at: Option<Instant>,
     /// Retained messages skipped by [`Retained::SkipAndAck`], to acknowledge.
@@ -219,7 +228,11 @@ impl Queue {
             _ => ephemeral_client_id(),
         };
         let reconnect = reconnect && cfg.options.retry_connect;
-        let session = if durable {
+        // A producer that reconnects (send -l) keeps a session of its own, so that after a
+        // reconnect the broker still knows the publishes in flight and the link resends them
+        // in order; `close` removes it. Without a session the library would drop them.
+        let streaming = role == Role::Producer && reconnect;
+        let session = if durable || streaming {
             Session::Persistent
         } else {
             Session::Clean
@@ -228,13 +241,17 @@ impl Queue {
             Role::Producer => PRODUCER_INFLIGHT,
             Role::Consumer | Role::Inspector => CONSUMER_INFLIGHT,
         };
-        let opts = LinkOptions::new(cfg, client_id.clone(), session)
+        let mut opts = LinkOptions::new(cfg, client_id.clone(), session)
             .reconnect(cfg, reconnect)
             .inflight(inflight)
             .receive_maximum(match role {
                 Role::Consumer => CONSUMER_WINDOW,
                 Role::Producer | Role::Inspector => link::RECEIVE_MAXIMUM,
             });
+        if streaming {
+            // MQTT 5: a producer's session outlives a crash of mqq by minutes, not forever.
+            opts.session_expiry = Some(PRODUCER_SESSION_EXPIRY);
+        }
         let (link, addr) = connect_any(&cfg.connections, &opts).await?;
         tracing::debug!(broker = %addr.uri(), %client_id, durable, session_present = link.session_present(), "connected with {}", link.version());
         let mut q = Queue {
@@ -250,6 +267,9 @@ impl Queue {
             buffered: VecDeque::new(),
             retained: Retained::Keep,
             acks_unsent: 0,
+            reconnects: 0,
+            link_was_up: true,
+            maybe_twice: 0,
             taken_over_at: None,
             skipped: Vec::new(),
             published: 0,
@@ -344,8 +364,10 @@ impl Queue {
     /// flushed (QoS 0), the connection breaks, or no acknowledgement arrives for `stall`.
     pub async fn flush(&mut self, stall: Duration) -> SendReport {
         let mut error = None;
+        // The stall counts from the last acknowledgement: reconnect attempts do not reset it.
+        let mut deadline = Instant::now() + stall;
         while self.completed + self.refused < self.published {
-            match tokio::time::timeout(stall, self.link.recv()).await {
+            match tokio::time::timeout_at(deadline, self.link.recv()).await {
                 Err(_) => {
                     error = Some(QueueError::NoAck {
                         broker: self.addr.uri(),
@@ -358,9 +380,13 @@ impl Queue {
                     break;
                 }
                 Ok(Some(ev)) => {
+                    let progress = matches!(ev, LinkEvent::Completed);
                     if let Err(e) = self.handle(ev) {
                         error = Some(e);
                         break;
+                    }
+                    if progress {
+                        deadline = Instant::now() + stall;
                     }
                 }
             }
@@ -370,6 +396,12 @@ impl Queue {
             completed: self.completed,
             error,
         }
+    }
+
+    /// Reconnects so far, and how many publishes were awaiting their acknowledgement at
+    /// those moments: the link sends them again, so up to that many may arrive twice.
+    pub fn resends(&self) -> (u32, u64) {
+        (self.reconnects, self.maybe_twice)
     }
 
     /// Subscribes to the topic unless a durable session already holds the subscription
@@ -627,6 +659,13 @@ impl Queue {
     /// Disconnects cleanly. Unacknowledged messages stay with the broker's session.
     pub async fn close(self) {
         self.link.close().await;
+        if self.role == Role::Producer && self.reconnect {
+            // Remove the producer's own session (see `open`); failing that, it expires.
+            let opts = LinkOptions::new(&self.cfg, self.client_id.clone(), Session::Clean);
+            if let Ok(link) = Link::connect(&self.addr, &opts).await {
+                link.close().await;
+            }
+        }
     }
 
     fn message(&self, d: Delivery) -> Message {
@@ -664,6 +703,18 @@ impl Queue {
             LinkEvent::Reconnected { session_present } => {
                 // Acknowledgements of the old connection are void: the broker redelivers.
                 self.acks_unsent = 0;
+                self.reconnects += 1;
+                self.link_was_up = true;
+                let in_flight = self.published - self.completed - self.refused;
+                if self.role == Role::Producer && !session_present && in_flight > 0 {
+                    // The broker lost the producer's session (restarted without persistence):
+                    // the link drops what was in flight, so stop here, where the acknowledged
+                    // messages are still a leading run.
+                    return Err(QueueError::SessionLost {
+                        broker: self.addr.uri(),
+                        in_flight,
+                    });
+                }
                 tracing::warn!(
                     "reconnected to {} ({})",
                     self.addr.uri(),
@@ -687,6 +738,14 @@ impl Queue {
                 let Some(delay) = retry_in.filter(|_| self.reconnect) else {
                     return Err(self.lost(&cause, kind, reason.as_ref()));
                 };
+                if let ErrorKind::PacketTooLarge { .. } = kind {
+                    // Sending it again would fail again.
+                    return Err(self.lost(&cause, kind, reason.as_ref()));
+                }
+                if self.role == Role::Producer && self.link_was_up {
+                    self.maybe_twice += self.published - self.completed - self.refused;
+                }
+                self.link_was_up = false;
                 // Two consumers with one client id knock each other off forever: the second
                 // take-over within TAKEOVER_WINDOW stops this one.
                 if self.durable && self.is_take_over(kind, reason.as_ref()) {

@@ -72,3 +72,152 @@ fn a_consumer_killed_mid_drain_redelivers_at_most_about_a_batch() {
     // acknowledgements to be written, mosquitto redelivered ~5,000 of the 5,000 written.
     assert!(duplicates <= 2048, "{duplicates} duplicates");
 }
+
+/// A persistent mosquitto (any `MQQ_TEST_BROKER`: the embedded broker cannot restart).
+fn persistent_mosquitto() -> Option<Broker> {
+    Broker::mosquitto_with(&crate::support::BrokerOpts {
+        persistent: true,
+        ..crate::support::BrokerOpts::default()
+    })
+}
+
+/// Starts `send -l -v` and returns once it is connected, with its stdin and a thread
+/// collecting its stderr.
+fn streaming_send(
+    cmd: crate::support::Mqq,
+) -> (
+    std::process::Child,
+    std::process::ChildStdin,
+    std::thread::JoinHandle<String>,
+) {
+    let mut child = cmd
+        .args(["-v", "send", "-l"])
+        .command()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdin = child.stdin.take().unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        assert!(
+            err.read_line(&mut line).unwrap() > 0,
+            "send ended before connecting: {seen}"
+        );
+        seen.push_str(&line);
+        if line.contains("connected to") {
+            break;
+        }
+    }
+    let rest = std::thread::spawn(move || {
+        let mut all = seen;
+        let _ = std::io::Read::read_to_string(&mut err, &mut all);
+        all
+    });
+    (child, stdin, rest)
+}
+
+/// Every number of `1..=n` in `lines`, and how many came twice.
+fn account(lines: &str, n: usize) -> (usize, usize) {
+    let mut seen = std::collections::HashSet::new();
+    let mut twice = 0;
+    for l in lines.lines() {
+        if !seen.insert(l.to_string()) {
+            twice += 1;
+        }
+    }
+    let missing = (1..=n).filter(|i| !seen.contains(&i.to_string())).count();
+    (missing, twice)
+}
+
+#[test]
+fn send_goes_on_through_a_broker_restart() {
+    use std::io::Write as _;
+    const N: usize = 20_000;
+    let Some(mut b) = persistent_mosquitto() else {
+        return;
+    };
+    let (t, id) = durable_queue(&b, "send-restart");
+    let (mut send, mut stdin, stderr) = streaming_send(b.mqq().topic(&t).arg("--raw"));
+    let all = numbers(N);
+    let (first, second) = all.split_at(all.find("10001\n").unwrap());
+    stdin.write_all(first.as_bytes()).unwrap();
+    // The broker goes away and comes back (SIGTERM: it saves what it acknowledged) while
+    // send is streaming; then the rest of the lines.
+    b.restart();
+    stdin.write_all(second.as_bytes()).unwrap();
+    drop(stdin);
+    let status = send.wait().unwrap();
+    let stderr = stderr.join().unwrap();
+    assert!(status.success(), "send failed: {stderr}");
+    assert!(
+        stderr.contains("sent 20000, acknowledged 20000"),
+        "{stderr}"
+    );
+    let got = b
+        .mqq()
+        .topic(&t)
+        .id(&id)
+        .args(["--raw", "listen", "--idle-timeout", "2s"])
+        .run();
+    let (missing, twice) = account(&String::from_utf8_lossy(&got.stdout), N);
+    eprintln!("through a restart: {missing} missing, {twice} twice; send said: {stderr}");
+    assert_eq!(missing, 0, "{stderr}");
+}
+
+#[test]
+fn send_to_a_broker_that_stays_away_says_where_to_resume() {
+    use std::io::Write as _;
+    const N: usize = 5_000;
+    let Some(mut b) = persistent_mosquitto() else {
+        return;
+    };
+    let (t, id) = durable_queue(&b, "send-gone");
+    let (mut send, mut stdin, stderr) =
+        streaming_send(
+            b.mqq()
+                .topic(&t)
+                .args(["--raw", "--set", "options.connect_timeout=1500"]),
+        );
+    let all = numbers(N);
+    let (first, second) = all.split_at(all.find("2001\n").unwrap());
+    stdin.write_all(first.as_bytes()).unwrap();
+    b.terminate();
+    // The rest may or may not be read before send gives up.
+    let _ = stdin.write_all(second.as_bytes());
+    drop(stdin);
+    let status = send.wait().unwrap();
+    let stderr = stderr.join().unwrap();
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    let k: usize = stderr
+        .split("resume with `tail -n +")
+        .nth(1)
+        .and_then(|r| r.split('`').next())
+        .and_then(|k| k.parse().ok())
+        .unwrap_or_else(|| panic!("no resume point in: {stderr}"));
+    // Resume from there once the broker is back: every line arrives.
+    b.restart();
+    b.mqq()
+        .topic(&t)
+        .args(["--raw", "send", "-l"])
+        .stdin(
+            all.lines()
+                .skip(k - 1)
+                .map(|l| format!("{l}\n"))
+                .collect::<String>(),
+        )
+        .run()
+        .expect_code(0);
+    let got = b
+        .mqq()
+        .topic(&t)
+        .id(&id)
+        .args(["--raw", "listen", "--idle-timeout", "2s"])
+        .run();
+    let (missing, twice) = account(&String::from_utf8_lossy(&got.stdout), N);
+    eprintln!("resumed at line {k}: {missing} missing, {twice} twice");
+    assert_eq!(missing, 0, "{stderr}");
+}

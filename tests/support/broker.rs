@@ -54,6 +54,9 @@ pub struct BrokerOpts {
     pub acl: Option<String>,
     /// mosquitto only: more lines of its config (e.g. `max_packet_size 1000`).
     pub conf: Vec<String>,
+    /// mosquitto only: keep sessions and messages on disk (saved every second and at
+    /// SIGTERM), so that [`Broker::restart`] resumes them.
+    pub persistent: bool,
 }
 
 impl Broker {
@@ -108,6 +111,37 @@ impl Broker {
             .expect("only a spawned broker can be stopped");
         let _ = child.kill();
         let _ = child.wait();
+    }
+
+    /// Stops a spawned mosquitto with SIGTERM (it saves its state) and starts it again on the
+    /// same port with the same config; returns once it listens.
+    pub fn restart(&mut self) {
+        let running = self
+            .child
+            .as_mut()
+            .is_some_and(|c| matches!(c.try_wait(), Ok(None)));
+        if running {
+            self.terminate();
+        }
+        let conf = self
+            ._dir
+            .as_ref()
+            .expect("a spawned broker")
+            .path()
+            .join("mosquitto.conf");
+        let mut child = Command::new(mosquitto_bin())
+            .arg("-c")
+            .arg(&conf)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        assert!(
+            wait_listening(self.port, Some(&mut child)),
+            "mosquitto did not come back on port {}",
+            self.port
+        );
+        self.child = Some(child);
     }
 
     /// Stops a spawned broker gracefully (SIGTERM) and waits until it exited.
@@ -172,9 +206,21 @@ fn start_rumqttd(port: u16, opts: &BrokerOpts) -> Option<Broker> {
 fn start_mosquitto(port: u16, opts: &BrokerOpts) -> Option<Broker> {
     let dir = tempfile::tempdir().unwrap();
     let mut conf = format!(
-        "listener {port} 127.0.0.1\npersistence false\nlog_dest stderr\nlog_type error\n\
+        "listener {port} 127.0.0.1\nlog_dest stderr\nlog_type error\n\
          max_queued_messages 0\n"
     );
+    if opts.persistent {
+        // mosquitto run as root drops to user mosquitto: let it write the directory.
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+        let _ = writeln!(
+            conf,
+            "persistence true\npersistence_location {}/\nautosave_interval 1",
+            dir.path().display()
+        );
+    } else {
+        conf.push_str("persistence false\n");
+    }
     if opts.users.is_empty() {
         conf.push_str("allow_anonymous true\n");
     } else {
