@@ -32,7 +32,7 @@ pub fn kind() -> Kind {
 pub struct Broker {
     pub port: u16,
     child: Option<Child>,
-    _dir: Option<tempfile::TempDir>,
+    dir: Option<tempfile::TempDir>,
 }
 
 impl Drop for Broker {
@@ -124,7 +124,7 @@ impl Broker {
             self.terminate();
         }
         let conf = self
-            ._dir
+            .dir
             .as_ref()
             .expect("a spawned broker")
             .path()
@@ -199,7 +199,7 @@ fn start_rumqttd(port: u16, opts: &BrokerOpts) -> Option<Broker> {
         .map(|_| Broker {
             port,
             child: None,
-            _dir: None,
+            dir: None,
         })
 }
 
@@ -271,7 +271,7 @@ password_file {}",
         Some(Broker {
             port,
             child: Some(child),
-            _dir: Some(dir),
+            dir: Some(dir),
         })
     } else {
         let _ = child.kill();
