@@ -67,6 +67,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
             [CompletionResult]::new('clear', 'clear', [CompletionResultType]::ParameterValue, 'Remove the queue''s session and its pending messages at the broker')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Print the resolved config with the source of every value (secrets as ***)')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Smoke-check a broker: connect, round-trip probe messages, retained and durable')
+            [CompletionResult]::new('work', 'work', [CompletionResultType]::ParameterValue, 'Run a command for each message; acknowledge it only when the command succeeds')
             [CompletionResult]::new('broker', 'broker', [CompletionResultType]::ParameterValue, 'Run an MQTT broker in this process, for trying mqq and local work')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions: bash, zsh, fish, elvish or powershell')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the manual page (roff)')
@@ -458,6 +459,57 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]')
             break
         }
+        'mqq;work' {
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Commands running at once (messages are still acknowledged in order)')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Commands running at once (messages are still acknowledged in order)')
+            [CompletionResult]::new('--max-attempts', '--max-attempts', [CompletionResultType]::ParameterName, 'Runs of one message before it is dead-lettered (or work stops)')
+            [CompletionResult]::new('--dead-letter', '--dead-letter', [CompletionResultType]::ParameterName, 'Topic for messages that failed --max-attempts times (published at QoS 1, then acked)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Kill a command that runs longer than this (the message is abandoned)')
+            [CompletionResult]::new('--grace', '--grace', [CompletionResultType]::ParameterName, 'On Ctrl-C/SIGTERM, how long running commands may finish (then they are killed)')
+            [CompletionResult]::new('--retry-delay', '--retry-delay', [CompletionResultType]::ParameterName, 'Pause before reconnecting to get an abandoned message back')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Stop after N completed messages')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Stop after N completed messages')
+            [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'Stop when no message arrived for this long')
+            [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)')
+            [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Queue (profile) to use from the config file [env: MQQ_QUEUE]')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Topic; receiving verbs accept + and # wildcards, and several -t (one subscription) [env: MQQ_TOPIC]')
+            [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'Topic; receiving verbs accept + and # wildcards, and several -t (one subscription) [env: MQQ_TOPIC]')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]')
+            [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]')
+            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]')
+            [CompletionResult]::new('--uri', '--uri', [CompletionResultType]::ParameterName, 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Broker host [env: MQQ_HOST]')
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Broker host [env: MQQ_HOST]')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]')
+            [CompletionResult]::new('--protocol', '--protocol', [CompletionResultType]::ParameterName, 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'User name [env: MQQ_USERNAME]')
+            [CompletionResult]::new('--username', '--username', [CompletionResultType]::ParameterName, 'User name [env: MQQ_USERNAME]')
+            [CompletionResult]::new('-P', '-P ', [CompletionResultType]::ParameterName, 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]')
+            [CompletionResult]::new('--password', '--password', [CompletionResultType]::ParameterName, 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]')
+            [CompletionResult]::new('--cafile', '--cafile', [CompletionResultType]::ParameterName, 'PEM file of CA certificates to trust instead of the system''s roots [env: MQQ_CAFILE]')
+            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]')
+            [CompletionResult]::new('--qos', '--qos', [CompletionResultType]::ParameterName, 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]')
+            [CompletionResult]::new('--capath', '--capath', [CompletionResultType]::ParameterName, 'Directory of PEM CA certificates to trust instead of the system''s roots [env: MQQ_CAPATH]')
+            [CompletionResult]::new('--tls-server-name', '--tls-server-name', [CompletionResultType]::ParameterName, 'Name the broker''s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]')
+            [CompletionResult]::new('--alpn', '--alpn', [CompletionResultType]::ParameterName, 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]')
+            [CompletionResult]::new('--envelope-version', '--envelope-version', [CompletionResultType]::ParameterName, 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]')
+            [CompletionResult]::new('--protocol-version', '--protocol-version', [CompletionResultType]::ParameterName, 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]')
+            [CompletionResult]::new('--json-events', '--json-events', [CompletionResultType]::ParameterName, 'One JSON object per message outcome on stderr, for machines')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summaries, progress or warnings on stderr; errors are still printed')
+            [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]')
+            break
+        }
         'mqq;broker' {
             [CompletionResult]::new('--ws-port', '--ws-port', [CompletionResultType]::ParameterName, 'Also serve MQTT over WebSockets on this port (any path, e.g. ws://localhost:PORT/mqtt)')
             [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)')
@@ -588,6 +640,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
             [CompletionResult]::new('clear', 'clear', [CompletionResultType]::ParameterValue, 'Remove the queue''s session and its pending messages at the broker')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Print the resolved config with the source of every value (secrets as ***)')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Smoke-check a broker: connect, round-trip probe messages, retained and durable')
+            [CompletionResult]::new('work', 'work', [CompletionResultType]::ParameterValue, 'Run a command for each message; acknowledge it only when the command succeeds')
             [CompletionResult]::new('broker', 'broker', [CompletionResultType]::ParameterValue, 'Run an MQTT broker in this process, for trying mqq and local work')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions: bash, zsh, fish, elvish or powershell')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the manual page (roff)')
@@ -616,6 +669,9 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
             break
         }
         'mqq;help;check' {
+            break
+        }
+        'mqq;help;work' {
             break
         }
         'mqq;help;broker' {

@@ -64,6 +64,7 @@ set edit:completion:arg-completer[mqq] = {|@words|
             cand clear 'Remove the queue''s session and its pending messages at the broker'
             cand config 'Print the resolved config with the source of every value (secrets as ***)'
             cand check 'Smoke-check a broker: connect, round-trip probe messages, retained and durable'
+            cand work 'Run a command for each message; acknowledge it only when the command succeeds'
             cand broker 'Run an MQTT broker in this process, for trying mqq and local work'
             cand completions 'Print shell completions: bash, zsh, fish, elvish or powershell'
             cand man 'Print the manual page (roff)'
@@ -446,6 +447,56 @@ set edit:completion:arg-completer[mqq] = {|@words|
             cand --tls 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
             cand --insecure 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
         }
+        &'mqq;work'= {
+            cand -j 'Commands running at once (messages are still acknowledged in order)'
+            cand --concurrency 'Commands running at once (messages are still acknowledged in order)'
+            cand --max-attempts 'Runs of one message before it is dead-lettered (or work stops)'
+            cand --dead-letter 'Topic for messages that failed --max-attempts times (published at QoS 1, then acked)'
+            cand --timeout 'Kill a command that runs longer than this (the message is abandoned)'
+            cand --grace 'On Ctrl-C/SIGTERM, how long running commands may finish (then they are killed)'
+            cand --retry-delay 'Pause before reconnecting to get an abandoned message back'
+            cand -n 'Stop after N completed messages'
+            cand --count 'Stop after N completed messages'
+            cand --idle-timeout 'Stop when no message arrived for this long'
+            cand --set 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)'
+            cand --queue 'Queue (profile) to use from the config file [env: MQQ_QUEUE]'
+            cand -t 'Topic; receiving verbs accept + and # wildcards, and several -t (one subscription) [env: MQQ_TOPIC]'
+            cand --topic 'Topic; receiving verbs accept + and # wildcards, and several -t (one subscription) [env: MQQ_TOPIC]'
+            cand -i 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]'
+            cand --client-id 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]'
+            cand -L 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]'
+            cand --uri 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]'
+            cand -h 'Broker host [env: MQQ_HOST]'
+            cand --host 'Broker host [env: MQQ_HOST]'
+            cand -p 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]'
+            cand --port 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]'
+            cand --protocol 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]'
+            cand -u 'User name [env: MQQ_USERNAME]'
+            cand --username 'User name [env: MQQ_USERNAME]'
+            cand -P 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]'
+            cand --password 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]'
+            cand --cafile 'PEM file of CA certificates to trust instead of the system''s roots [env: MQQ_CAFILE]'
+            cand --cert 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]'
+            cand --key 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]'
+            cand -q 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]'
+            cand --qos 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]'
+            cand --capath 'Directory of PEM CA certificates to trust instead of the system''s roots [env: MQQ_CAPATH]'
+            cand --tls-server-name 'Name the broker''s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]'
+            cand --alpn 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]'
+            cand --envelope-version 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]'
+            cand -V 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]'
+            cand --protocol-version 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]'
+            cand --config 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]'
+            cand --password-file 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]'
+            cand --json-events 'One JSON object per message outcome on stderr, for machines'
+            cand --help 'Print help'
+            cand --raw 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
+            cand -v 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
+            cand --verbose 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
+            cand --quiet 'No summaries, progress or warnings on stderr; errors are still printed'
+            cand --tls 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
+            cand --insecure 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
+        }
         &'mqq;broker'= {
             cand --ws-port 'Also serve MQTT over WebSockets on this port (any path, e.g. ws://localhost:PORT/mqtt)'
             cand --set 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)'
@@ -573,6 +624,7 @@ set edit:completion:arg-completer[mqq] = {|@words|
             cand clear 'Remove the queue''s session and its pending messages at the broker'
             cand config 'Print the resolved config with the source of every value (secrets as ***)'
             cand check 'Smoke-check a broker: connect, round-trip probe messages, retained and durable'
+            cand work 'Run a command for each message; acknowledge it only when the command succeeds'
             cand broker 'Run an MQTT broker in this process, for trying mqq and local work'
             cand completions 'Print shell completions: bash, zsh, fish, elvish or powershell'
             cand man 'Print the manual page (roff)'
@@ -593,6 +645,8 @@ set edit:completion:arg-completer[mqq] = {|@words|
         &'mqq;help;config'= {
         }
         &'mqq;help;check'= {
+        }
+        &'mqq;help;work'= {
         }
         &'mqq;help;broker'= {
         }

@@ -60,6 +60,7 @@ complete -c mqq -n "__fish_mqq_needs_command" -f -a "count" -d 'Print how many m
 complete -c mqq -n "__fish_mqq_needs_command" -f -a "clear" -d 'Remove the queue\'s session and its pending messages at the broker'
 complete -c mqq -n "__fish_mqq_needs_command" -f -a "config" -d 'Print the resolved config with the source of every value (secrets as ***)'
 complete -c mqq -n "__fish_mqq_needs_command" -f -a "check" -d 'Smoke-check a broker: connect, round-trip probe messages, retained and durable'
+complete -c mqq -n "__fish_mqq_needs_command" -f -a "work" -d 'Run a command for each message; acknowledge it only when the command succeeds'
 complete -c mqq -n "__fish_mqq_needs_command" -f -a "broker" -d 'Run an MQTT broker in this process, for trying mqq and local work'
 complete -c mqq -n "__fish_mqq_needs_command" -f -a "completions" -d 'Print shell completions: bash, zsh, fish, elvish or powershell'
 complete -c mqq -n "__fish_mqq_needs_command" -f -a "man" -d 'Print the manual page (roff)'
@@ -324,6 +325,42 @@ complete -c mqq -n "__fish_mqq_using_subcommand check" -s v -l verbose -d 'More 
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
+complete -c mqq -n "__fish_mqq_using_subcommand work" -s j -l concurrency -d 'Commands running at once (messages are still acknowledged in order)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand work" -l max-attempts -d 'Runs of one message before it is dead-lettered (or work stops)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand work" -l dead-letter -d 'Topic for messages that failed --max-attempts times (published at QoS 1, then acked)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand work" -l timeout -d 'Kill a command that runs longer than this (the message is abandoned)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand work" -l grace -d 'On Ctrl-C/SIGTERM, how long running commands may finish (then they are killed)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand work" -l retry-delay -d 'Pause before reconnecting to get an abandoned message back' -r
+complete -c mqq -n "__fish_mqq_using_subcommand work" -s n -l count -d 'Stop after N completed messages' -r
+complete -c mqq -n "__fish_mqq_using_subcommand work" -l idle-timeout -d 'Stop when no message arrived for this long' -r
+complete -c mqq -n "__fish_mqq_using_subcommand work" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand work" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand work" -s t -l topic -d 'Topic; receiving verbs accept + and # wildcards, and several -t (one subscription) [env: MQQ_TOPIC]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand work" -s i -l client-id -d 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand work" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand work" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand work" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand work" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand work" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand work" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand work" -l cafile -d 'PEM file of CA certificates to trust instead of the system\'s roots [env: MQQ_CAFILE]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand work" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand work" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand work" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand work" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand work" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand work" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand work" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand work" -s V -l protocol-version -d 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand work" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand work" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand work" -l json-events -d 'One JSON object per message outcome on stderr, for machines'
+complete -c mqq -n "__fish_mqq_using_subcommand work" -l help -d 'Print help'
+complete -c mqq -n "__fish_mqq_using_subcommand work" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
+complete -c mqq -n "__fish_mqq_using_subcommand work" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
+complete -c mqq -n "__fish_mqq_using_subcommand work" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
+complete -c mqq -n "__fish_mqq_using_subcommand work" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
+complete -c mqq -n "__fish_mqq_using_subcommand work" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -l ws-port -d 'Also serve MQTT over WebSockets on this port (any path, e.g. ws://localhost:PORT/mqtt)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
@@ -406,15 +443,16 @@ complete -c mqq -n "__fish_mqq_using_subcommand man" -s v -l verbose -d 'More di
 complete -c mqq -n "__fish_mqq_using_subcommand man" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
 complete -c mqq -n "__fish_mqq_using_subcommand man" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand man" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
-complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check broker completions man help" -f -a "send" -d 'Publish messages; returns when the broker acknowledged every one'
-complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check broker completions man help" -f -a "receive" -d 'Take up to N messages (consumes them), waiting up to a timeout'
-complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check broker completions man help" -f -a "listen" -d 'Stream messages until Ctrl-C / SIGTERM, a count, or an idle timeout'
-complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check broker completions man help" -f -a "peek" -d 'Show up to N pending messages without consuming them'
-complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check broker completions man help" -f -a "count" -d 'Print how many messages are pending (never consumes)'
-complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check broker completions man help" -f -a "clear" -d 'Remove the queue\'s session and its pending messages at the broker'
-complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check broker completions man help" -f -a "config" -d 'Print the resolved config with the source of every value (secrets as ***)'
-complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check broker completions man help" -f -a "check" -d 'Smoke-check a broker: connect, round-trip probe messages, retained and durable'
-complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check broker completions man help" -f -a "broker" -d 'Run an MQTT broker in this process, for trying mqq and local work'
-complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check broker completions man help" -f -a "completions" -d 'Print shell completions: bash, zsh, fish, elvish or powershell'
-complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check broker completions man help" -f -a "man" -d 'Print the manual page (roff)'
-complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check broker completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work broker completions man help" -f -a "send" -d 'Publish messages; returns when the broker acknowledged every one'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work broker completions man help" -f -a "receive" -d 'Take up to N messages (consumes them), waiting up to a timeout'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work broker completions man help" -f -a "listen" -d 'Stream messages until Ctrl-C / SIGTERM, a count, or an idle timeout'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work broker completions man help" -f -a "peek" -d 'Show up to N pending messages without consuming them'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work broker completions man help" -f -a "count" -d 'Print how many messages are pending (never consumes)'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work broker completions man help" -f -a "clear" -d 'Remove the queue\'s session and its pending messages at the broker'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work broker completions man help" -f -a "config" -d 'Print the resolved config with the source of every value (secrets as ***)'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work broker completions man help" -f -a "check" -d 'Smoke-check a broker: connect, round-trip probe messages, retained and durable'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work broker completions man help" -f -a "work" -d 'Run a command for each message; acknowledge it only when the command succeeds'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work broker completions man help" -f -a "broker" -d 'Run an MQTT broker in this process, for trying mqq and local work'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work broker completions man help" -f -a "completions" -d 'Print shell completions: bash, zsh, fish, elvish or powershell'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work broker completions man help" -f -a "man" -d 'Print the manual page (roff)'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work broker completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

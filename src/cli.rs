@@ -257,6 +257,19 @@ pub enum Command {
     ///   mqq -L mqtts://broker:8883 --cafile ca.pem check -F json
     #[command(verbatim_doc_comment)]
     Check(CheckArgs),
+    /// Run a command for each message; acknowledge it only when the command succeeds
+    ///
+    /// The body goes to the command's stdin, the metadata to its environment (MQQ_TOPIC,
+    /// MQQ_MESSAGE_ID, MQQ_CORRELATION_ID, MQQ_MESSAGE_TYPE, MQQ_SENT_TIME, MQQ_QOS,
+    /// MQQ_RETAIN, MQQ_REDELIVERED, MQQ_ATTEMPT, MQQ_PROP_<KEY> for MQTT 5 user properties).
+    /// Exit 0 completes the message (ack); anything else abandons it: mqq reconnects and the
+    /// broker hands it back. After --max-attempts it goes to --dead-letter, or, without one,
+    /// work stops with exit 1 and the message stays queued. Needs a durable queue (-i).
+    ///
+    ///   mqq -t jobs -i workers work -- ./handle.sh
+    ///   mqq -t jobs -i workers work -j 4 --timeout 30s --dead-letter jobs/failed -- python3 job.py
+    #[command(verbatim_doc_comment)]
+    Work(WorkArgs),
     /// Run an MQTT broker in this process, for trying mqq and local work
     ///
     /// Listens on the address the other verbs connect to (default localhost:1883; -h/-p/-L
@@ -427,6 +440,43 @@ pub enum CheckFormat {
     Text,
     /// One JSON object.
     Json,
+}
+
+/// `work` flags.
+#[derive(Debug, Args)]
+pub struct WorkArgs {
+    /// Commands running at once (messages are still acknowledged in order)
+    #[arg(short = 'j', long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub concurrency: u64,
+    /// Runs of one message before it is dead-lettered (or work stops)
+    #[arg(long, value_name = "N", default_value_t = 5,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_attempts: u32,
+    /// Topic for messages that failed --max-attempts times (published at QoS 1, then acked)
+    #[arg(long, value_name = "TOPIC")]
+    pub dead_letter: Option<String>,
+    /// Kill a command that runs longer than this (the message is abandoned)
+    #[arg(long, value_name = "DURATION", value_parser = flag_duration)]
+    pub timeout: Option<Duration>,
+    /// On Ctrl-C/SIGTERM, how long running commands may finish (then they are killed)
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = flag_duration)]
+    pub grace: Duration,
+    /// Pause before reconnecting to get an abandoned message back
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = flag_duration)]
+    pub retry_delay: Duration,
+    /// Stop after N completed messages
+    #[arg(short = 'n', long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
+    /// Stop when no message arrived for this long
+    #[arg(long, value_name = "DURATION", value_parser = flag_duration)]
+    pub idle_timeout: Option<Duration>,
+    /// One JSON object per message outcome on stderr, for machines
+    #[arg(long)]
+    pub json_events: bool,
+    /// The command and its arguments, after --
+    #[arg(required = true, last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
 }
 
 /// `broker` flags.

@@ -75,7 +75,7 @@ impl Diag {
 
     /// Writes text as is (it carries its own line break), above any progress bar. A
     /// stderr that cannot be written to has nowhere to report that: it is ignored.
-    fn raw(&self, text: &[u8]) {
+    pub fn raw(&self, text: &[u8]) {
         let mut inner = self.lock();
         let DiagInner { w, progress } = &mut *inner;
         let mut write = || {

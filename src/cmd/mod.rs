@@ -13,6 +13,7 @@ pub mod listen;
 pub mod peek;
 pub mod receive;
 pub mod send;
+pub mod work;
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -88,6 +89,10 @@ pub fn run(cli: &Cli, matches: &ArgMatches, out: &mut Output) -> anyhow::Result<
             Command::Count(a) => count::run(a, &cfg, out).await,
             Command::Clear => clear::run(&cfg, out).await,
             Command::Check(a) => Box::pin(check::run(a, &cfg, out)).await,
+            Command::Work(a) => {
+                let shutdown = shutdown_signal()?;
+                Box::pin(work::run(a, &cfg, out, shutdown)).await
+            }
             #[cfg(feature = "broker")]
             Command::Broker(a) => {
                 let shutdown = shutdown_signal()?;

@@ -16,6 +16,7 @@ mod receive;
 mod send;
 mod tls;
 mod v5;
+mod work;
 mod ws;
 
 use crate::support::{client_id, topic, Broker, Mqq, Out};

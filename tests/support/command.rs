@@ -400,7 +400,9 @@ impl Background {
     /// (e.g. the broker seeing its connection).
     fn launch(cmd: Mqq, read_stdout: bool) -> Background {
         assert!(cmd.stdin.is_empty(), "a background mqq reads no stdin");
-        let cmd = cmd.arg("-v");
+        // -v goes first: after a verb's `--` it would belong to the command (work).
+        let mut cmd = cmd;
+        cmd.args.insert(0, "-v".into());
         let line = cmd.line();
         let mut child = cmd.start(Stdio::null());
         let stdout = read_stdout.then(|| read_all(child.stdout.take().unwrap()));

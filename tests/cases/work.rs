@@ -1,0 +1,263 @@
+//! `mqq work -- COMMAND`: a message is acknowledged only when its command succeeded;
+//! failures come back, poison goes to the dead-letter topic, nothing is dropped.
+
+use std::time::Duration;
+
+use super::durable_queue;
+use crate::support::{kind, within, Broker, Kind};
+
+fn numbers(n: usize) -> String {
+    (1..=n).map(|i| format!("{i}\n")).collect()
+}
+
+#[test]
+fn a_failure_comes_back_and_everything_completes() {
+    let b = Broker::start();
+    let (t, id) = durable_queue(&b, "work-retry");
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let flag = dir.path().join("failed-once");
+    b.mqq()
+        .topic(&t)
+        .args(["send", "-l"])
+        .stdin(numbers(10))
+        .run()
+        .expect_code(0);
+    // Message 3 fails its first run.
+    let script = format!(
+        "body=$(cat); if [ \"$body\" = 3 ] && [ ! -e {f} ]; then touch {f}; echo boom >&2; exit 7; fi; \
+         echo \"$body $MQQ_ATTEMPT $MQQ_TOPIC\" >> {l}",
+        f = flag.display(),
+        l = log.display()
+    );
+    let o = b
+        .mqq()
+        .topic(&t)
+        .id(&id)
+        .args([
+            "work",
+            "--retry-delay",
+            "100ms",
+            "-n",
+            "10",
+            "--",
+            "sh",
+            "-c",
+            &script,
+        ])
+        .run();
+    o.expect_code(0)
+        .stderr_has("boom")
+        .stderr_has("completed 10, abandoned 1, dead-lettered 0");
+    let text = std::fs::read_to_string(&log).unwrap();
+    let mut got: Vec<&str> = text.lines().collect();
+    got.sort_unstable();
+    let mut want: Vec<String> = (1..=10).map(|i| format!("{i} 1 {t}")).collect();
+    want[2] = format!("3 2 {t}");
+    want.sort_unstable();
+    assert_eq!(got, want, "{text}");
+    // Nothing left.
+    b.mqq()
+        .topic(&t)
+        .id(&id)
+        .args(["count", "--wait", "300ms"])
+        .run()
+        .expect(0, "0\n");
+}
+
+#[test]
+fn poison_goes_to_the_dead_letter_topic_after_max_attempts() {
+    let b = Broker::start();
+    let (t, id) = durable_queue(&b, "work-dlq");
+    let dlq = format!("{t}/dead");
+    let dead = b
+        .mqq()
+        .topic(&dlq)
+        .args(["listen", "-n", "1", "-F", "json"])
+        .spawn();
+    b.mqq()
+        .topic(&t)
+        .args(["send", "good", "poison", "fine"])
+        .run()
+        .expect_code(0);
+    b.mqq()
+        .topic(&t)
+        .id(&id)
+        .args(["work", "--max-attempts", "2", "--dead-letter", &dlq])
+        .args(["--retry-delay", "100ms", "-n", "2", "--"])
+        .args([
+            "sh",
+            "-c",
+            "[ \"$(cat)\" != poison ] || { echo 'cannot digest' >&2; exit 3; }",
+        ])
+        .run()
+        .expect_code(0)
+        .stderr_has("completed 2, abandoned 1, dead-lettered 1");
+    let v = dead.finish().json();
+    assert_eq!(v["payload"], "poison", "{v}");
+    if kind() == Kind::Mosquitto {
+        // MQTT 5: the failure travels in user properties.
+        let props = v["properties"]["user_properties"].to_string();
+        for want in ["mqq-attempts", "\"2\"", "exit 3", "cannot digest"] {
+            assert!(props.contains(want), "{props}");
+        }
+    }
+    b.mqq()
+        .topic(&t)
+        .id(&id)
+        .args(["count", "--wait", "300ms"])
+        .run()
+        .expect(0, "0\n");
+}
+
+#[test]
+fn without_a_dead_letter_topic_work_stops_and_the_message_stays() {
+    let b = Broker::start();
+    let (t, id) = durable_queue(&b, "work-stop");
+    b.mqq().topic(&t).args(["send", "bad"]).run().expect_code(0);
+    b.mqq()
+        .topic(&t)
+        .id(&id)
+        .args([
+            "work",
+            "--max-attempts",
+            "2",
+            "--retry-delay",
+            "100ms",
+            "--",
+            "false",
+        ])
+        .run()
+        .expect_code(1)
+        .stderr_has("failed 2 times")
+        .stderr_has("stays queued")
+        .stderr_has("--dead-letter");
+    b.mqq()
+        .topic(&t)
+        .id(&id)
+        .args(["count", "--wait", "300ms"])
+        .run()
+        .expect(0, "1\n");
+}
+
+#[test]
+fn timeout_kills_a_hanging_command() {
+    let b = Broker::start();
+    let (t, id) = durable_queue(&b, "work-timeout");
+    b.mqq()
+        .topic(&t)
+        .args(["send", "slow"])
+        .run()
+        .expect_code(0);
+    within(Duration::from_secs(10), || {
+        b.mqq()
+            .topic(&t)
+            .id(&id)
+            .args(["work", "--timeout", "300ms", "--max-attempts", "1"])
+            .args([
+                "--dead-letter",
+                &format!("{t}/dead"),
+                "-n",
+                "1",
+                "--idle-timeout",
+                "2s",
+            ])
+            .args(["--", "sleep", "60"])
+            .run()
+    })
+    .expect_code(0)
+    .stderr_has("dead-lettered 1");
+}
+
+#[test]
+fn sigterm_lets_the_running_command_finish_and_acks_it() {
+    let b = Broker::start();
+    let (t, id) = durable_queue(&b, "work-term");
+    b.mqq().topic(&t).args(["send", "one"]).run().expect_code(0);
+    let mut w = b
+        .mqq()
+        .topic(&t)
+        .id(&id)
+        .args([
+            "work",
+            "--",
+            "sh",
+            "-c",
+            "echo started >&2; sleep 1; cat > /dev/null",
+        ])
+        .spawn();
+    w.wait_stderr("started");
+    w.terminate();
+    w.finish()
+        .expect_code(0)
+        .stderr_has("letting 1 running command finish")
+        .stderr_has("completed 1");
+    b.mqq()
+        .topic(&t)
+        .id(&id)
+        .args(["count", "--wait", "300ms"])
+        .run()
+        .expect(0, "0\n");
+}
+
+#[test]
+fn sigkill_of_mqq_mid_command_brings_the_message_back() {
+    let b = Broker::start();
+    let (t, id) = durable_queue(&b, "work-kill");
+    b.mqq()
+        .topic(&t)
+        .args(["send", "again"])
+        .run()
+        .expect_code(0);
+    let mut w = b
+        .mqq()
+        .topic(&t)
+        .id(&id)
+        .args(["work", "--", "sh", "-c", "echo started >&2; sleep 30"])
+        .spawn();
+    w.wait_stderr("started");
+    w.kill();
+    b.mqq()
+        .topic(&t)
+        .id(&id)
+        .args(["receive", "-W", "5s"])
+        .run()
+        .expect(0, "again\n");
+}
+
+#[test]
+fn concurrency_runs_commands_at_once_and_completes_all() {
+    let b = Broker::start();
+    let (t, id) = durable_queue(&b, "work-j");
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    b.mqq()
+        .topic(&t)
+        .args(["send", "-l"])
+        .stdin(numbers(12))
+        .run()
+        .expect_code(0);
+    // Each run waits until another one has started too (or gives up after a while): with
+    // -j 4 they overlap; one at a time they would not.
+    let script = format!(
+        "b=$(cat); echo start $b >> {l}; i=0; \
+         while [ $(grep -c start {l}) -lt 2 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; \
+         echo \"end $b $(grep -c start {l})\" >> {l}",
+        l = log.display()
+    );
+    b.mqq()
+        .topic(&t)
+        .id(&id)
+        .args(["work", "-j", "4", "-n", "12", "--", "sh", "-c", &script])
+        .run()
+        .expect_code(0)
+        .stderr_has("completed 12");
+    let text = std::fs::read_to_string(&log).unwrap();
+    let first_end = text.lines().position(|l| l.starts_with("end")).unwrap();
+    assert!(first_end >= 2, "no two runs overlapped:\n{text}");
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("end")).count(),
+        12,
+        "{text}"
+    );
+}
