@@ -68,6 +68,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Print the resolved config with the source of every value (secrets as ***)')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Smoke-check a broker: connect, round-trip probe messages, retained and durable')
             [CompletionResult]::new('work', 'work', [CompletionResultType]::ParameterValue, 'Run a command for each message; acknowledge it only when the command succeeds')
+            [CompletionResult]::new('move', 'move', [CompletionResultType]::ParameterValue, 'Move pending messages to another topic (acked at the source after the destination)')
             [CompletionResult]::new('broker', 'broker', [CompletionResultType]::ParameterValue, 'Run an MQTT broker in this process, for trying mqq and local work')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions: bash, zsh, fish, elvish or powershell')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the manual page (roff)')
@@ -120,6 +121,8 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
             [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]')
             [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Send each line of stdin as a message (the newline is not sent)')
             [CompletionResult]::new('--lines', '--lines', [CompletionResultType]::ParameterName, 'Send each line of stdin as a message (the newline is not sent)')
+            [CompletionResult]::new('--ndjson', '--ndjson', [CompletionResultType]::ParameterName, 'Replay a capture: each stdin line is a message as -F json writes it, sent to its own topic (payload or base64 payload, retain, envelope fields, MQTT 5 properties)')
+            [CompletionResult]::new('--skip-bad', '--skip-bad', [CompletionResultType]::ParameterName, 'With --ndjson: skip lines that are not messages (a warning each) instead of stopping')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Send one empty message: zero bytes, never wrapped in an envelope')
             [CompletionResult]::new('--null-message', '--null-message', [CompletionResultType]::ParameterName, 'Send one empty message: zero bytes, never wrapped in an envelope')
             [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Set the retain flag. An empty retained message (-r -n, or -r '''') clears the topic''s retained message: it is always sent as zero bytes, whatever the envelope mode')
@@ -510,6 +513,58 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]')
             break
         }
+        'mqq;move' {
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Destination topic')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Move at most N messages')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Move at most N messages')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Stop when nothing arrived for this long')
+            [CompletionResult]::new('-F', '-F ', [CompletionResultType]::ParameterName, 'Output format: text, raw, json, or a template such as ''%t %p''')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: text, raw, json, or a template such as ''%t %p''')
+            [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)')
+            [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Queue (profile) to use from the config file [env: MQQ_QUEUE]')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Topic; receiving verbs accept + and # wildcards, and several -t (one subscription) [env: MQQ_TOPIC]')
+            [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'Topic; receiving verbs accept + and # wildcards, and several -t (one subscription) [env: MQQ_TOPIC]')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]')
+            [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]')
+            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]')
+            [CompletionResult]::new('--uri', '--uri', [CompletionResultType]::ParameterName, 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Broker host [env: MQQ_HOST]')
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Broker host [env: MQQ_HOST]')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]')
+            [CompletionResult]::new('--protocol', '--protocol', [CompletionResultType]::ParameterName, 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'User name [env: MQQ_USERNAME]')
+            [CompletionResult]::new('--username', '--username', [CompletionResultType]::ParameterName, 'User name [env: MQQ_USERNAME]')
+            [CompletionResult]::new('-P', '-P ', [CompletionResultType]::ParameterName, 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]')
+            [CompletionResult]::new('--password', '--password', [CompletionResultType]::ParameterName, 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]')
+            [CompletionResult]::new('--cafile', '--cafile', [CompletionResultType]::ParameterName, 'PEM file of CA certificates to trust instead of the system''s roots [env: MQQ_CAFILE]')
+            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]')
+            [CompletionResult]::new('--qos', '--qos', [CompletionResultType]::ParameterName, 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]')
+            [CompletionResult]::new('--capath', '--capath', [CompletionResultType]::ParameterName, 'Directory of PEM CA certificates to trust instead of the system''s roots [env: MQQ_CAPATH]')
+            [CompletionResult]::new('--tls-server-name', '--tls-server-name', [CompletionResultType]::ParameterName, 'Name the broker''s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]')
+            [CompletionResult]::new('--alpn', '--alpn', [CompletionResultType]::ParameterName, 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]')
+            [CompletionResult]::new('--envelope-version', '--envelope-version', [CompletionResultType]::ParameterName, 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]')
+            [CompletionResult]::new('--protocol-version', '--protocol-version', [CompletionResultType]::ParameterName, 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would move, without moving anything')
+            [CompletionResult]::new('--pretty', '--pretty', [CompletionResultType]::ParameterName, 'Pretty-print JSON (-F json, %j), one object over several lines; implies -F json')
+            [CompletionResult]::new('-R', '-R ', [CompletionResultType]::ParameterName, 'Skip retained messages (a durable queue still acknowledges them)')
+            [CompletionResult]::new('--no-retained', '--no-retained', [CompletionResultType]::ParameterName, 'Skip retained messages (a durable queue still acknowledges them)')
+            [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'No newline after each message (text and templates), as mosquitto_sub -N')
+            [CompletionResult]::new('--no-eol', '--no-eol', [CompletionResultType]::ParameterName, 'No newline after each message (text and templates), as mosquitto_sub -N')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summaries, progress or warnings on stderr; errors are still printed')
+            [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]')
+            break
+        }
         'mqq;broker' {
             [CompletionResult]::new('--ws-port', '--ws-port', [CompletionResultType]::ParameterName, 'Also serve MQTT over WebSockets on this port (any path, e.g. ws://localhost:PORT/mqtt)')
             [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)')
@@ -641,6 +696,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Print the resolved config with the source of every value (secrets as ***)')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Smoke-check a broker: connect, round-trip probe messages, retained and durable')
             [CompletionResult]::new('work', 'work', [CompletionResultType]::ParameterValue, 'Run a command for each message; acknowledge it only when the command succeeds')
+            [CompletionResult]::new('move', 'move', [CompletionResultType]::ParameterValue, 'Move pending messages to another topic (acked at the source after the destination)')
             [CompletionResult]::new('broker', 'broker', [CompletionResultType]::ParameterValue, 'Run an MQTT broker in this process, for trying mqq and local work')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions: bash, zsh, fish, elvish or powershell')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the manual page (roff)')
@@ -672,6 +728,9 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
             break
         }
         'mqq;help;work' {
+            break
+        }
+        'mqq;help;move' {
             break
         }
         'mqq;help;broker' {

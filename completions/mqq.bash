@@ -43,6 +43,9 @@ _mqq() {
             mqq,man)
                 cmd="mqq__subcmd__man"
                 ;;
+            mqq,move)
+                cmd="mqq__subcmd__move"
+                ;;
             mqq,peek)
                 cmd="mqq__subcmd__peek"
                 ;;
@@ -82,6 +85,9 @@ _mqq() {
             mqq__subcmd__help,man)
                 cmd="mqq__subcmd__help__subcmd__man"
                 ;;
+            mqq__subcmd__help,move)
+                cmd="mqq__subcmd__help__subcmd__move"
+                ;;
             mqq__subcmd__help,peek)
                 cmd="mqq__subcmd__help__subcmd__peek"
                 ;;
@@ -101,7 +107,7 @@ _mqq() {
 
     case "${cmd}" in
         mqq)
-            opts="-v -t -i -L -h -p -u -P -q -V --help --version --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file send receive listen peek count clear config check work broker completions man help"
+            opts="-v -t -i -L -h -p -u -P -q -V --help --version --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file send receive listen peek count clear config check work move broker completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1079,7 +1085,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__help)
-            opts="send receive listen peek count clear config check work broker completions man help"
+            opts="send receive listen peek count clear config check work move broker completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1205,6 +1211,20 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__help__subcmd__man)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqq__subcmd__help__subcmd__move)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1443,6 +1463,164 @@ _mqq() {
                 return 0
             fi
             case "${prev}" in
+                --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --topic)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --uri)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -L)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -h)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --protocol)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -u)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -P)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cafile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --qos)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -q)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --capath)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-server-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --alpn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --envelope-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --protocol-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -V)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqq__subcmd__move)
+            opts="-n -F -R -N -v -t -i -L -h -p -u -P -q -V --to --count --wait --dry-run --format --pretty --no-retained --no-eol --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --count)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -F)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --set)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1887,7 +2065,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__send)
-            opts="-m -f -l -n -r -v -t -i -L -h -p -u -P -q -V --message --file --lines --null-message --retain --type --correlation-id --message-id --property --content-type --expiry --response-topic --correlation-data --repeat --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
+            opts="-m -f -l -n -r -v -t -i -L -h -p -u -P -q -V --message --file --lines --ndjson --skip-bad --null-message --retain --type --correlation-id --message-id --property --content-type --expiry --response-topic --correlation-data --repeat --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -61,6 +61,7 @@ complete -c mqq -n "__fish_mqq_needs_command" -f -a "clear" -d 'Remove the queue
 complete -c mqq -n "__fish_mqq_needs_command" -f -a "config" -d 'Print the resolved config with the source of every value (secrets as ***)'
 complete -c mqq -n "__fish_mqq_needs_command" -f -a "check" -d 'Smoke-check a broker: connect, round-trip probe messages, retained and durable'
 complete -c mqq -n "__fish_mqq_needs_command" -f -a "work" -d 'Run a command for each message; acknowledge it only when the command succeeds'
+complete -c mqq -n "__fish_mqq_needs_command" -f -a "move" -d 'Move pending messages to another topic (acked at the source after the destination)'
 complete -c mqq -n "__fish_mqq_needs_command" -f -a "broker" -d 'Run an MQTT broker in this process, for trying mqq and local work'
 complete -c mqq -n "__fish_mqq_needs_command" -f -a "completions" -d 'Print shell completions: bash, zsh, fish, elvish or powershell'
 complete -c mqq -n "__fish_mqq_needs_command" -f -a "man" -d 'Print the manual page (roff)'
@@ -98,6 +99,8 @@ complete -c mqq -n "__fish_mqq_using_subcommand send" -s V -l protocol-version -
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s l -l lines -d 'Send each line of stdin as a message (the newline is not sent)'
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l ndjson -d 'Replay a capture: each stdin line is a message as -F json writes it, sent to its own topic (payload or base64 payload, retain, envelope fields, MQTT 5 properties)'
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l skip-bad -d 'With --ndjson: skip lines that are not messages (a warning each) instead of stopping'
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s n -l null-message -d 'Send one empty message: zero bytes, never wrapped in an envelope'
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s r -l retain -d 'Set the retain flag. An empty retained message (-r -n, or -r \'\') clears the topic\'s retained message: it is always sent as zero bytes, whatever the envelope mode'
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l help -d 'Print help'
@@ -361,6 +364,41 @@ complete -c mqq -n "__fish_mqq_using_subcommand work" -s v -l verbose -d 'More d
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
+complete -c mqq -n "__fish_mqq_using_subcommand move" -l to -d 'Destination topic' -r
+complete -c mqq -n "__fish_mqq_using_subcommand move" -s n -l count -d 'Move at most N messages' -r
+complete -c mqq -n "__fish_mqq_using_subcommand move" -l wait -d 'Stop when nothing arrived for this long' -r
+complete -c mqq -n "__fish_mqq_using_subcommand move" -s F -l format -d 'Output format: text, raw, json, or a template such as \'%t %p\'' -r
+complete -c mqq -n "__fish_mqq_using_subcommand move" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand move" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand move" -s t -l topic -d 'Topic; receiving verbs accept + and # wildcards, and several -t (one subscription) [env: MQQ_TOPIC]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand move" -s i -l client-id -d 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand move" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand move" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand move" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand move" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand move" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand move" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand move" -l cafile -d 'PEM file of CA certificates to trust instead of the system\'s roots [env: MQQ_CAFILE]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand move" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand move" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand move" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand move" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand move" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand move" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand move" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand move" -s V -l protocol-version -d 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand move" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand move" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand move" -l dry-run -d 'Show what would move, without moving anything'
+complete -c mqq -n "__fish_mqq_using_subcommand move" -l pretty -d 'Pretty-print JSON (-F json, %j), one object over several lines; implies -F json'
+complete -c mqq -n "__fish_mqq_using_subcommand move" -s R -l no-retained -d 'Skip retained messages (a durable queue still acknowledges them)'
+complete -c mqq -n "__fish_mqq_using_subcommand move" -s N -l no-eol -d 'No newline after each message (text and templates), as mosquitto_sub -N'
+complete -c mqq -n "__fish_mqq_using_subcommand move" -l help -d 'Print help'
+complete -c mqq -n "__fish_mqq_using_subcommand move" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
+complete -c mqq -n "__fish_mqq_using_subcommand move" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
+complete -c mqq -n "__fish_mqq_using_subcommand move" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
+complete -c mqq -n "__fish_mqq_using_subcommand move" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
+complete -c mqq -n "__fish_mqq_using_subcommand move" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -l ws-port -d 'Also serve MQTT over WebSockets on this port (any path, e.g. ws://localhost:PORT/mqtt)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
@@ -443,16 +481,17 @@ complete -c mqq -n "__fish_mqq_using_subcommand man" -s v -l verbose -d 'More di
 complete -c mqq -n "__fish_mqq_using_subcommand man" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
 complete -c mqq -n "__fish_mqq_using_subcommand man" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand man" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
-complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work broker completions man help" -f -a "send" -d 'Publish messages; returns when the broker acknowledged every one'
-complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work broker completions man help" -f -a "receive" -d 'Take up to N messages (consumes them), waiting up to a timeout'
-complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work broker completions man help" -f -a "listen" -d 'Stream messages until Ctrl-C / SIGTERM, a count, or an idle timeout'
-complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work broker completions man help" -f -a "peek" -d 'Show up to N pending messages without consuming them'
-complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work broker completions man help" -f -a "count" -d 'Print how many messages are pending (never consumes)'
-complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work broker completions man help" -f -a "clear" -d 'Remove the queue\'s session and its pending messages at the broker'
-complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work broker completions man help" -f -a "config" -d 'Print the resolved config with the source of every value (secrets as ***)'
-complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work broker completions man help" -f -a "check" -d 'Smoke-check a broker: connect, round-trip probe messages, retained and durable'
-complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work broker completions man help" -f -a "work" -d 'Run a command for each message; acknowledge it only when the command succeeds'
-complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work broker completions man help" -f -a "broker" -d 'Run an MQTT broker in this process, for trying mqq and local work'
-complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work broker completions man help" -f -a "completions" -d 'Print shell completions: bash, zsh, fish, elvish or powershell'
-complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work broker completions man help" -f -a "man" -d 'Print the manual page (roff)'
-complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work broker completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work move broker completions man help" -f -a "send" -d 'Publish messages; returns when the broker acknowledged every one'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work move broker completions man help" -f -a "receive" -d 'Take up to N messages (consumes them), waiting up to a timeout'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work move broker completions man help" -f -a "listen" -d 'Stream messages until Ctrl-C / SIGTERM, a count, or an idle timeout'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work move broker completions man help" -f -a "peek" -d 'Show up to N pending messages without consuming them'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work move broker completions man help" -f -a "count" -d 'Print how many messages are pending (never consumes)'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work move broker completions man help" -f -a "clear" -d 'Remove the queue\'s session and its pending messages at the broker'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work move broker completions man help" -f -a "config" -d 'Print the resolved config with the source of every value (secrets as ***)'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work move broker completions man help" -f -a "check" -d 'Smoke-check a broker: connect, round-trip probe messages, retained and durable'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work move broker completions man help" -f -a "work" -d 'Run a command for each message; acknowledge it only when the command succeeds'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work move broker completions man help" -f -a "move" -d 'Move pending messages to another topic (acked at the source after the destination)'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work move broker completions man help" -f -a "broker" -d 'Run an MQTT broker in this process, for trying mqq and local work'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work move broker completions man help" -f -a "completions" -d 'Print shell completions: bash, zsh, fish, elvish or powershell'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work move broker completions man help" -f -a "man" -d 'Print the manual page (roff)'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work move broker completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

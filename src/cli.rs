@@ -270,6 +270,15 @@ pub enum Command {
     ///   mqq -t jobs -i workers work -j 4 --timeout 30s --dead-letter jobs/failed -- python3 job.py
     #[command(verbatim_doc_comment)]
     Work(WorkArgs),
+    /// Move pending messages to another topic (acked at the source after the destination)
+    ///
+    /// Drains up to -n N messages (or all, until nothing arrives for --wait) into --to TOPIC,
+    /// byte for byte with their properties; each batch is acknowledged at the source only
+    /// after the destination acknowledged it. --dry-run shows what would move (a peek).
+    ///
+    ///   mqq -t jobs/failed -i dlq move --to jobs      # replay a dead-letter queue
+    #[command(verbatim_doc_comment)]
+    Move(MoveArgs),
     /// Run an MQTT broker in this process, for trying mqq and local work
     ///
     /// Listens on the address the other verbs connect to (default localhost:1883; -h/-p/-L
@@ -312,6 +321,13 @@ pub struct SendArgs {
     /// Send each line of stdin as a message (the newline is not sent)
     #[arg(short = 'l', long, conflicts_with = "null_message")]
     pub lines: bool,
+    /// Replay a capture: each stdin line is a message as -F json writes it, sent to its own
+    /// topic (payload or base64 payload, retain, envelope fields, MQTT 5 properties)
+    #[arg(long, conflicts_with_all = ["null_message", "file", "messages", "message_flags"])]
+    pub ndjson: bool,
+    /// With --ndjson: skip lines that are not messages (a warning each) instead of stopping
+    #[arg(long, requires = "ndjson")]
+    pub skip_bad: bool,
     /// Send one empty message: zero bytes, never wrapped in an envelope
     #[arg(short = 'n', long)]
     pub null_message: bool,
@@ -477,6 +493,25 @@ pub struct WorkArgs {
     /// The command and its arguments, after --
     #[arg(required = true, last = true, value_name = "COMMAND")]
     pub command: Vec<String>,
+}
+
+/// `move` flags.
+#[derive(Debug, Args)]
+pub struct MoveArgs {
+    /// Destination topic
+    #[arg(long, value_name = "TOPIC")]
+    pub to: String,
+    /// Move at most N messages
+    #[arg(short = 'n', long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
+    /// Stop when nothing arrived for this long
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = flag_duration)]
+    pub wait: Duration,
+    /// Show what would move, without moving anything
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// `broker` flags.

@@ -10,6 +10,7 @@ pub mod clear;
 pub mod config;
 pub mod count;
 pub mod listen;
+pub mod move_;
 pub mod peek;
 pub mod receive;
 pub mod send;
@@ -72,7 +73,7 @@ pub fn run(cli: &Cli, matches: &ArgMatches, out: &mut Output) -> anyhow::Result<
         .build()?;
     rt.block_on(async move {
         match &cli.command {
-            Command::Send(a) => send::run(a, &cfg, out).await,
+            Command::Send(a) => Box::pin(send::run(a, &cfg, out)).await,
             Command::Receive(a) => {
                 out.set_format(&a.output);
                 receive::run(a, &cfg, out).await
@@ -89,6 +90,10 @@ pub fn run(cli: &Cli, matches: &ArgMatches, out: &mut Output) -> anyhow::Result<
             Command::Count(a) => count::run(a, &cfg, out).await,
             Command::Clear => clear::run(&cfg, out).await,
             Command::Check(a) => Box::pin(check::run(a, &cfg, out)).await,
+            Command::Move(a) => {
+                out.set_format(&a.output);
+                Box::pin(move_::run(a, &cfg, out)).await
+            }
             Command::Work(a) => {
                 let shutdown = shutdown_signal()?;
                 Box::pin(work::run(a, &cfg, out, shutdown)).await

@@ -19,6 +19,16 @@ const LINE_BUFFER: usize = 256 * 1024;
 
 /// Runs `send`.
 pub async fn run(args: &SendArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow::Result<ExitCode> {
+    // A replay names a topic per line: -t is not needed then.
+    let mut replay_cfg;
+    let cfg = if args.ndjson && cfg.topic.is_none() {
+        replay_cfg = cfg.clone();
+        replay_cfg.topic = Some("mqq/replay".into());
+        &replay_cfg
+    } else {
+        cfg
+    };
+    let streaming = args.lines || args.ndjson;
     // Read fixed inputs before connecting, so a missing file fails fast with exit 2.
     let fixed: Option<Vec<Vec<u8>>> = if args.null_message {
         Some(vec![Vec::new()])
@@ -35,7 +45,7 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
     } else if args.lines && args.repeat > 1 {
         // Repeating needs the lines again: read them all first.
         Some(read_lines_all().await?)
-    } else if args.lines {
+    } else if streaming {
         None
     } else {
         Some(vec![read_stdin_message().await?])
@@ -44,7 +54,7 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
     let properties = properties(args)?;
     // A stream (-l) reconnects (options.retry_connect) and goes on: the link resends what
     // was in flight. A one-shot send fails fast instead.
-    let mut q = Queue::open(cfg, Role::Producer, args.lines).await?;
+    let mut q = Queue::open(cfg, Role::Producer, streaming).await?;
     out.diag().verbose(&format!(
         "connected to {} with {} as {}",
         q.broker().uri(),
@@ -73,21 +83,21 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
         properties,
         ..OutMessage::default()
     };
-    let progress = if args.lines {
+    let progress = if streaming {
         out.diag().spinner("sent")
     } else {
         out.diag().spinner_hidden()
     };
     let mut publish_error = None;
+    // --ndjson: the line being read, a line that is not a message, and those skipped.
+    let mut number = 0usize;
+    let mut bad_line: Option<String> = None;
+    let mut skipped: Vec<String> = Vec::new();
     // While the broker is away the link's request queue fills and a publish waits: as long
     // as one connection attempt may take, then the send gives up.
     let stall = cfg.options.connect_timeout;
     let broker = q.broker().uri();
-    let mut feed = async |payload: Vec<u8>| -> Result<(), QueueError> {
-        let msg = OutMessage {
-            payload,
-            ..template.clone()
-        };
+    let mut feed = async |msg: OutMessage| -> Result<(), QueueError> {
         tokio::time::timeout(stall, q.send(msg))
             .await
             .map_err(|_| QueueError::NoAck {
@@ -101,7 +111,11 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
         if let Some(msgs) = &fixed {
             for _ in 0..args.repeat {
                 for m in msgs {
-                    if let Err(e) = feed(m.clone()).await {
+                    let msg = OutMessage {
+                        payload: m.clone(),
+                        ..template.clone()
+                    };
+                    if let Err(e) = feed(msg).await {
                         publish_error = Some(e);
                         return Ok(());
                     }
@@ -123,7 +137,28 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
                 if line.last() == Some(&b'\n') {
                     line.pop();
                 }
-                if let Err(e) = feed(std::mem::take(&mut line)).await {
+                if args.ndjson {
+                    number += 1;
+                    match replayed(&line, number) {
+                        Ok(msg) => {
+                            if let Err(e) = feed(msg).await {
+                                publish_error = Some(e);
+                                return Ok(());
+                            }
+                        }
+                        Err(e) if args.skip_bad => skipped.push(e),
+                        Err(e) => {
+                            bad_line = Some(e);
+                            return Ok(());
+                        }
+                    }
+                    continue;
+                }
+                let msg = OutMessage {
+                    payload: std::mem::take(&mut line),
+                    ..template.clone()
+                };
+                if let Err(e) = feed(msg).await {
                     publish_error = Some(e);
                     return Ok(());
                 }
@@ -154,6 +189,22 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
             report.published, report.completed, elapsed
         ));
     }
+    for why in skipped.iter().take(10) {
+        out.diag().warn(&format!("skipped {why}"));
+    }
+    if skipped.len() > 10 {
+        out.diag()
+            .warn(&format!("… and {} more lines skipped", skipped.len() - 10));
+    }
+    if let Some(why) = bad_line {
+        return Err(UsageError(format!(
+            "{why}; {} message{} before it {} sent; nothing after it (--skip-bad skips such lines)",
+            report.completed,
+            if report.completed == 1 { "" } else { "s" },
+            if report.completed == 1 { "was" } else { "were" }
+        ))
+        .into());
+    }
     let failed = report.published - report.completed;
     if args.lines && (failed > 0 || publish_error.is_some()) {
         // The broker acknowledges in order: the acknowledged lines are a leading run.
@@ -182,6 +233,84 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
         .into());
     }
     Ok(Code::Ok.into())
+}
+
+/// A message from a line of `-F json` output (`send --ndjson`): topic, payload (text or
+/// base64), retain, the envelope's fields and the MQTT 5 properties. `Err`: why line
+/// `number` is not one, naming it.
+fn replayed(line: &[u8], number: usize) -> Result<OutMessage, String> {
+    use base64::Engine as _;
+    use serde_json::Value;
+    let bad = |why: &str| format!("--ndjson line {number}: {why}");
+    let v: Value = serde_json::from_slice(line).map_err(|e| bad(&format!("not JSON ({e})")))?;
+    let Value::Object(o) = v else {
+        return Err(bad("not a JSON object"));
+    };
+    let text = |k: &str| o.get(k).and_then(Value::as_str).map(String::from);
+    let topic = text("topic").ok_or_else(|| bad("no \"topic\""))?;
+    let raw = text("payload").ok_or_else(|| bad("no \"payload\""))?;
+    let payload = match text("payload_encoding").as_deref() {
+        None => raw.into_bytes(),
+        Some("base64") => base64::engine::general_purpose::STANDARD
+            .decode(raw)
+            .map_err(|e| bad(&format!("payload is not base64 ({e})")))?,
+        Some(other) => return Err(bad(&format!("unknown payload_encoding {other:?}"))),
+    };
+    // Envelope fields are there when the captured message was an envelope.
+    let enveloped = o.contains_key("message_id");
+    let sent_time = text("sent_time")
+        .map(|t| {
+            chrono::DateTime::parse_from_rfc3339(&t)
+                .map(|t| t.with_timezone(&chrono::Utc))
+                .map_err(|_| bad(&format!("sent_time {t:?} is not RFC 3339")))
+        })
+        .transpose()?;
+    let mut properties = Properties::default();
+    if let Some(Value::Object(p)) = o.get("properties") {
+        let ptext = |k: &str| p.get(k).and_then(Value::as_str).map(String::from);
+        properties.content_type = ptext("content_type");
+        properties.response_topic = ptext("response_topic");
+        properties.correlation_data =
+            match (ptext("correlation_data"), ptext("correlation_data_base64")) {
+                (Some(t), _) => Some(bytes::Bytes::from(t.into_bytes())),
+                (None, Some(b)) => Some(bytes::Bytes::from(
+                    base64::engine::general_purpose::STANDARD
+                        .decode(b)
+                        .map_err(|_| bad("correlation_data_base64 is not base64"))?,
+                )),
+                (None, None) => None,
+            };
+        properties.expiry = p
+            .get("message_expiry")
+            .and_then(Value::as_u64)
+            .filter(|s| *s > 0)
+            .map(std::time::Duration::from_secs);
+        if let Some(Value::Array(pairs)) = p.get("user_properties") {
+            for pair in pairs {
+                match pair.as_array().map(Vec::as_slice) {
+                    Some([Value::String(k), Value::String(v)]) => {
+                        properties.user.push((k.clone(), v.clone()));
+                    }
+                    _ => {
+                        return Err(bad(
+                            "user_properties holds something other than [key, value]",
+                        ))
+                    }
+                }
+            }
+        }
+    }
+    Ok(OutMessage {
+        payload,
+        topic: Some(topic),
+        retain: Some(o.get("retain").and_then(Value::as_bool).unwrap_or(false)),
+        message_id: text("message_id"),
+        correlation_id: text("correlation_id"),
+        message_type: text("message_type"),
+        sent_time,
+        bare: !enveloped,
+        properties,
+    })
 }
 
 /// The MQTT 5 properties the flags ask for.

@@ -70,6 +70,10 @@ pub struct OutMessage {
     pub retain: Option<bool>,
     /// Send the payload as it is, never in an envelope (an intended empty message).
     pub bare: bool,
+    /// Publish to this topic instead of the queue's (a replayed capture).
+    pub topic: Option<String>,
+    /// Envelope `sent_time`; `None` is now.
+    pub sent_time: Option<chrono::DateTime<chrono::Utc>>,
     /// MQTT 5 properties; an MQTT 3.1.1 link sends the message without them.
     pub properties: Properties,
 }
@@ -336,16 +340,19 @@ impl Queue {
                 message_id: Some(msg.message_id.unwrap_or_else(envelope::new_message_id)),
                 correlation_id: msg.correlation_id,
                 message_type: msg.message_type,
-                sent_time: Some(chrono::Utc::now()),
+                sent_time: Some(msg.sent_time.unwrap_or_else(chrono::Utc::now)),
                 message: msg.payload,
             };
             envelope::encode(&env, self.cfg.options.envelope_version)
         } else {
             msg.payload
         };
+        if let Some(t) = &msg.topic {
+            topic::validate_publish(t)?;
+        }
         self.link
             .publish(
-                &self.topic,
+                msg.topic.as_deref().unwrap_or(&self.topic),
                 self.cfg.options.qos,
                 retain,
                 payload,

@@ -1,0 +1,107 @@
+//! `mqq move --to TOPIC`: drain a queue into another topic. Each batch is published to the
+//! destination (the original bytes and properties, at the configured QoS, at least 1) and
+//! acknowledged at the source only after the destination acknowledged all of it: a crash
+//! or a refused publish leaves the batch at the source (at-least-once: the destination may
+//! see some twice, never none). For replaying a dead-letter queue or migrating a topic.
+
+use std::process::ExitCode;
+
+use tokio::time::Instant;
+
+use crate::cli::MoveArgs;
+use crate::config::QueueConfig;
+use crate::error::{Code, UsageError};
+use crate::output::Output;
+use crate::queue::{topic, Message, OutMessage, Queue, QueueError, Role, Sink};
+
+/// Messages moved between two acknowledgements at the source.
+const BATCH: usize = 512;
+
+/// Runs `move`.
+pub async fn run(args: &MoveArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow::Result<ExitCode> {
+    topic::validate_publish(&args.to).map_err(|e| UsageError(format!("--to: {e}")))?;
+    if cfg.topic.as_deref() == Some(args.to.as_str()) {
+        return Err(UsageError(format!(
+            "--to {}: that is the queue's own topic; give another topic to move to",
+            args.to
+        ))
+        .into());
+    }
+    let want = args
+        .count
+        .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
+    if args.dry_run {
+        // A peek: nothing is acknowledged, nothing published.
+        super::warn_if_ephemeral(cfg, out);
+        let mut q = Queue::open(cfg, Role::Inspector, false).await?;
+        super::subscribe(&mut q, out).await?;
+        let got = q.peek(want, args.wait).await;
+        q.close().await;
+        let msgs = got?;
+        msgs.iter()
+            .try_for_each(|m| out.write(m))
+            .and_then(|()| Sink::flush(out))
+            .map_err(crate::output::StdoutError)?;
+        out.diag().report(&format!(
+            "dry run: {} message{} would move to {}",
+            msgs.len(),
+            if msgs.len() == 1 { "" } else { "s" },
+            args.to
+        ));
+        return Ok(Code::Ok.into());
+    }
+    let started = std::time::Instant::now();
+    let mut source = Queue::open(cfg, Role::Consumer, false).await?;
+    super::subscribe(&mut source, out).await?;
+    let mut dest_cfg = cfg.clone();
+    dest_cfg.topic = Some(args.to.clone());
+    dest_cfg.extra_topics.clear();
+    dest_cfg.options.qos = cfg.options.qos.max(1);
+    let mut dest = Queue::open(&dest_cfg, Role::Producer, false).await?;
+    let mut moved = 0usize;
+    let result: Result<(), QueueError> = async {
+        while moved < want {
+            let Some(first) = source.next(Some(Instant::now() + args.wait)).await? else {
+                break;
+            };
+            let mut batch: Vec<Message> = vec![first];
+            while batch.len() < BATCH.min(want - moved) {
+                match source.try_next()? {
+                    Some(m) => batch.push(m),
+                    None => break,
+                }
+            }
+            for m in &batch {
+                dest.send(OutMessage {
+                    payload: m.delivery.payload.to_vec(),
+                    bare: true,
+                    retain: Some(false),
+                    properties: m.delivery.properties.clone(),
+                    ..OutMessage::default()
+                })
+                .await?;
+            }
+            let report = dest.flush(cfg.options.connect_timeout).await;
+            if let Some(e) = report.error {
+                return Err(e);
+            }
+            // Only now: the destination has every message of the batch.
+            for m in &batch {
+                source.ack(m).await?;
+            }
+            moved += batch.len();
+        }
+        Ok(())
+    }
+    .await;
+    dest.close().await;
+    source.close().await;
+    out.diag().report(&format!(
+        "moved {moved} message{} to {} in {:.2?}",
+        if moved == 1 { "" } else { "s" },
+        args.to,
+        started.elapsed()
+    ));
+    result?;
+    Ok(Code::Ok.into())
+}
