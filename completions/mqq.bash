@@ -107,7 +107,7 @@ _mqq() {
 
     case "${cmd}" in
         mqq)
-            opts="-v -t -i -L -h -p -u -P -q -V --help --version --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file send receive listen peek count clear config check work move broker completions man help"
+            opts="-v -t -i -L -h -p -u -P -q -V --help --version --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --group --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file send receive listen peek count clear config check work move broker completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -201,6 +201,10 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --capath)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -241,7 +245,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__broker)
-            opts="-v -t -i -L -h -p -u -P -q -V --ws-port --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
+            opts="-v -t -i -L -h -p -u -P -q -V --ws-port --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --group --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -339,6 +343,10 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --capath)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -379,7 +387,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__check)
-            opts="-n -W -F -v -t -i -L -h -p -u -P -q -V --count --size --timeout --no-retained --no-durable --embedded --format --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
+            opts="-n -W -F -v -t -i -L -h -p -u -P -q -V --count --size --timeout --no-retained --no-durable --embedded --format --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --group --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -501,6 +509,10 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --capath)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -541,7 +553,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__clear)
-            opts="-v -t -i -L -h -p -u -P -q -V --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
+            opts="-v -t -i -L -h -p -u -P -q -V --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --group --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -632,6 +644,10 @@ _mqq() {
                     return 0
                     ;;
                 -q)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --group)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -675,7 +691,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__completions)
-            opts="-v -t -i -L -h -p -u -P -q -V --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file bash elvish fish powershell zsh"
+            opts="-v -t -i -L -h -p -u -P -q -V --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --group --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -766,6 +782,10 @@ _mqq() {
                     return 0
                     ;;
                 -q)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --group)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -809,7 +829,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__config)
-            opts="-v -t -i -L -h -p -u -P -q -V --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
+            opts="-v -t -i -L -h -p -u -P -q -V --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --group --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -903,6 +923,10 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --capath)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -943,7 +967,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__count)
-            opts="-v -t -i -L -h -p -u -P -q -V --wait --window --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
+            opts="-v -t -i -L -h -p -u -P -q -V --wait --window --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --group --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1042,6 +1066,10 @@ _mqq() {
                     return 0
                     ;;
                 -q)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --group)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1295,7 +1323,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__listen)
-            opts="-n -W -F -R -N -v -t -i -L -h -p -u -P -q -V --count --idle-timeout --timeout --format --pretty --no-retained --no-eol --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
+            opts="-n -W -F -R -N -v -t -i -L -h -p -u -P -q -V --count --idle-timeout --timeout --format --pretty --no-retained --no-eol --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --group --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1417,6 +1445,10 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --capath)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1457,7 +1489,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__man)
-            opts="-v -t -i -L -h -p -u -P -q -V --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
+            opts="-v -t -i -L -h -p -u -P -q -V --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --group --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1551,6 +1583,10 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --capath)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1591,7 +1627,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__move)
-            opts="-n -F -R -N -v -t -i -L -h -p -u -P -q -V --to --count --wait --dry-run --format --pretty --no-retained --no-eol --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
+            opts="-n -F -R -N -v -t -i -L -h -p -u -P -q -V --to --count --wait --dry-run --format --pretty --no-retained --no-eol --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --group --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1709,6 +1745,10 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --capath)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1749,7 +1789,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__peek)
-            opts="-n -F -R -N -v -t -i -L -h -p -u -P -q -V --count --wait --window --format --pretty --no-retained --no-eol --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
+            opts="-n -F -R -N -v -t -i -L -h -p -u -P -q -V --count --wait --window --format --pretty --no-retained --no-eol --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --group --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1867,6 +1907,10 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --capath)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1907,7 +1951,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__receive)
-            opts="-n -W -F -R -N -v -t -i -L -h -p -u -P -q -V --count --timeout --format --pretty --no-retained --no-eol --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
+            opts="-n -W -F -R -N -v -t -i -L -h -p -u -P -q -V --count --timeout --format --pretty --no-retained --no-eol --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --group --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2025,6 +2069,10 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --capath)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2065,7 +2113,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__send)
-            opts="-m -f -l -n -r -v -t -i -L -h -p -u -P -q -V --message --file --lines --ndjson --skip-bad --null-message --retain --type --correlation-id --message-id --property --content-type --expiry --response-topic --correlation-data --repeat --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
+            opts="-m -f -l -n -r -v -t -i -L -h -p -u -P -q -V --message --file --lines --ndjson --skip-bad --null-message --retain --type --correlation-id --message-id --property --content-type --expiry --response-topic --correlation-data --repeat --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --group --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2211,6 +2259,10 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --capath)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2251,7 +2303,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__work)
-            opts="-j -n -v -t -i -L -h -p -u -P -q -V --concurrency --max-attempts --dead-letter --timeout --grace --retry-delay --count --idle-timeout --json-events --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
+            opts="-j -n -v -t -i -L -h -p -u -P -q -V --concurrency --max-attempts --dead-letter --timeout --grace --retry-delay --count --idle-timeout --json-events --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --group --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2382,6 +2434,10 @@ _mqq() {
                     return 0
                     ;;
                 -q)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --group)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

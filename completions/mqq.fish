@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_mqq_global_optspecs
-    string join \n help version set= raw v/verbose quiet queue= t/topic= i/client-id= L/uri= h/host= p/port= protocol= u/username= P/password= cafile= cert= key= q/qos= tls capath= insecure tls-server-name= alpn= envelope-version= V/protocol-version= config= password-file=
+    string join \n help version set= raw v/verbose quiet queue= t/topic= i/client-id= L/uri= h/host= p/port= protocol= u/username= P/password= cafile= cert= key= q/qos= group= tls capath= insecure tls-server-name= alpn= envelope-version= V/protocol-version= config= password-file=
 end
 
 function __fish_mqq_needs_command
@@ -38,6 +38,7 @@ complete -c mqq -n "__fish_mqq_needs_command" -l cafile -d 'PEM file of CA certi
 complete -c mqq -n "__fish_mqq_needs_command" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
 complete -c mqq -n "__fish_mqq_needs_command" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
 complete -c mqq -n "__fish_mqq_needs_command" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
+complete -c mqq -n "__fish_mqq_needs_command" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto) [env: MQQ_GROUP]' -r
 complete -c mqq -n "__fish_mqq_needs_command" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
 complete -c mqq -n "__fish_mqq_needs_command" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
 complete -c mqq -n "__fish_mqq_needs_command" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
@@ -91,6 +92,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand send" -l cafile -d 'PEM file of 
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto) [env: MQQ_GROUP]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
@@ -126,6 +128,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand receive" -l cafile -d 'PEM file 
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto) [env: MQQ_GROUP]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
@@ -160,6 +163,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand listen" -l cafile -d 'PEM file o
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto) [env: MQQ_GROUP]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
@@ -194,6 +198,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand peek" -l cafile -d 'PEM file of 
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto) [env: MQQ_GROUP]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
@@ -226,6 +231,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand count" -l cafile -d 'PEM file of
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand count" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand count" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto) [env: MQQ_GROUP]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
@@ -253,6 +259,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand clear" -l cafile -d 'PEM file of
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto) [env: MQQ_GROUP]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
@@ -280,6 +287,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand config" -l cafile -d 'PEM file o
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand config" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand config" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto) [env: MQQ_GROUP]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
@@ -312,6 +320,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand check" -l cafile -d 'PEM file of
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand check" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand check" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto) [env: MQQ_GROUP]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
@@ -350,6 +359,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand work" -l cafile -d 'PEM file of 
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand work" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand work" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto) [env: MQQ_GROUP]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
@@ -382,6 +392,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand move" -l cafile -d 'PEM file of 
 complete -c mqq -n "__fish_mqq_using_subcommand move" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand move" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand move" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand move" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto) [env: MQQ_GROUP]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand move" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand move" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand move" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
@@ -414,6 +425,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand broker" -l cafile -d 'PEM file o
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto) [env: MQQ_GROUP]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
@@ -441,6 +453,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand completions" -l cafile -d 'PEM f
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto) [env: MQQ_GROUP]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
@@ -468,6 +481,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand man" -l cafile -d 'PEM file of C
 complete -c mqq -n "__fish_mqq_using_subcommand man" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand man" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand man" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand man" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto) [env: MQQ_GROUP]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand man" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand man" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand man" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r

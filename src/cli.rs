@@ -120,6 +120,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "FILE")]
     pub password_file: Option<PathBuf>,
 
+    /// Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so
+    /// that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto)
+    #[arg(long, global = true, value_name = "GROUP")]
+    pub group: Option<String>,
+
     /// Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss://
     #[arg(long, global = true, help_heading = "TLS")]
     pub tls: bool,

@@ -213,6 +213,12 @@ pub const KEYS: &[Key] = &[
     )
     .default("60000"),
     key(
+        "options.group",
+        "competing consumers: subscribe through the shared subscription $share/GROUP/<topic>",
+    )
+    .env("MQQ_GROUP")
+    .flag("group", "--group"),
+    key(
         "options.tls",
         "TLS on every address: mqtt:// becomes mqtts://, ws:// becomes wss://",
     )

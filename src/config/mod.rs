@@ -167,6 +167,8 @@ pub struct QueueOptions {
     pub keepalive_timeout: Duration,
     /// `options.envelope_version`: `3` (default), `4` or `both`.
     pub envelope_version: EnvelopeVersion,
+    /// `options.group`: receive through `$share/GROUP/<topic>` (competing consumers).
+    pub group: Option<String>,
     /// `options.protocol_version`: `3.1.1`, `5` or `auto` (default).
     pub protocol_version: ProtocolVersion,
     /// `options.session_expiry` (MQTT 5, durable queues): `None` is `never` (the default).
@@ -509,6 +511,7 @@ fn build(
             |t| (t != "never").then(|| option_duration(t)),
             &opt("session_expiry", ValueKind::Expiry)?,
         ),
+        group: Some(opt("group", ValueKind::Text)?).filter(|g| !g.is_empty()),
     };
     opt("tls", ValueKind::Bool)?;
     let some = |t: String| (!t.is_empty()).then_some(t);

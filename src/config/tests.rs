@@ -149,7 +149,7 @@ fn shape_a_single_queue() {
          options: { qos: 1, retain: true, serialize_envelope: false, autosubscribe: yes,\n\
          \x20 retry_connect: n, connect_timeout: 5000, reconnect_timeout: 2s,\n\
          \x20 keepalive_timeout: 500ms, envelope_version: v4, protocol_version: mqttv5,\n\
-         \x20 session_expiry: 1d, tls: false, tls_ca_path: /etc/ca,\n\
+         \x20 session_expiry: 1d, group: g1, tls: false, tls_ca_path: /etc/ca,\n\
          \x20 tls_insecure: false, tls_server_name: b.example, tls_alpn: 'mqtt, x-amzn-mqtt-ca' }\n",
     );
     let r = ok(&inputs(Some(f.path()), &[], &[]));
@@ -192,6 +192,7 @@ fn shape_a_single_queue() {
             alpn: vec!["mqtt".into(), "x-amzn-mqtt-ca".into()],
         }
     );
+    assert_eq!(c.options.group.as_deref(), Some("g1"));
     for (key, src) in r.sources {
         assert_eq!(src, file_src(&f), "{key}");
     }
@@ -1079,7 +1080,7 @@ fn unknown_keys_warn() {
         format!(
             "unknown option \"options.keepalive_timout\" (file {p}); known options: qos, retain, \
              serialize_envelope, autosubscribe, retry_connect, connect_timeout, reconnect_timeout, \
-             keepalive_timeout, tls, tls_ca_path, tls_insecure, tls_server_name, tls_alpn, \
+             keepalive_timeout, group, tls, tls_ca_path, tls_insecure, tls_server_name, tls_alpn, \
              envelope_version, protocol_version, session_expiry"
         ),
         format!("unknown key \"topik\" (file {p}) ignored; known keys: name, topic"),
@@ -1132,6 +1133,7 @@ fn render_masks_the_password_and_shows_sources() {
          \x20 connect_timeout: 30000  # default\n\
          \x20 reconnect_timeout: 1000  # default\n\
          \x20 keepalive_timeout: 60000  # default\n\
+         \x20 group: ~  # default\n\
          \x20 tls: false  # default\n\
          \x20 tls_ca_path: ~  # default\n\
          \x20 tls_insecure: false  # default\n\

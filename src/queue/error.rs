@@ -216,6 +216,8 @@ pub enum TopicProblem {
     WildcardInPublish,
     /// `+` not filling a whole level, or `#` not last.
     BadFilter,
+    /// A `--group` name that cannot be a shared-subscription level.
+    BadGroup,
     /// Several topics given to a verb that publishes to one.
     Several(usize),
 }
@@ -231,6 +233,9 @@ impl fmt::Display for TopicProblem {
             TopicProblem::WildcardInPublish => f.write_str(
                 "it has a wildcard (+ or #): messages can only be sent to a concrete topic",
             ),
+            TopicProblem::BadGroup => {
+                f.write_str("the --group name must be one topic level: no /, + or #, and not empty")
+            }
             TopicProblem::Several(n) => write!(
                 f,
                 "{n} topics given: messages are sent to one topic (several -t are for the \

@@ -226,6 +226,14 @@ impl Queue {
             }
         }
         check_identity(cfg)?;
+        if let Some(g) = &cfg.options.group {
+            if g.is_empty() || g.contains(['/', '+', '#', '\0']) {
+                return Err(QueueError::BadTopic {
+                    topic: format!("$share/{g}/{topic}"),
+                    problem: TopicProblem::BadGroup,
+                });
+            }
+        }
         let durable = role != Role::Producer && cfg.client_id.is_some();
         let client_id = match (role, &cfg.client_id) {
             (Role::Consumer | Role::Inspector, Some(id)) => id.clone(),
@@ -286,10 +294,15 @@ impl Queue {
         Ok(q)
     }
 
-    /// Every filter of the subscription: the topic, then more `-t` filters.
-    pub fn filters(&self) -> Vec<&str> {
-        std::iter::once(self.topic.as_str())
-            .chain(self.cfg.extra_topics.iter().map(String::as_str))
+    /// Every filter of the subscription: the topic, then more `-t` filters (as subscribed:
+    /// `$share/GROUP/…` with a group).
+    pub fn filters(&self) -> Vec<String> {
+        std::iter::once(&self.topic)
+            .chain(&self.cfg.extra_topics)
+            .map(|f| match &self.cfg.options.group {
+                Some(g) => format!("$share/{g}/{f}"),
+                None => f.clone(),
+            })
             .collect()
     }
 
@@ -429,6 +442,10 @@ impl Queue {
         };
         let filters: Vec<String> = std::iter::once(self.topic.clone())
             .chain(self.cfg.extra_topics.iter().cloned())
+            .map(|f| match &self.cfg.options.group {
+                Some(g) => format!("$share/{g}/{f}"),
+                None => f,
+            })
             .collect();
         for filter in filters {
             self.subscribe_one(&filter, qos).await?;

@@ -261,3 +261,46 @@ fn concurrency_runs_commands_at_once_and_completes_all() {
         "{text}"
     );
 }
+
+#[test]
+fn two_workers_in_a_group_split_the_messages_and_lose_none() {
+    let b = Broker::start();
+    let t = crate::support::topic("group");
+    let dir = tempfile::tempdir().unwrap();
+    let worker = |name: &str| {
+        let log = dir.path().join(name);
+        b.mqq()
+            .topic(&t)
+            .id(&crate::support::client_id(name))
+            .args(["--group", "workers", "work", "--idle-timeout", "2s", "--"])
+            .args([
+                "sh",
+                "-c",
+                &format!("cat >> {}; echo >> {}", log.display(), log.display()),
+            ])
+            .spawn()
+    };
+    let (one, two) = (worker("w1"), worker("w2"));
+    b.mqq()
+        .topic(&t)
+        .args(["--quiet", "send", "-l"])
+        .stdin(numbers(200))
+        .run()
+        .expect_code(0);
+    one.finish().expect_code(0);
+    two.finish().expect_code(0);
+    let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap_or_default();
+    let (a, c) = (read("w1"), read("w2"));
+    let mut all: Vec<u32> = a
+        .lines()
+        .chain(c.lines())
+        .map(|l| l.parse().unwrap())
+        .collect();
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(all, (1..=200).collect::<Vec<u32>>(), "lost some");
+    assert!(
+        !a.is_empty() && !c.is_empty(),
+        "one worker got everything:\n{a}\n--\n{c}"
+    );
+}
