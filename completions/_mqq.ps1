@@ -524,7 +524,8 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
             break
         }
         'mqq;move' {
-            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Destination topic')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Destination topic (on the same broker)')
+            [CompletionResult]::new('--to-queue', '--to-queue', [CompletionResultType]::ParameterName, 'Destination: queue NAME of the config file (its topic and broker; the environment applies, the command line''s flags do not)')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Move at most N messages')
             [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Move at most N messages')
             [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Stop when nothing arrived for this long')

@@ -1627,13 +1627,17 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__move)
-            opts="-n -F -R -N -v -t -i -L -h -p -u -P -q -V --to --count --wait --dry-run --format --pretty --no-retained --no-eol --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --group --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
+            opts="-n -F -R -N -v -t -i -L -h -p -u -P -q -V --to --to-queue --count --wait --dry-run --format --pretty --no-retained --no-eol --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --group --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to-queue)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -511,7 +511,8 @@ set edit:completion:arg-completer[mqq] = {|@words|
             cand --insecure 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
         }
         &'mqq;move'= {
-            cand --to 'Destination topic'
+            cand --to 'Destination topic (on the same broker)'
+            cand --to-queue 'Destination: queue NAME of the config file (its topic and broker; the environment applies, the command line''s flags do not)'
             cand -n 'Move at most N messages'
             cand --count 'Move at most N messages'
             cand --wait 'Stop when nothing arrived for this long'

@@ -374,7 +374,8 @@ complete -c mqq -n "__fish_mqq_using_subcommand work" -s v -l verbose -d 'More d
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l quiet -d 'No summaries, progress or warnings on stderr; errors are still printed'
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
-complete -c mqq -n "__fish_mqq_using_subcommand move" -l to -d 'Destination topic' -r
+complete -c mqq -n "__fish_mqq_using_subcommand move" -l to -d 'Destination topic (on the same broker)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand move" -l to-queue -d 'Destination: queue NAME of the config file (its topic and broker; the environment applies, the command line\'s flags do not)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand move" -s n -l count -d 'Move at most N messages' -r
 complete -c mqq -n "__fish_mqq_using_subcommand move" -l wait -d 'Stop when nothing arrived for this long' -r
 complete -c mqq -n "__fish_mqq_using_subcommand move" -s F -l format -d 'Output format: text, raw, json, or a template such as \'%t %p\'' -r

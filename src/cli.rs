@@ -502,10 +502,15 @@ pub struct WorkArgs {
 
 /// `move` flags.
 #[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("destination").required(true).args(["to", "to_queue"]))]
 pub struct MoveArgs {
-    /// Destination topic
+    /// Destination topic (on the same broker)
     #[arg(long, value_name = "TOPIC")]
-    pub to: String,
+    pub to: Option<String>,
+    /// Destination: queue NAME of the config file (its topic and broker; the environment
+    /// applies, the command line's flags do not)
+    #[arg(long, value_name = "NAME")]
+    pub to_queue: Option<String>,
     /// Move at most N messages
     #[arg(short = 'n', long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub count: Option<u64>,

@@ -67,6 +67,30 @@ pub fn run(cli: &Cli, matches: &ArgMatches, out: &mut Output) -> anyhow::Result<
     }
     let cfg = resolved.config;
     warn_tls(&cfg, out);
+    // `move --to-queue NAME`: the destination is another queue of the config file.
+    let destination = match &cli.command {
+        Command::Move(a) => Some(if let Some(name) = &a.to_queue {
+            let inputs = ConfigInputs {
+                queue: Some(name.clone()),
+                flags: Vec::new(),
+                ..inputs.clone()
+            };
+            let d = resolve(&inputs)?.config;
+            if d.topic.is_none() {
+                return Err(UsageError(format!(
+                    "--to-queue {name}: that queue has no topic in the config file"
+                ))
+                .into());
+            }
+            d
+        } else {
+            let mut d = cfg.clone();
+            d.topic.clone_from(&a.to);
+            d.client_id = None;
+            d
+        }),
+        _ => None,
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(WORKER_THREADS)
         .enable_all()
@@ -92,7 +116,8 @@ pub fn run(cli: &Cli, matches: &ArgMatches, out: &mut Output) -> anyhow::Result<
             Command::Check(a) => Box::pin(check::run(a, &cfg, out)).await,
             Command::Move(a) => {
                 out.set_format(&a.output);
-                Box::pin(move_::run(a, &cfg, out)).await
+                let dest = destination.as_ref().expect("resolved above");
+                Box::pin(move_::run(a, &cfg, dest, out)).await
             }
             Command::Work(a) => {
                 let shutdown = shutdown_signal()?;

@@ -18,12 +18,17 @@ use crate::queue::{topic, Message, OutMessage, Queue, QueueError, Role, Sink};
 const BATCH: usize = 512;
 
 /// Runs `move`.
-pub async fn run(args: &MoveArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow::Result<ExitCode> {
-    topic::validate_publish(&args.to).map_err(|e| UsageError(format!("--to: {e}")))?;
-    if cfg.topic.as_deref() == Some(args.to.as_str()) {
+pub async fn run(
+    args: &MoveArgs,
+    cfg: &QueueConfig,
+    dest_cfg: &QueueConfig,
+    out: &mut Output,
+) -> anyhow::Result<ExitCode> {
+    let to = dest_cfg.topic.clone().unwrap_or_default();
+    topic::validate_publish(&to).map_err(|e| UsageError(format!("the destination {e}")))?;
+    if cfg.topic.as_deref() == Some(to.as_str()) && cfg.connections == dest_cfg.connections {
         return Err(UsageError(format!(
-            "--to {}: that is the queue's own topic; give another topic to move to",
-            args.to
+            "--to {to}: that is the queue's own topic; give another topic to move to"
         ))
         .into());
     }
@@ -46,17 +51,16 @@ pub async fn run(args: &MoveArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
             "dry run: {} message{} would move to {}",
             msgs.len(),
             if msgs.len() == 1 { "" } else { "s" },
-            args.to
+            to
         ));
         return Ok(Code::Ok.into());
     }
     let started = std::time::Instant::now();
     let mut source = Queue::open(cfg, Role::Consumer, false).await?;
     super::subscribe(&mut source, out).await?;
-    let mut dest_cfg = cfg.clone();
-    dest_cfg.topic = Some(args.to.clone());
+    let mut dest_cfg = dest_cfg.clone();
     dest_cfg.extra_topics.clear();
-    dest_cfg.options.qos = cfg.options.qos.max(1);
+    dest_cfg.options.qos = dest_cfg.options.qos.max(1);
     let mut dest = Queue::open(&dest_cfg, Role::Producer, false).await?;
     let mut moved = 0usize;
     let result: Result<(), QueueError> = async {
@@ -94,12 +98,14 @@ pub async fn run(args: &MoveArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
         Ok(())
     }
     .await;
+    let dest_uri = dest.broker().uri();
     dest.close().await;
     source.close().await;
     out.diag().report(&format!(
-        "moved {moved} message{} to {} in {:.2?}",
+        "moved {moved} message{} to {} at {} in {:.2?}",
         if moved == 1 { "" } else { "s" },
-        args.to,
+        to,
+        dest_uri,
         started.elapsed()
     ));
     result?;

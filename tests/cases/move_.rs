@@ -54,3 +54,52 @@ fn move_drains_a_queue_into_another_topic_byte_for_byte() {
         .expect_code(2)
         .stderr_has("the queue's own topic");
 }
+
+#[test]
+fn move_to_a_queue_of_the_config_file_on_another_broker() {
+    let (from, to) = (Broker::start(), Broker::start());
+    let (src, src_id) = durable_queue(&from, "move-between");
+    let dst = crate::support::topic("move-between-dst");
+    let dst_id = crate::support::client_id("move-between-dst");
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("queues.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "queues:\n  archive:\n    topic: {dst}\n    client_id: {dst_id}\n    \
+             connection: {{ uri: \"mqtt://127.0.0.1:{}\" }}\n",
+            to.port
+        ),
+    )
+    .unwrap();
+    // The archive queue exists (its session keeps what arrives).
+    to.mqq()
+        .topic(&dst)
+        .id(&dst_id)
+        .args(["count", "--wait", "200ms"])
+        .run()
+        .expect(0, "0\n");
+    from.mqq()
+        .topic(&src)
+        .args(["send", "a", "b", "c"])
+        .run()
+        .expect_code(0);
+    from.mqq()
+        .topic(&src)
+        .id(&src_id)
+        .arg("--config")
+        .arg(&config)
+        .args(["move", "--to-queue", "archive"])
+        .run()
+        .expect_code(0)
+        .stderr_has(&format!(
+            "moved 3 messages to {dst} at mqtt://127.0.0.1:{}",
+            to.port
+        ));
+    to.mqq()
+        .topic(&dst)
+        .id(&dst_id)
+        .args(["receive", "-n", "3", "-W", "5s"])
+        .run()
+        .expect(0, "a\nb\nc\n");
+}

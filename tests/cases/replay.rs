@@ -3,12 +3,15 @@
 
 use crate::support::{kind, topic, Broker, Kind};
 
+/// Plain lines in the capture, besides the few special messages.
+const BULK: usize = 10_000;
+
 #[test]
 fn a_capture_replays_to_the_same_json() {
     let b = Broker::start();
     let base = topic("capture");
     let all = format!("{base}/#");
-    let n = if kind() == Kind::Mosquitto { 4 } else { 3 };
+    let n = BULK + if kind() == Kind::Mosquitto { 4 } else { 3 };
     let capture = |b: &Broker| {
         b.mqq()
             .topic(&all)
@@ -56,6 +59,12 @@ fn a_capture_replays_to_the_same_json() {
             .run()
             .expect_code(0);
     }
+    b.mqq()
+        .topic(&format!("{base}/bulk"))
+        .args(["--raw", "--quiet", "send", "-l"])
+        .stdin((1..=BULK).map(|i| format!("{i}\n")).collect::<String>())
+        .run()
+        .expect_code(0);
     let captured = first.finish();
     captured.expect_code(0);
     let text = String::from_utf8(captured.stdout.clone()).unwrap();
@@ -64,7 +73,7 @@ fn a_capture_replays_to_the_same_json() {
     // Replay (no -t needed: every line names its topic) into a second capture.
     let second = capture(&b);
     b.mqq()
-        .args(["send", "--ndjson"])
+        .args(["--quiet", "send", "--ndjson"])
         .stdin(text.clone())
         .run()
         .expect_code(0);
