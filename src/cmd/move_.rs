@@ -61,7 +61,9 @@ pub async fn run(
     let mut dest_cfg = dest_cfg.clone();
     dest_cfg.extra_topics.clear();
     dest_cfg.options.qos = dest_cfg.options.qos.max(1);
-    let mut dest = Queue::open(&dest_cfg, Role::Producer, false).await?;
+    // The destination rides out a restart as `send -l` does (a session of its own while it
+    // runs): what was in flight is sent again, and the source keeps the batch until then.
+    let mut dest = Queue::open(&dest_cfg, Role::Producer, true).await?;
     let mut moved = 0usize;
     let result: Result<(), QueueError> = async {
         while moved < want {
