@@ -34,7 +34,7 @@ use tokio::time::Instant;
 use crate::cli::WorkArgs;
 use crate::config::QueueConfig;
 use crate::error::{Code, UsageError};
-use crate::output::Output;
+use crate::output::{Diag, Output};
 use crate::queue::{Message, OutMessage, Properties, Queue, QueueError, Role, Version};
 
 /// With `-j N`, how long to wait for more messages to fill the window once one arrived.
@@ -129,7 +129,7 @@ pub async fn run(
                 .map(|m| {
                     let key = key_of(m);
                     let attempt = attempts.get(&key).copied().unwrap_or(0) + 1;
-                    handle(args, m, attempt)
+                    handle(args, m, attempt, out.diag().clone())
                 })
                 .collect();
             // Run the window; a signal lets the running commands finish within --grace.
@@ -266,7 +266,7 @@ fn key_of(m: &Message) -> String {
 }
 
 /// Runs the command once for a message.
-async fn handle(args: &WorkArgs, m: &Message, attempt: u32) -> Outcome {
+async fn handle(args: &WorkArgs, m: &Message, attempt: u32, diag: Diag) -> Outcome {
     let mut cmd = tokio::process::Command::new(&args.command[0]);
     cmd.args(&args.command[1..])
         .stdin(Stdio::piped())
@@ -302,7 +302,7 @@ async fn handle(args: &WorkArgs, m: &Message, attempt: u32) -> Outcome {
         if let Some(e) = stderr {
             let mut lines = BufReader::new(e).lines();
             while let Ok(Some(line)) = lines.next_line().await {
-                eprintln_passthrough(&line);
+                diag.raw(format!("{line}\n").as_bytes());
                 if !line.trim().is_empty() {
                     last = line;
                 }
@@ -350,13 +350,6 @@ async fn handle(args: &WorkArgs, m: &Message, attempt: u32) -> Outcome {
             last_stderr,
         },
     }
-}
-
-/// The handler's stderr passes through, line by line.
-fn eprintln_passthrough(line: &str) {
-    use std::io::Write as _;
-    let mut e = std::io::stderr().lock();
-    let _ = writeln!(e, "{line}");
 }
 
 /// The environment a command runs with.
