@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# mqq against mosquitto's clients, side by side, on one machine and one broker:
+# W1-W7 of the performance issue. Starts its own mosquitto on a free loopback port, runs
+# the two commands of each workload alternately (mqq, mosquitto, mqq, ...) and prints the
+# medians and the ratio mqq / mosquitto. Usage: bash benches/compare.sh [RUNS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-5}
+need=()
+command -v hyperfine >/dev/null || need+=(hyperfine)
+[ -x /usr/bin/time ] || need+=(time)
+command -v mosquitto_pub >/dev/null || need+=(mosquitto mosquitto-clients)
+if [ ${#need[@]} -gt 0 ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+cargo build --release -q
+mqq=$PWD/target/release/mqq
+work=$(mktemp -d)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+printf 'listener %s 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\nmax_inflight_messages 0\npersistence false\n' "$port" > "$work/m.conf"
+mosquitto_bin=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+"$mosquitto_bin" -c "$work/m.conf" >/dev/null 2>&1 & broker=$!
+trap 'kill $broker 2>/dev/null; rm -rf "$work"' EXIT
+until (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; do sleep 0.05; done
+
+python3 - "$work/lines64" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    for i in range(100000):
+        f.write(f"{i:08d}".ljust(64, "x") + "\n")
+PY
+head -n 50000 "$work/lines64" > "$work/lines50k"
+
+now() { date +%s%N; }
+# time_ms CMD...: wall time of one run in ms (stdout and stderr dropped).
+time_ms() { local s e; s=$(now); "$@" >/dev/null 2>&1 || true; e=$(now); echo $(( (e - s) / 1000 )); }
+results="$work/results"
+: > "$results"
+# record NAME MQQ_US MOSQ_US
+record() { echo "$1 $2 $3" >> "$results"; }
+
+mqq_p=("$mqq" -h 127.0.0.1 -p "$port")
+mos_p=(-h 127.0.0.1 -p "$port")
+
+echo "W1: send -l 100,000 x 64 B, QoS 0, raw"
+for _ in $(seq "$runs"); do
+  a=$(time_ms sh -c "\"\$0\" -h 127.0.0.1 -p $port -t b/w1 -q 0 --raw --quiet send -l < $work/lines64" "$mqq")
+  b=$(time_ms sh -c "mosquitto_pub -h 127.0.0.1 -p $port -t b/w1 -q 0 -l < $work/lines64")
+  record W1 "$a" "$b"
+done
+
+echo "W2: send -l 50,000, QoS 1, raw"
+for _ in $(seq "$runs"); do
+  a=$(time_ms sh -c "\"\$0\" -h 127.0.0.1 -p $port -t b/w2 -q 1 --raw --quiet send -l < $work/lines50k" "$mqq")
+  b=$(time_ms sh -c "mosquitto_pub -h 127.0.0.1 -p $port -t b/w2 -q 1 -l < $work/lines50k")
+  record W2 "$a" "$b"
+done
+
+echo "W3: drain 100,000 pending from a durable session"
+for i in $(seq "$runs"); do
+  "${mqq_p[@]}" -t "b/w3m$i" -i "w3m$i" --raw count --wait 200ms >/dev/null 2>&1
+  mosquitto_sub "${mos_p[@]}" -t "b/w3s$i" -i "w3s$i" -c -q 1 -W 1 >/dev/null 2>&1 || true
+  # Filled with mqq: mosquitto_pub -l -q 1 loses lines of a long stream (seen: 34,484 of
+  # 100,000 arrived), which would leave the drains waiting for messages that never come.
+  "${mqq_p[@]}" -t "b/w3m$i" -q 1 --raw --quiet send -l < "$work/lines64"
+  "${mqq_p[@]}" -t "b/w3s$i" -q 1 --raw --quiet send -l < "$work/lines64"
+  a=$(time_ms "${mqq_p[@]}" -t "b/w3m$i" -i "w3m$i" --raw receive -n 100000 -W 30s)
+  b=$(time_ms mosquitto_sub "${mos_p[@]}" -t "b/w3s$i" -i "w3s$i" -c -q 1 -C 100000 -W 30)
+  record W3 "$a" "$b"
+done
+
+echo "W4: one message, process start to exit"
+for _ in $(seq "$runs"); do
+  for _ in 1 2 3 4 5; do
+    a=$(time_ms "${mqq_p[@]}" -t b/w4 --raw send hello)
+    b=$(time_ms mosquitto_pub "${mos_p[@]}" -t b/w4 -q 1 -m hello)
+    record W4 "$a" "$b"
+  done
+done
+
+echo "W6: W1 with envelopes (mqq) against W1 raw (mqq)"
+for _ in $(seq "$runs"); do
+  a=$(time_ms sh -c "\"\$0\" -h 127.0.0.1 -p $port -t b/w6 -q 0 --quiet send -l < $work/lines64" "$mqq")
+  b=$(time_ms sh -c "\"\$0\" -h 127.0.0.1 -p $port -t b/w6 -q 0 --raw --quiet send -l < $work/lines64" "$mqq")
+  record W6 "$a" "$b"
+done
+
+echo "W7: count and peek -n 10 of 10 pending (mqq only; no mosquitto counterpart)"
+"${mqq_p[@]}" -t b/w7 -i w7 count --wait 200ms >/dev/null
+"${mqq_p[@]}" -t b/w7 send 1 2 3 4 5 6 7 8 9 10 2>/dev/null
+for _ in $(seq "$runs"); do
+  a=$(time_ms "${mqq_p[@]}" -t b/w7 -i w7 count)
+  b=$(time_ms "${mqq_p[@]}" -t b/w7 -i w7 peek -n 10)
+  record W7 "$a" "$b"
+done
+
+echo "W5: peak RSS of listen, 10,000 and 100,000 QoS 1 messages"
+rss() {
+  local n=$1 t=b/w5-$1
+  "${mqq_p[@]}" -t "$t" -i "w5-$n" count --wait 200ms >/dev/null
+  head -n "$n" "$work/lines64" | "${mqq_p[@]}" -t "$t" -q 1 --raw --quiet send -l
+  /usr/bin/time -f %M "${mqq_p[@]}" -t "$t" -i "w5-$n" --raw listen -n "$n" 2>&1 >/dev/null | tail -1
+}
+r10=$(rss 10000); r100=$(rss 100000)
+
+python3 - "$results" "$r10" "$r100" <<'PY'
+import sys, statistics, platform, os, subprocess
+rows = {}
+for line in open(sys.argv[1]):
+    w, a, b = line.split()
+    rows.setdefault(w, ([], []))
+    rows[w][0].append(int(a)); rows[w][1].append(int(b))
+names = {
+    "W1": "send -l 100k x 64 B, QoS 0, raw (vs mosquitto_pub -l)",
+    "W2": "send -l 50k, QoS 1, raw (vs mosquitto_pub -l -q 1)",
+    "W3": "drain 100k pending (vs mosquitto_sub -c -C)",
+    "W4": "one message, start to exit (vs mosquitto_pub -m)",
+    "W6": "W1 with envelopes (vs W1 raw, both mqq)",
+    "W7": "count (vs peek -n 10), 10 pending, both mqq",
+}
+print()
+cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
+print(f"machine: {cpu}, {os.cpu_count()} cpus, {platform.system()} {platform.release()}")
+print("| workload | mqq median | other median | ratio |")
+print("|---|---|---|---|")
+for w in ["W1", "W2", "W3", "W4", "W6", "W7"]:
+    if w not in rows: continue
+    a = statistics.median(rows[w][0]) / 1000; b = statistics.median(rows[w][1]) / 1000
+    print(f"| {w} {names[w]} | {a:.1f} ms | {b:.1f} ms | {a / b:.2f} |")
+print(f"| W5 listen peak RSS | 10k: {int(sys.argv[2]) / 1024:.1f} MB | 100k: {int(sys.argv[3]) / 1024:.1f} MB | {int(sys.argv[3]) / int(sys.argv[2]):.2f} |")
+PY
