@@ -159,24 +159,14 @@ fn queue_hint(e: &QueueError) -> Option<String> {
             "send smaller messages (--raw drops the envelope, whose base64 adds a third), or \
              raise the broker's limit (mosquitto: max_packet_size)"
         }
+        // A send that fell short: what to do is what its cause calls for.
         QueueError::Unacknowledged {
             cause: Some(cause), ..
-        } if matches!(**cause, QueueError::TooLarge { .. }) => {
-            "send smaller messages (--raw drops the envelope, whose base64 adds a third), or \
-             raise the broker's limit (mosquitto: max_packet_size)"
-        }
-        QueueError::Unacknowledged {
-            cause: Some(cause), ..
-        } if matches!(**cause, QueueError::Qos2Unsupported { .. }) => "send with -q 1",
+        } => return queue_hint(cause),
         QueueError::HeldElsewhere { .. } => {
             "stop the other consumer, or give each consumer its own client id with -i"
         }
         QueueError::SubscribeRefused { .. } | QueueError::PublishRefused { .. } => {
-            "check the broker's ACL for this user"
-        }
-        QueueError::Unacknowledged {
-            cause: Some(cause), ..
-        } if matches!(**cause, QueueError::PublishRefused { .. }) => {
             "check the broker's ACL for this user"
         }
         QueueError::Unacknowledged { .. }

@@ -133,7 +133,7 @@ pub async fn run(
                 })
                 .collect();
             // Run the window; a signal lets the running commands finish within --grace.
-            let all = futures_join(runs);
+            let all = futures_util::future::join_all(runs);
             tokio::pin!(all);
             // The shutdown future is done once it fired: never poll it again after that.
             let mut stopping = false;
@@ -228,30 +228,6 @@ pub async fn run(
     }
     summary(out, &tally, started.elapsed());
     Ok(Code::Ok.into())
-}
-
-/// Runs the futures at once and returns their outputs in order.
-async fn futures_join<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
-    let mut pinned: Vec<_> = futures.into_iter().map(Box::pin).collect();
-    let mut outputs: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (f, o) in pinned.iter_mut().zip(outputs.iter_mut()) {
-            if o.is_none() {
-                match f.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => *o = Some(v),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    outputs.into_iter().flatten().collect()
 }
 
 /// What identifies a message across redeliveries: its envelope id, else topic and payload.

@@ -440,14 +440,7 @@ impl Queue {
         } else {
             self.cfg.options.qos
         };
-        let filters: Vec<String> = std::iter::once(self.topic.clone())
-            .chain(self.cfg.extra_topics.iter().cloned())
-            .map(|f| match &self.cfg.options.group {
-                Some(g) => format!("$share/{g}/{f}"),
-                None => f,
-            })
-            .collect();
-        for filter in filters {
+        for filter in self.filters() {
             self.subscribe_one(&filter, qos).await?;
         }
         self.subscribed = true;

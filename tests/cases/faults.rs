@@ -4,13 +4,8 @@
 use std::io::{BufRead as _, BufReader};
 use std::process::Stdio;
 
-use super::durable_queue;
+use super::{durable_queue, numbers};
 use crate::support::Broker;
-
-/// Lines of `seq 1 n`.
-fn numbers(n: usize) -> String {
-    (1..=n).map(|i| format!("{i}\n")).collect()
-}
 
 #[test]
 fn a_consumer_killed_mid_drain_redelivers_at_most_about_a_batch() {

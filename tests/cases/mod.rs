@@ -23,6 +23,11 @@ mod ws;
 
 use crate::support::{client_id, topic, Broker, Mqq, Out};
 
+/// The lines of `seq 1 n`.
+fn numbers(n: usize) -> String {
+    (1..=n).map(|i| format!("{i}\n")).collect()
+}
+
 /// A new durable queue: `count` creates its session (so later sends are kept) and finds 0.
 fn durable_queue(b: &Broker, name: &str) -> (String, String) {
     let (t, id) = (topic(name), client_id(name));

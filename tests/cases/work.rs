@@ -3,12 +3,8 @@
 
 use std::time::Duration;
 
-use super::durable_queue;
+use super::{durable_queue, numbers};
 use crate::support::{kind, within, Broker, Kind};
-
-fn numbers(n: usize) -> String {
-    (1..=n).map(|i| format!("{i}\n")).collect()
-}
 
 #[test]
 fn a_failure_comes_back_and_everything_completes() {
