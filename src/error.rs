@@ -107,6 +107,10 @@ fn queue_hint(e: &QueueError) -> Option<String> {
             problem: TopicProblem::WildcardInPublish,
             ..
         } => "give a concrete topic with -t",
+        QueueError::BadTopic {
+            problem: TopicProblem::BadGroup,
+            ..
+        } => "give --group a single level, like workers",
         QueueError::BadTopic { .. } => "fix the topic given with -t",
         QueueError::NotDurable { .. } => "give the queue's client id with -i",
         QueueError::Unsupported { .. } => "use mqtt:// or mqtts://",

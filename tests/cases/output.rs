@@ -270,3 +270,15 @@ fn several_topics_make_one_subscription_for_the_receiving_verbs() {
         .stdout_has("topic: a")
         .stdout_has("# more filters of the subscription (-t): b");
 }
+
+#[test]
+fn a_group_name_with_a_level_separator_is_refused() {
+    crate::support::mqq()
+        .uri(&format!("mqtt://127.0.0.1:{}", crate::support::free_port()))
+        .args(["-t", "x", "--group", "a/b", "receive"])
+        .run()
+        .expect_code(2)
+        .stderr_has("--group name must be one topic level")
+        .stderr_has("give --group a single level")
+        .stderr_lines(1);
+}
