@@ -36,7 +36,8 @@ fn main() -> ExitCode {
         quiet: cli.global.quiet,
     });
     let level = match cli.global.verbose {
-        0 | 1 => "mqq=warn",
+        0 => "mqq=warn",
+        1 => "mqq=info",
         2 => "mqq=debug",
         _ => "mqq=trace,rumqttc=debug",
     };

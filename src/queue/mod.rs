@@ -260,6 +260,9 @@ impl Queue {
                 Role::Consumer => CONSUMER_WINDOW,
                 Role::Producer | Role::Inspector => link::RECEIVE_MAXIMUM,
             });
+        if role == Role::Consumer {
+            opts = opts.budget(link::BUDGET_BYTES, link::BUDGET_MESSAGES);
+        }
         if streaming {
             // MQTT 5: a producer's session outlives a crash of mqq by minutes, not forever.
             opts.session_expiry = Some(PRODUCER_SESSION_EXPIRY);
@@ -657,7 +660,11 @@ impl Queue {
     /// nothing came for `wait`. The broker's unacked window caps what it hands out, so a
     /// caller must treat a result at or above that window as "at least".
     pub async fn count(&mut self, wait: Duration) -> Result<usize, QueueError> {
-        Ok(self.peek(usize::MAX, wait).await?.len())
+        let mut n = 0;
+        while self.next(Some(Instant::now() + wait)).await?.is_some() {
+            n += 1;
+        }
+        Ok(n)
     }
 
     /// Removes the queue's session (and its pending messages) at the broker: connects with

@@ -216,3 +216,43 @@ fn send_to_a_broker_that_stays_away_says_where_to_resume() {
     eprintln!("resumed at line {k}: {missing} missing, {twice} twice");
     assert_eq!(missing, 0, "{stderr}");
 }
+
+/// A QoS 0 flood into a `listen` whose stdout nobody reads: the link stops reading the
+/// socket once the core holds its budget (a few MB), so memory stays bounded however much
+/// the broker has to send, and nothing is read that cannot be written. Once stdout is read
+/// again, the rest follows (both brokers queue it for a connected subscriber).
+#[test]
+fn a_qos0_flood_into_a_blocked_stdout_keeps_memory_bounded() {
+    const N: usize = 1_500;
+    const SIZE: usize = 64 * 1024;
+    let b = Broker::start();
+    let t = super::topic("flood");
+    let mut bg = b
+        .mqq()
+        .topic(&t)
+        .args(["-q", "0", "--raw", "listen", "-n", &N.to_string()])
+        .spawn_unread();
+    let line = "x".repeat(SIZE - 1) + "\n";
+    b.mqq()
+        .topic(&t)
+        .args(["-q", "0", "--raw", "--quiet", "send", "-l"])
+        .stdin(line.repeat(N))
+        .run()
+        .expect_code(0);
+    // ~96 MiB went out; the listener paused once its budget was spent.
+    bg.wait_stderr("reading paused");
+    let peak = bg.peak_rss();
+    assert!(
+        peak < 32 << 20,
+        "listen's peak RSS was {} MiB with stdout blocked",
+        peak >> 20
+    );
+    bg.read_stdout();
+    let out = bg.finish();
+    out.expect_code(0);
+    assert_eq!(
+        out.stdout.len(),
+        N * SIZE,
+        "every message arrived once stdout was read"
+    );
+}

@@ -443,6 +443,25 @@ impl Background {
         }
     }
 
+    /// Its peak resident memory so far (`VmHWM`), in bytes.
+    pub fn peak_rss(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("/proc/PID/status (Linux)");
+        let kb = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .expect("VmHWM in /proc/PID/status");
+        kb * 1024
+    }
+
+    /// Starts reading the stdout of a process started unread ([`Mqq::spawn_unread`]).
+    pub fn read_stdout(&mut self) {
+        if let Some(so) = self.child.stdout.take() {
+            self.stdout = Some(read_all(so));
+        }
+    }
+
     /// Kills it with SIGKILL: no cleanup, no DISCONNECT.
     pub fn kill(self) {
         drop(self);

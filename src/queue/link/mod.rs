@@ -14,12 +14,12 @@ mod v5;
 
 pub use transport::{TlsProblem, TlsSetupProblem};
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 
 use super::QueueError;
 use crate::config::{BrokerAddr, Credential, ProtocolVersion, QueueConfig, TlsConfig};
@@ -121,6 +121,190 @@ pub struct AckToken {
     pkid: u16,
 }
 
+/// Back-pressure between the event-loop task and the core. Every message the task hands
+/// over holds a share of the budget until the core drops it (written, skipped or counted),
+/// wherever it waits meanwhile: the event channel, the queue's buffer, a batch. While the
+/// budget is spent the task stops reading the socket, so a slow consumer (stdout blocked)
+/// pushes back through TCP to the broker instead of growing memory; the broker then queues
+/// or (QoS 0) drops what it cannot send, as it does for any slow subscriber. The task
+/// still polls while acknowledgements the core asked for wait to be written (else a
+/// consumer waiting for them would wait forever), and once per half keepalive to ping.
+#[derive(Debug)]
+pub(crate) struct Budget {
+    bytes: AtomicUsize,
+    msgs: AtomicUsize,
+    max_bytes: usize,
+    max_msgs: usize,
+    acks_requested: AtomicU64,
+    acks_sent: AtomicU64,
+    wake: Notify,
+}
+
+/// The budget of a consumer's link: a few MB, and four batches of small messages.
+pub const BUDGET_BYTES: usize = 4 << 20;
+/// See [`BUDGET_BYTES`].
+pub const BUDGET_MESSAGES: usize = 4096;
+
+impl Budget {
+    fn new(limits: Option<(usize, usize)>) -> Arc<Budget> {
+        let (max_bytes, max_msgs) = limits.unwrap_or((usize::MAX, usize::MAX));
+        Arc::new(Budget {
+            bytes: AtomicUsize::new(0),
+            msgs: AtomicUsize::new(0),
+            max_bytes,
+            max_msgs,
+            acks_requested: AtomicU64::new(0),
+            acks_sent: AtomicU64::new(0),
+            wake: Notify::new(),
+        })
+    }
+
+    /// Takes `bytes` of the budget for one message, until the [`Hold`] is dropped.
+    fn take(self: &Arc<Budget>, bytes: usize) -> Hold {
+        if self.max_msgs == usize::MAX {
+            return Hold(None);
+        }
+        self.bytes.fetch_add(bytes, Ordering::AcqRel);
+        self.msgs.fetch_add(1, Ordering::AcqRel);
+        Hold(Some((Arc::clone(self), bytes)))
+    }
+
+    fn release(&self, bytes: usize) {
+        let b = self.bytes.fetch_sub(bytes, Ordering::AcqRel);
+        let m = self.msgs.fetch_sub(1, Ordering::AcqRel);
+        if (b > self.max_bytes && b - bytes <= self.max_bytes)
+            || (m > self.max_msgs && m - 1 <= self.max_msgs)
+        {
+            self.wake.notify_one();
+        }
+    }
+
+    fn spent(&self) -> bool {
+        self.bytes.load(Ordering::Acquire) > self.max_bytes
+            || self.msgs.load(Ordering::Acquire) > self.max_msgs
+    }
+
+    /// The core handed the link an acknowledgement to write.
+    fn ack_requested(&self) {
+        self.acks_requested.fetch_add(1, Ordering::AcqRel);
+        self.wake.notify_one();
+    }
+
+    /// The link wrote an acknowledgement.
+    fn ack_sent(&self) {
+        self.acks_sent.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Whether the event-loop task must stop reading: the budget is spent and no
+    /// acknowledgement waits to be written.
+    fn must_pause(&self) -> bool {
+        self.spent()
+            && self.acks_sent.load(Ordering::Acquire) >= self.acks_requested.load(Ordering::Acquire)
+    }
+
+    /// Waits while the task must pause, at most `limit`. `true`: still paused (time to
+    /// ping); `false`: go on reading.
+    async fn pause(&self, limit: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let woken = self.wake.notified();
+            tokio::pin!(woken);
+            woken.as_mut().enable();
+            if !self.must_pause() {
+                return false;
+            }
+            if tokio::time::timeout_at(deadline, woken).await.is_err() {
+                return self.must_pause();
+            }
+        }
+    }
+}
+
+/// A message's share of the [`Budget`], given back when the message is dropped. A clone of
+/// a message holds nothing (the original still does).
+#[derive(Default)]
+pub(crate) struct Hold(Option<(Arc<Budget>, usize)>);
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        if let Some((budget, bytes)) = self.0.take() {
+            budget.release(bytes);
+        }
+    }
+}
+
+impl Clone for Hold {
+    fn clone(&self) -> Hold {
+        Hold(None)
+    }
+}
+
+impl std::fmt::Debug for Hold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Hold")
+    }
+}
+
+/// What an event-loop task does between polls: pause while the budget is spent, and when a
+/// pause lasted half a keepalive, poll a few times (reading a little over budget) so that
+/// the keepalive PINGREQ goes out and the broker keeps the connection.
+pub(crate) struct Throttle {
+    budget: Arc<Budget>,
+    keepalive: Duration,
+    ping_polls: u32,
+    paused_once: bool,
+}
+
+/// Polls allowed over budget to get a PINGREQ out: each may read up to ten packets.
+const PING_POLLS: u32 = 32;
+
+impl Throttle {
+    fn new(budget: Arc<Budget>, keepalive: Duration) -> Throttle {
+        Throttle {
+            budget,
+            keepalive,
+            ping_polls: 0,
+            paused_once: false,
+        }
+    }
+
+    /// Before each poll.
+    pub(crate) async fn before_poll(&mut self, closing: bool) {
+        if closing || !self.budget.must_pause() {
+            return;
+        }
+        if self.ping_polls > 0 {
+            self.ping_polls -= 1;
+            return;
+        }
+        if !self.paused_once {
+            self.paused_once = true;
+            tracing::info!(
+                "the output is slower than the broker: reading paused until it catches up \
+                 (meanwhile the broker queues what it can; QoS 0 messages it may drop)"
+            );
+        }
+        if self.budget.pause(self.keepalive / 2).await {
+            self.ping_polls = PING_POLLS;
+        }
+    }
+
+    /// A PINGREQ went out.
+    pub(crate) fn pinged(&mut self) {
+        self.ping_polls = 0;
+    }
+
+    /// An acknowledgement was written.
+    pub(crate) fn ack_sent(&self) {
+        self.budget.ack_sent();
+    }
+
+    /// The budget share of a message of `bytes`.
+    pub(crate) fn hold(&self, bytes: usize) -> Hold {
+        self.budget.take(bytes)
+    }
+}
+
 /// A message as it came off the wire, with what is needed to acknowledge it.
 #[derive(Debug, Clone)]
 pub struct Delivery {
@@ -140,6 +324,9 @@ pub struct Delivery {
     pub properties: Properties,
     /// Handed back to [`Link::ack`].
     pub(crate) token: AckToken,
+    /// Its share of the link's budget (see [`Budget`]), given back when dropped.
+    #[allow(dead_code)]
+    pub(crate) hold: Hold,
 }
 
 /// What the event-loop task reports.
@@ -225,6 +412,9 @@ pub struct LinkOptions {
     pub version: ProtocolVersion,
     /// MQTT 5: how long a persistent session outlives the connection (`None`: never ends).
     pub session_expiry: Option<Duration>,
+    /// Back-pressure (bytes, messages) held by the core before the link stops reading;
+    /// `None`: read everything (inspectors count the whole window).
+    pub budget: Option<(usize, usize)>,
 }
 
 impl LinkOptions {
@@ -244,7 +434,15 @@ impl LinkOptions {
             receive_maximum: RECEIVE_MAXIMUM,
             version: cfg.options.protocol_version,
             session_expiry: cfg.options.session_expiry,
+            budget: None,
         }
+    }
+
+    /// Stop reading while the core holds more than `bytes` or `messages` (see [`Budget`]).
+    #[must_use]
+    pub fn budget(mut self, bytes: usize, messages: usize) -> LinkOptions {
+        self.budget = Some((bytes, messages));
+        self
     }
 
     /// Reconnect after `options.reconnect_timeout` when the connection breaks, if `on`.
@@ -299,6 +497,7 @@ pub struct Link {
     broker: String,
     connected: Connected,
     receive_maximum: u16,
+    budget: Arc<Budget>,
 }
 
 /// A CONNECT that the broker answered in a way that says it does not speak MQTT 5: `auto`
@@ -330,8 +529,10 @@ impl Link {
         let endpoint = transport::build(addr, &opts.tls)?;
         let (tx, events) = mpsc::unbounded_channel();
         let connected = Connected::default();
+        let budget = Budget::new(opts.budget);
+        let throttle = Throttle::new(Arc::clone(&budget), opts.keepalive);
         let (client, task, session_present) =
-            v4::connect(addr, opts, endpoint, tx, connected.clone()).await?;
+            v4::connect(addr, opts, endpoint, tx, connected.clone(), throttle).await?;
         Ok(Link {
             client: Client::V4(client),
             task,
@@ -340,6 +541,7 @@ impl Link {
             broker: addr.uri(),
             connected,
             receive_maximum: opts.receive_maximum,
+            budget,
         })
     }
 
@@ -354,17 +556,22 @@ impl Link {
         };
         let (tx, events) = mpsc::unbounded_channel();
         let connected = Connected::default();
-        Ok(v5::connect(addr, opts, endpoint, tx, connected.clone())
-            .await?
-            .map(|(client, task, session_present)| Link {
-                client: Client::V5(client),
-                task,
-                events,
-                session_present,
-                broker: addr.uri(),
-                connected,
-                receive_maximum: opts.receive_maximum,
-            }))
+        let budget = Budget::new(opts.budget);
+        let throttle = Throttle::new(Arc::clone(&budget), opts.keepalive);
+        Ok(
+            v5::connect(addr, opts, endpoint, tx, connected.clone(), throttle)
+                .await?
+                .map(|(client, task, session_present)| Link {
+                    client: Client::V5(client),
+                    task,
+                    events,
+                    session_present,
+                    broker: addr.uri(),
+                    connected,
+                    receive_maximum: opts.receive_maximum,
+                    budget,
+                }),
+        )
     }
 
     /// The MQTT version this link speaks.
@@ -442,6 +649,9 @@ impl Link {
 
     /// Acknowledges a delivery (PUBACK / PUBREC); a no-op at QoS 0.
     pub async fn ack(&self, d: &Delivery) -> Result<(), QueueError> {
+        if d.token.qos > 0 {
+            self.budget.ack_requested();
+        }
         match &self.client {
             Client::V4(c) => v4::ack(c, d.token).await,
             Client::V5(c) => v5::ack(c, d.token).await,

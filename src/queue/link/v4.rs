@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 use super::transport::{self, Endpoint};
 use super::{
     backoff, AckToken, Connected, Delivery, ErrorKind, LinkEvent, LinkOptions, Properties, Session,
-    MAX_PACKET, REQUEST_QUEUE,
+    Throttle, MAX_PACKET, REQUEST_QUEUE,
 };
 use crate::config::BrokerAddr;
 use crate::queue::{AuthReason, ConnectCause, QueueError};
@@ -26,6 +26,7 @@ pub(super) async fn connect(
     endpoint: Endpoint,
     tx: mpsc::UnboundedSender<LinkEvent>,
     connected: Connected,
+    throttle: Throttle,
 ) -> Result<(AsyncClient, JoinHandle<()>, bool), QueueError> {
     let mut mo = MqttOptions::new(opts.client_id.clone(), endpoint.host, endpoint.port);
     mo.set_clean_session(opts.session == Session::Clean)
@@ -53,7 +54,7 @@ pub(super) async fn connect(
         Ok(Err(e)) => return Err(connect_error(addr, opts, &e).await),
     };
     connected.set(true);
-    let task = tokio::spawn(drive(eventloop, tx, opts.reconnect, connected));
+    let task = tokio::spawn(drive(eventloop, tx, opts.reconnect, connected, throttle));
     Ok((client, task, session_present))
 }
 
@@ -98,13 +99,16 @@ async fn drive(
     tx: mpsc::UnboundedSender<LinkEvent>,
     reconnect: Option<Duration>,
     connected: Connected,
+    mut throttle: Throttle,
 ) {
     let mut closing = false;
     // Failed attempts since the last CONNACK: the pause before the next one grows with it.
     let mut failures = 0;
     loop {
+        throttle.before_poll(closing).await;
         let ev = match el.poll().await {
             Ok(Event::Incoming(Packet::Publish(p))) => LinkEvent::Message(Delivery {
+                hold: throttle.hold(p.payload.len() + p.topic.len()),
                 token: AckToken {
                     qos: p.qos as u8,
                     pkid: p.pkid,
@@ -137,7 +141,14 @@ async fn drive(
             // Keep polling after DISCONNECT until the broker closes the socket: that proves it
             // has read everything sent before (acks above all). Exiting at once would let the
             // next connection of this client id race our unread PUBACKs at the broker.
-            Ok(Event::Outgoing(Outgoing::PubAck(_) | Outgoing::PubRec(_))) => LinkEvent::AckSent,
+            Ok(Event::Outgoing(Outgoing::PubAck(_) | Outgoing::PubRec(_))) => {
+                throttle.ack_sent();
+                LinkEvent::AckSent
+            }
+            Ok(Event::Outgoing(Outgoing::PingReq)) => {
+                throttle.pinged();
+                continue;
+            }
             Ok(Event::Outgoing(Outgoing::Disconnect)) => {
                 closing = true;
                 continue;

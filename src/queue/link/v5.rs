@@ -17,7 +17,7 @@ use tokio::task::JoinHandle;
 use super::transport::{self, Endpoint};
 use super::{
     backoff, AckToken, Connected, Delivery, Disconnect, ErrorKind, LinkEvent, LinkOptions,
-    Properties, Rejected, Session, MAX_PACKET, REQUEST_QUEUE,
+    Properties, Rejected, Session, Throttle, MAX_PACKET, REQUEST_QUEUE,
 };
 use crate::config::BrokerAddr;
 use crate::queue::{AuthReason, ConnectCause, QueueError, TlsProblem};
@@ -35,6 +35,7 @@ pub(super) async fn connect(
     endpoint: Endpoint,
     tx: mpsc::UnboundedSender<LinkEvent>,
     connected: Connected,
+    throttle: Throttle,
 ) -> Result<Result<Connected5, QueueError>, Rejected> {
     let mut mo = MqttOptions::new(opts.client_id.clone(), endpoint.host, endpoint.port);
     let persistent = opts.session == Session::Persistent;
@@ -67,7 +68,7 @@ pub(super) async fn connect(
         Ok(Err(e)) => return connect_error(addr, opts, &e).map(Err),
     };
     connected.set(true);
-    let task = tokio::spawn(drive(eventloop, tx, opts.reconnect, connected));
+    let task = tokio::spawn(drive(eventloop, tx, opts.reconnect, connected, throttle));
     Ok(Ok((client, task, session_present)))
 }
 
@@ -146,8 +147,9 @@ fn properties(p: Option<PublishProperties>) -> Properties {
     }
 }
 
-fn delivery(p: Publish) -> Delivery {
+fn delivery(p: Publish, throttle: &Throttle) -> Delivery {
     Delivery {
+        hold: throttle.hold(p.payload.len() + p.topic.len()),
         token: AckToken {
             qos: p.qos as u8,
             pkid: p.pkid,
@@ -169,12 +171,14 @@ async fn drive(
     tx: mpsc::UnboundedSender<LinkEvent>,
     reconnect: Option<Duration>,
     connected: Connected,
+    mut throttle: Throttle,
 ) {
     let mut closing = false;
     let mut failures = 0;
     loop {
+        throttle.before_poll(closing).await;
         let ev = match el.poll().await {
-            Ok(Event::Incoming(Packet::Publish(p))) => LinkEvent::Message(delivery(p)),
+            Ok(Event::Incoming(Packet::Publish(p))) => LinkEvent::Message(delivery(p, &throttle)),
             Ok(Event::Incoming(Packet::PubAck(a))) => match a.reason {
                 PubAckReason::Success | PubAckReason::NoMatchingSubscribers => LinkEvent::Completed,
                 r => {
@@ -202,7 +206,14 @@ async fn drive(
                     session_present: a.session_present,
                 }
             }
-            Ok(Event::Outgoing(Outgoing::PubAck(_) | Outgoing::PubRec(_))) => LinkEvent::AckSent,
+            Ok(Event::Outgoing(Outgoing::PubAck(_) | Outgoing::PubRec(_))) => {
+                throttle.ack_sent();
+                LinkEvent::AckSent
+            }
+            Ok(Event::Outgoing(Outgoing::PingReq)) => {
+                throttle.pinged();
+                continue;
+            }
             Ok(Event::Outgoing(Outgoing::Disconnect)) => {
                 closing = true;
                 continue;
