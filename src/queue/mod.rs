@@ -640,6 +640,9 @@ impl Queue {
             self.ack_skipped().await?;
             self.acks_written(self.cfg.options.connect_timeout).await?;
             count += batch.len();
+            // Give the batch's budget back before waiting for the next message: holding it
+            // could keep the link paused (see `link::Budget`) with nothing left to read.
+            batch.clear();
         }
     }
 

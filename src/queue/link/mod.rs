@@ -128,9 +128,11 @@ pub struct AckToken {
 /// pushes back through TCP to the broker instead of growing memory; the broker then queues
 /// or (QoS 0) drops what it cannot send, as it does for any slow subscriber. The task
 /// still polls while acknowledgements the core asked for wait to be written (else a
-/// consumer waiting for them would wait forever), and once per half keepalive to ping.
+/// consumer waiting for them would wait forever), while the core waits for an event (it
+/// holds the budget yet needs more: never a deadlock), and once per half keepalive to ping.
 #[derive(Debug)]
 pub(crate) struct Budget {
+    waiting: AtomicBool,
     bytes: AtomicUsize,
     msgs: AtomicUsize,
     max_bytes: usize,
@@ -149,6 +151,7 @@ impl Budget {
     fn new(limits: Option<(usize, usize)>) -> Arc<Budget> {
         let (max_bytes, max_msgs) = limits.unwrap_or((usize::MAX, usize::MAX));
         Arc::new(Budget {
+            waiting: AtomicBool::new(false),
             bytes: AtomicUsize::new(0),
             msgs: AtomicUsize::new(0),
             max_bytes,
@@ -195,10 +198,19 @@ impl Budget {
         self.acks_sent.fetch_add(1, Ordering::AcqRel);
     }
 
-    /// Whether the event-loop task must stop reading: the budget is spent and no
-    /// acknowledgement waits to be written.
+    /// The core waits for an event (`true`) or stopped waiting (`false`).
+    fn set_waiting(&self, on: bool) {
+        self.waiting.store(on, Ordering::Release);
+        if on {
+            self.wake.notify_one();
+        }
+    }
+
+    /// Whether the event-loop task must stop reading: the budget is spent, no
+    /// acknowledgement waits to be written, and the core is not waiting for an event.
     fn must_pause(&self) -> bool {
         self.spent()
+            && !self.waiting.load(Ordering::Acquire)
             && self.acks_sent.load(Ordering::Acquire) >= self.acks_requested.load(Ordering::Acquire)
     }
 
@@ -604,7 +616,20 @@ impl Link {
 
     /// The next event, waiting for it; `None` once the event-loop task ended.
     pub async fn recv(&mut self) -> Option<LinkEvent> {
-        let ev = self.events.recv().await;
+        /// Marks the core as waiting until dropped (also when the wait is cancelled).
+        struct Waiting<'a>(&'a Budget);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.set_waiting(false);
+            }
+        }
+        let ev = if let Ok(ev) = self.events.try_recv() {
+            Some(ev)
+        } else {
+            self.budget.set_waiting(true);
+            let _waiting = Waiting(&self.budget);
+            self.events.recv().await
+        };
         self.note(ev.as_ref());
         ev
     }
