@@ -85,9 +85,11 @@ pub struct GlobalArgs {
 
     /// Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss://
     ///
-    /// Optional user:pass@ (percent-encoded). Default: mqtt://localhost:1883.
+    /// Optional user:pass@ (percent-encoded). Default: mqtt://localhost:1883. Repeat -L (or
+    /// give a comma-separated list) for the nodes of a cluster: tried in order on connect,
+    /// and on reconnect the next node first.
     #[arg(short = 'L', long, global = true, value_name = "URI")]
-    pub uri: Option<String>,
+    pub uri: Vec<String>,
 
     /// Broker host
     #[arg(short = 'h', long, global = true, value_name = "HOST")]

@@ -127,7 +127,7 @@ pub const KEYS: &[Key] = &[
         "broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss://",
     )
     .env("MQQ_URI")
-    .flag("uri", "--uri"),
+    .flag_many("uri", "--uri", ","),
     key("connection.host", "broker host")
         .aliases(&["ip"])
         .env("MQQ_HOST")

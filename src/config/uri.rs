@@ -66,11 +66,12 @@ pub(crate) fn resolve_connections(
         userinfo: None,
     };
     for i in indices {
-        let (addr, source, userinfo) = one(i, &layers, tls)?;
-        out.addrs.push(addr);
-        out.sources.push(source);
-        if out.userinfo.is_none() {
-            out.userinfo = userinfo;
+        for (addr, source, userinfo) in one(i, &layers, tls)? {
+            out.addrs.push(addr);
+            out.sources.push(source);
+            if out.userinfo.is_none() {
+                out.userinfo = userinfo;
+            }
         }
     }
     Ok(out)
@@ -88,16 +89,42 @@ struct ParsedUri {
 
 /// Resolves connection `i`: a `uri` is the base; `host`, `port` and `protocol` from a layer
 /// *above* the URI's override its parts, those from its layer or below are ignored.
+/// A `uri` that is a comma-separated list (`-L a -L b`, or `mqtt://a:1883,mqtt://b:1883` as
+/// pip-services Go accepts) gives one connection per element, each with those overrides.
 fn one(
     i: usize,
     layers: &[&Params],
     tls: bool,
+) -> Result<Vec<(BrokerAddr, Source, Option<UserInfo>)>, ConfigError> {
+    let key = format!("connections.{i}.uri");
+    match layers.iter().rev().find_map(|p| p.get(&key)) {
+        Some(e) if e.value.contains(',') => e
+            .value
+            .split(',')
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(|v| {
+                let piece = Entry {
+                    value: v.to_string(),
+                    ..e.clone()
+                };
+                one_uri(i, layers, tls, Some(&piece))
+            })
+            .collect(),
+        uri => Ok(vec![one_uri(i, layers, tls, uri)?]),
+    }
+}
+
+fn one_uri(
+    i: usize,
+    layers: &[&Params],
+    tls: bool,
+    uri: Option<&Entry>,
 ) -> Result<(BrokerAddr, Source, Option<UserInfo>), ConfigError> {
     let get = |field: &str| {
         let key = format!("connections.{i}.{field}");
         layers.iter().rev().find_map(|p| p.get(&key))
     };
-    let uri = get("uri");
     let uri_rank = uri.map(|e| rank(&e.source));
     let above = |field: &str| get(field).filter(|e| uri_rank.is_none_or(|r| rank(&e.source) > r));
     let host_e = above("host");

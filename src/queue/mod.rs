@@ -447,6 +447,13 @@ impl Queue {
             self.subscribe_one(&filter, qos).await?;
         }
         self.subscribed = true;
+        if self.reconnects > 0 {
+            tracing::info!(
+                "subscribed again to {} at {} (the new session had no subscription)",
+                self.filters().join(", "),
+                self.addr.uri()
+            );
+        }
         Ok(())
     }
 
@@ -727,7 +734,11 @@ impl Queue {
                     reason,
                 });
             }
-            LinkEvent::Reconnected { session_present } => {
+            LinkEvent::Reconnected {
+                session_present,
+                broker,
+            } => {
+                self.addr = broker;
                 // Acknowledgements of the old connection are void: the broker redelivers.
                 self.acks_unsent = 0;
                 self.reconnects += 1;
@@ -912,7 +923,12 @@ async fn connect_any(
     opts: &LinkOptions,
 ) -> Result<(Link, BrokerAddr), QueueError> {
     let mut last = None;
-    for addr in addrs {
+    for (i, addr) in addrs.iter().enumerate() {
+        // A reconnect tries the next nodes first, then the earlier ones.
+        let opts = &LinkOptions {
+            alternates: addrs[i + 1..].iter().chain(&addrs[..i]).cloned().collect(),
+            ..opts.clone()
+        };
         match Link::connect(addr, opts).await {
             Ok(link) => return Ok((link, addr.clone())),
             Err(

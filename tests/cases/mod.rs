@@ -3,6 +3,7 @@
 
 mod check;
 mod clear;
+mod cluster;
 mod config;
 mod core;
 mod errors;

@@ -443,6 +443,14 @@ impl Background {
         }
     }
 
+    /// Waits until `n` stderr lines in all (since it started) contain `needle`.
+    #[track_caller]
+    pub fn wait_stderr_times(&mut self, needle: &str, n: usize) {
+        while self.seen.lines().filter(|l| l.contains(needle)).count() < n {
+            self.wait_stderr(needle);
+        }
+    }
+
     /// Its peak resident memory so far (`VmHWM`), in bytes.
     pub fn peak_rss(&self) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))

@@ -17,21 +17,128 @@ pub struct Nats {
     _dir: tempfile::TempDir,
 }
 
+/// Whether nats-server is installed; panics when it is not but `MQQ_REQUIRE_BROKERS` is set.
+fn installed() -> bool {
+    let installed = Command::new(SERVER)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok();
+    if !installed {
+        assert!(
+            std::env::var_os("MQQ_REQUIRE_BROKERS").is_none(),
+            "MQQ_REQUIRE_BROKERS is set but nats-server is missing: apt-get install -y nats-server"
+        );
+        eprintln!("nats-server is not installed: this case needs it (CI installs it)");
+    }
+    installed
+}
+
+/// A cluster of nats-servers on loopback: JetStream on every node and MQTT sessions
+/// replicated to all (`mqtt { stream_replicas: N }`), so a durable session survives the loss
+/// of the node it was connected to. Killed on drop.
+pub struct NatsCluster {
+    /// Each node's MQTT port, in order.
+    pub mqtt_ports: Vec<u16>,
+    nodes: Vec<Option<Child>>,
+    _dir: tempfile::TempDir,
+}
+
+impl NatsCluster {
+    /// Starts `n` nodes and waits until the cluster serves a durable MQTT session (JetStream
+    /// elects its leaders first: ~5 s); `None` when nats-server is not installed.
+    pub fn start(n: usize) -> Option<NatsCluster> {
+        if !installed() {
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let routes: Vec<u16> = (0..n).map(|_| free_port()).collect();
+        let route_list = routes
+            .iter()
+            .map(|p| format!("nats://127.0.0.1:{p}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut mqtt_ports = Vec::new();
+        let mut nodes = Vec::new();
+        for (i, route) in routes.iter().enumerate() {
+            let (port, mqtt_port) = (free_port(), free_port());
+            let conf = dir.path().join(format!("n{i}.conf"));
+            std::fs::write(
+                &conf,
+                format!(
+                    "server_name: n{i}\nlisten: 127.0.0.1:{port}\n\
+                     jetstream {{ store_dir: \"{}\" }}\n\
+                     mqtt {{ host: 127.0.0.1, port: {mqtt_port}, stream_replicas: {n} }}\n\
+                     cluster {{ name: mqq, listen: 127.0.0.1:{route}, routes: [{route_list}] }}\n",
+                    dir.path().join(format!("js{i}")).display()
+                ),
+            )
+            .unwrap();
+            let child = Command::new(SERVER)
+                .arg("-c")
+                .arg(&conf)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("nats-server");
+            mqtt_ports.push(mqtt_port);
+            nodes.push(Some(child));
+        }
+        let mut c = NatsCluster {
+            mqtt_ports,
+            nodes,
+            _dir: dir,
+        };
+        for i in 0..n {
+            let child = c.nodes[i].as_mut();
+            assert!(
+                wait_listening(c.mqtt_ports[i], child),
+                "nats-server node {i} did not listen for MQTT"
+            );
+        }
+        // Readiness probe, not synchronisation by time: a durable count succeeds once
+        // JetStream has its leaders (each attempt waits for its own answer).
+        let ready = (0..60).any(|_| {
+            crate::support::mqq()
+                .uri(&c.uri(0))
+                .topic("mqq-probe")
+                .id("mqq-probe")
+                .args(["count", "--wait", "100ms"])
+                .run()
+                .code
+                == 0
+        });
+        assert!(ready, "the NATS cluster did not serve a durable session");
+        Some(c)
+    }
+
+    /// `mqtt://127.0.0.1:PORT` of node `i`.
+    pub fn uri(&self, i: usize) -> String {
+        format!("mqtt://127.0.0.1:{}", self.mqtt_ports[i])
+    }
+
+    /// Kills node `i` (SIGKILL).
+    pub fn kill(&mut self, i: usize) {
+        if let Some(mut c) = self.nodes[i].take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for NatsCluster {
+    fn drop(&mut self) {
+        for i in 0..self.nodes.len() {
+            self.kill(i);
+        }
+    }
+}
+
 impl Nats {
     /// Starts one, or `None` when nats-server is not installed and not required.
     pub fn start() -> Option<Nats> {
-        let installed = Command::new(SERVER)
-            .arg("--version")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok();
-        if !installed {
-            assert!(
-                std::env::var_os("MQQ_REQUIRE_BROKERS").is_none(),
-                "MQQ_REQUIRE_BROKERS is set but nats-server is missing: apt-get install -y nats-server"
-            );
-            eprintln!("nats-server is not installed: this case needs it (CI installs it)");
+        if !installed() {
             return None;
         }
         let dir = tempfile::tempdir().unwrap();

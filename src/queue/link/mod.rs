@@ -44,6 +44,17 @@ pub(crate) fn backoff(base: Duration, n: u32) -> Duration {
     full.mul_f64(1.0 - jitter)
 }
 
+/// The pause before reconnect attempt `n` (0-based) when `brokers` addresses take turns:
+/// the next node is tried at once, and the back-off applies only after a whole round failed.
+pub(crate) fn failover_delay(base: Duration, n: u32, brokers: usize) -> Duration {
+    let brokers = u32::try_from(brokers.max(1)).unwrap_or(u32::MAX);
+    if (n + 1) % brokers == 0 {
+        backoff(base, n / brokers)
+    } else {
+        Duration::ZERO
+    }
+}
+
 /// Requests (publishes, acks) that may wait for the event loop before `publish` blocks: deep
 /// enough that a fast producer never waits on a round trip, small enough to stay a few MB.
 const REQUEST_QUEUE: usize = 4096;
@@ -348,6 +359,8 @@ pub enum LinkEvent {
     Reconnected {
         /// Whether the broker still had the session.
         session_present: bool,
+        /// The broker it reconnected to (another of the failover list after a node's loss).
+        broker: BrokerAddr,
     },
     /// A message arrived.
     Message(Delivery),
@@ -427,6 +440,9 @@ pub struct LinkOptions {
     /// Back-pressure (bytes, messages) held by the core before the link stops reading;
     /// `None`: read everything (inspectors count the whole window).
     pub budget: Option<(usize, usize)>,
+    /// The other brokers of the failover list, in the order a reconnect tries them after
+    /// the one connected to (nodes of a cluster).
+    pub alternates: Vec<BrokerAddr>,
 }
 
 impl LinkOptions {
@@ -447,6 +463,7 @@ impl LinkOptions {
             version: cfg.options.protocol_version,
             session_expiry: cfg.options.session_expiry,
             budget: None,
+            alternates: Vec::new(),
         }
     }
 
@@ -642,7 +659,10 @@ impl Link {
     }
 
     fn note(&mut self, ev: Option<&LinkEvent>) {
-        if let Some(LinkEvent::Reconnected { session_present }) = ev {
+        if let Some(LinkEvent::Reconnected {
+            session_present, ..
+        }) = ev
+        {
             self.session_present = *session_present;
         }
     }

@@ -12,8 +12,8 @@ use tokio::task::JoinHandle;
 
 use super::transport::{self, Endpoint};
 use super::{
-    backoff, AckToken, Connected, Delivery, ErrorKind, LinkEvent, LinkOptions, Properties, Session,
-    Throttle, MAX_PACKET, REQUEST_QUEUE,
+    failover_delay, AckToken, Connected, Delivery, ErrorKind, LinkEvent, LinkOptions, Properties,
+    Session, Throttle, MAX_PACKET, REQUEST_QUEUE,
 };
 use crate::config::BrokerAddr;
 use crate::queue::{AuthReason, ConnectCause, QueueError};
@@ -28,16 +28,13 @@ pub(super) async fn connect(
     connected: Connected,
     throttle: Throttle,
 ) -> Result<(AsyncClient, JoinHandle<()>, bool), QueueError> {
-    let mut mo = MqttOptions::new(opts.client_id.clone(), endpoint.host, endpoint.port);
-    mo.set_clean_session(opts.session == Session::Clean)
-        .set_keep_alive(opts.keepalive.max(Duration::from_secs(1)))
-        .set_max_packet_size(MAX_PACKET, MAX_PACKET)
-        .set_manual_acks(true)
-        .set_inflight(opts.inflight)
-        .set_request_channel_capacity(REQUEST_QUEUE)
-        .set_transport(endpoint.transport);
-    if let Some(c) = &opts.credential {
-        mo.set_credentials(c.username.clone(), c.password.expose().to_owned());
+    let mo = mqtt_options(opts, endpoint);
+    // The other nodes of the failover list, for reconnects (an unusable one is left out).
+    let mut brokers = vec![(addr.clone(), mo.clone())];
+    for alt in &opts.alternates {
+        if let Ok(e) = transport::build(alt, &opts.tls) {
+            brokers.push((alt.clone(), mqtt_options(opts, e)));
+        }
     }
     let (client, mut eventloop) = AsyncClient::new(mo, REQUEST_QUEUE);
     eventloop
@@ -54,8 +51,31 @@ pub(super) async fn connect(
         Ok(Err(e)) => return Err(connect_error(addr, opts, &e).await),
     };
     connected.set(true);
-    let task = tokio::spawn(drive(eventloop, tx, opts.reconnect, connected, throttle));
+    let task = tokio::spawn(drive(
+        eventloop,
+        tx,
+        opts.reconnect,
+        connected,
+        throttle,
+        brokers,
+    ));
     Ok((client, task, session_present))
+}
+
+/// The library's options for one broker.
+fn mqtt_options(opts: &LinkOptions, endpoint: Endpoint) -> MqttOptions {
+    let mut mo = MqttOptions::new(opts.client_id.clone(), endpoint.host, endpoint.port);
+    mo.set_clean_session(opts.session == Session::Clean)
+        .set_keep_alive(opts.keepalive.max(Duration::from_secs(1)))
+        .set_max_packet_size(MAX_PACKET, MAX_PACKET)
+        .set_manual_acks(true)
+        .set_inflight(opts.inflight)
+        .set_request_channel_capacity(REQUEST_QUEUE)
+        .set_transport(endpoint.transport);
+    if let Some(c) = &opts.credential {
+        mo.set_credentials(c.username.clone(), c.password.expose().to_owned());
+    }
+    mo
 }
 
 /// Queues a publish. `Err(())`: the event-loop task has ended.
@@ -100,8 +120,11 @@ async fn drive(
     reconnect: Option<Duration>,
     connected: Connected,
     mut throttle: Throttle,
+    brokers: Vec<(BrokerAddr, MqttOptions)>,
 ) {
     let mut closing = false;
+    // The broker of `brokers` connected to (or tried) now.
+    let mut current = 0;
     // Failed attempts since the last CONNACK: the pause before the next one grows with it.
     let mut failures = 0;
     loop {
@@ -136,6 +159,7 @@ async fn drive(
                 connected.set(true);
                 LinkEvent::Reconnected {
                     session_present: a.session_present,
+                    broker: brokers[current].0.clone(),
                 }
             }
             // Keep polling after DISCONNECT until the broker closes the socket: that proves it
@@ -159,8 +183,12 @@ async fn drive(
             Err(ConnectionError::RequestsDone) => return,
             Err(e) => {
                 connected.set(false);
-                let retry_in = reconnect.map(|base| backoff(base, failures));
+                let retry_in = reconnect.map(|base| failover_delay(base, failures, brokers.len()));
                 failures += 1;
+                if reconnect.is_some() && brokers.len() > 1 {
+                    current = (current + 1) % brokers.len();
+                    el.mqtt_options = brokers[current].1.clone();
+                }
                 let _ = tx.send(LinkEvent::Error {
                     cause: e.to_string(),
                     kind: classify(&e),

@@ -16,7 +16,7 @@ use tokio::task::JoinHandle;
 
 use super::transport::{self, Endpoint};
 use super::{
-    backoff, AckToken, Connected, Delivery, Disconnect, ErrorKind, LinkEvent, LinkOptions,
+    failover_delay, AckToken, Connected, Delivery, Disconnect, ErrorKind, LinkEvent, LinkOptions,
     Properties, Rejected, Session, Throttle, MAX_PACKET, REQUEST_QUEUE,
 };
 use crate::config::BrokerAddr;
@@ -37,6 +37,39 @@ pub(super) async fn connect(
     connected: Connected,
     throttle: Throttle,
 ) -> Result<Result<Connected5, QueueError>, Rejected> {
+    let mo = mqtt_options(opts, endpoint);
+    // The other nodes of the failover list, for reconnects (an unusable one is left out).
+    let mut brokers = vec![(addr.clone(), mo.clone())];
+    for alt in &opts.alternates {
+        if let Ok(e) = transport::build(alt, &opts.tls) {
+            brokers.push((alt.clone(), mqtt_options(opts, e)));
+        }
+    }
+    let (client, mut eventloop) = AsyncClient::new(mo, REQUEST_QUEUE);
+    let error = |cause| QueueError::Connect {
+        broker: addr.uri(),
+        cause,
+    };
+    let session_present = match tokio::time::timeout(opts.connect_timeout, eventloop.poll()).await {
+        Err(_) => return Ok(Err(error(ConnectCause::Timeout(opts.connect_timeout)))),
+        Ok(Ok(Event::Incoming(Packet::ConnAck(ack)))) => ack.session_present,
+        Ok(Ok(other)) => return Ok(Err(error(ConnectCause::NotConnAck(format!("{other:?}"))))),
+        Ok(Err(e)) => return connect_error(addr, opts, &e).map(Err),
+    };
+    connected.set(true);
+    let task = tokio::spawn(drive(
+        eventloop,
+        tx,
+        opts.reconnect,
+        connected,
+        throttle,
+        brokers,
+    ));
+    Ok(Ok((client, task, session_present)))
+}
+
+/// The library's options for one broker.
+fn mqtt_options(opts: &LinkOptions, endpoint: Endpoint) -> MqttOptions {
     let mut mo = MqttOptions::new(opts.client_id.clone(), endpoint.host, endpoint.port);
     let persistent = opts.session == Session::Persistent;
     mo.set_clean_start(!persistent)
@@ -56,20 +89,7 @@ pub(super) async fn connect(
     if let Some(c) = &opts.credential {
         mo.set_credentials(c.username.clone(), c.password.expose().to_owned());
     }
-    let (client, mut eventloop) = AsyncClient::new(mo, REQUEST_QUEUE);
-    let error = |cause| QueueError::Connect {
-        broker: addr.uri(),
-        cause,
-    };
-    let session_present = match tokio::time::timeout(opts.connect_timeout, eventloop.poll()).await {
-        Err(_) => return Ok(Err(error(ConnectCause::Timeout(opts.connect_timeout)))),
-        Ok(Ok(Event::Incoming(Packet::ConnAck(ack)))) => ack.session_present,
-        Ok(Ok(other)) => return Ok(Err(error(ConnectCause::NotConnAck(format!("{other:?}"))))),
-        Ok(Err(e)) => return connect_error(addr, opts, &e).map(Err),
-    };
-    connected.set(true);
-    let task = tokio::spawn(drive(eventloop, tx, opts.reconnect, connected, throttle));
-    Ok(Ok((client, task, session_present)))
+    mo
 }
 
 /// Seconds of a session expiry; `None` is "never" (0xFFFFFFFF in MQTT 5).
@@ -172,8 +192,11 @@ async fn drive(
     reconnect: Option<Duration>,
     connected: Connected,
     mut throttle: Throttle,
+    brokers: Vec<(BrokerAddr, MqttOptions)>,
 ) {
     let mut closing = false;
+    // The broker of `brokers` connected to (or tried) now.
+    let mut current = 0;
     let mut failures = 0;
     loop {
         throttle.before_poll(closing).await;
@@ -204,6 +227,7 @@ async fn drive(
                 connected.set(true);
                 LinkEvent::Reconnected {
                     session_present: a.session_present,
+                    broker: brokers[current].0.clone(),
                 }
             }
             Ok(Event::Outgoing(Outgoing::PubAck(_) | Outgoing::PubRec(_))) => {
@@ -223,8 +247,12 @@ async fn drive(
             Err(ConnectionError::RequestsDone) => return,
             Err(e) => {
                 connected.set(false);
-                let retry_in = reconnect.map(|base| backoff(base, failures));
+                let retry_in = reconnect.map(|base| failover_delay(base, failures, brokers.len()));
                 failures += 1;
+                if reconnect.is_some() && brokers.len() > 1 {
+                    current = (current + 1) % brokers.len();
+                    el.options = brokers[current].1.clone();
+                }
                 let _ = tx.send(LinkEvent::Error {
                     cause: e.to_string(),
                     kind: classify(&e),
