@@ -11,6 +11,7 @@ pub mod envelope;
 pub mod error;
 pub mod output;
 pub mod queue;
+pub mod state;
 pub mod template;
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use crate::config::QueueConfig;
 use crate::error::Code;
 use crate::output::Output;
 use crate::queue::{Queue, Role};
+use crate::state;
 
 /// Runs `count`: prints the number alone, or `N+` when the broker's window may cap it.
 pub async fn run(
@@ -18,19 +19,31 @@ pub async fn run(
     let mut q = Queue::open(cfg, Role::Inspector, false).await?;
     super::subscribe(&mut q, out).await?;
     let window = super::window(args.window, &q);
+    let v5_window = q.window();
     let version = q.version();
     let got = q.count(args.wait).await;
+    let (broker, unacked) = (q.broker().uri(), q.unacked());
     q.close().await;
     let n = got?;
-    if n >= window {
+    let id = cfg.client_id.as_deref();
+    let before = state::recall(&broker, id);
+    state::remember(&broker, id, unacked);
+    if let Some(seen) = before.filter(|s| s.unacked > n && n < window) {
+        // Fewer than the last peek left pending: the broker may be hiding them (NATS).
+        out.print(format!("{n}+\n").as_bytes())?;
+        out.diag().warn(&state::hidden_hint(seen, n));
+    } else if n >= window {
         out.print(format!("{n}+\n").as_bytes())?;
         out.diag().report(&format!(
             "at least {n}: the broker hands out only a window of unacknowledged messages \
-             ({version}: {window} assumed; mosquitto 20, RabbitMQ 10 with MQTT 3.1.1); raise \
-             --window to your broker's to count exactly below it"
+             ({version}: {window} assumed; with MQTT 3.1.1 mosquitto 20, RabbitMQ 10, NATS \
+             1024); raise --window to your broker's to count exactly below it"
         ));
     } else {
         out.print(format!("{n}\n").as_bytes())?;
+        if let Some(hint) = super::known_window(n, window, v5_window) {
+            out.diag().warn(&hint);
+        }
     }
     Ok(Code::Ok.into())
 }

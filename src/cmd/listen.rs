@@ -47,8 +47,10 @@ pub async fn run(
         until,
     };
     let got = q.listen(limits, out, shutdown).await;
+    let broker = q.broker().uri();
     q.close().await;
     let got = got?;
+    crate::state::consumed(&broker, cfg.client_id.as_deref(), got.count);
     if matches!(got.stop, Stop::Timeout) {
         out.diag().verbose("the time limit passed; stopping");
     }

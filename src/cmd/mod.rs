@@ -290,6 +290,16 @@ pub(crate) fn stop_code(stop: Stop, complete: bool) -> anyhow::Result<ExitCode> 
 /// this line to know that messages published from now on will arrive.
 pub(crate) async fn subscribe(q: &mut Queue, out: &Output) -> Result<(), QueueError> {
     q.subscribe().await?;
+    if q.version() == crate::queue::Version::V311
+        && q.filters().iter().any(|f| f.starts_with("$share/"))
+    {
+        out.diag().warn(
+            "--group with MQTT 3.1.1: mosquitto, EMQX, HiveMQ and the embedded broker share \
+             $share/… subscriptions, but NATS 2.9 and RabbitMQ 3.10 take it for a plain topic \
+             and deliver nothing to the group; there, split the work by topic, or use the \
+             broker's own protocol (NATS queue groups, RabbitMQ queues)",
+        );
+    }
     out.diag().verbose(&format!(
         "subscribed to \"{}\" at {} with {} as {} ({})",
         q.filters().join("\", \""),
@@ -314,6 +324,28 @@ const DEFAULT_WINDOW: u64 = 10;
 pub(crate) fn window(given: Option<u64>, q: &Queue) -> usize {
     let w = given.unwrap_or_else(|| q.window().map_or(DEFAULT_WINDOW, u64::from));
     usize::try_from(w).unwrap_or(usize::MAX)
+}
+
+/// The unacknowledged windows of the brokers mqq knows (MQTT 3.1.1 defaults): a count that
+/// lands exactly on one of them, below a larger `--window`, may be that broker's cap.
+const KNOWN_WINDOWS: [(usize, &str); 3] = [
+    (10, "RabbitMQ's (mqtt.prefetch)"),
+    (20, "mosquitto's (max_inflight_messages)"),
+    (1024, "NATS's (mqtt { max_ack_pending })"),
+];
+
+/// The warning for `n` of a `window` larger than what some broker hands out: `n` may be
+/// that broker's window, not the queue's length. Only on MQTT 3.1.1 (`q.window()` is
+/// `None`): an MQTT 5 broker was told the window.
+pub(crate) fn known_window(n: usize, window: usize, v5_window: Option<u16>) -> Option<String> {
+    if v5_window.is_some() {
+        return None;
+    }
+    let (_, whose) = KNOWN_WINDOWS.iter().find(|(w, _)| *w == n && n < window)?;
+    Some(format!(
+        "{n} is {whose} default window of unacknowledged messages: with --window {window} \
+         above your broker's window, more may be pending than shown"
+    ))
 }
 
 /// The end-of-command line of receive and listen: how many, how long, how fast.

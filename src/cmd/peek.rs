@@ -7,6 +7,7 @@ use crate::config::QueueConfig;
 use crate::error::Code;
 use crate::output::Output;
 use crate::queue::{Queue, Retained, Role, Sink, Stop};
+use crate::state;
 
 /// Runs `peek`.
 pub async fn run(args: &PeekArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow::Result<ExitCode> {
@@ -18,10 +19,15 @@ pub async fn run(args: &PeekArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
     super::subscribe(&mut q, out).await?;
     let want = usize::try_from(args.count).unwrap_or(usize::MAX);
     let window = super::window(args.window, &q);
+    let v5_window = q.window();
     let got = q.peek(want, args.wait).await;
+    let (broker, unacked) = (q.broker().uri(), q.unacked());
     // Disconnect before printing: nothing was acked, so the broker keeps every message.
     q.close().await;
     let msgs = got?;
+    let id = cfg.client_id.as_deref();
+    let before = state::recall(&broker, id);
+    state::remember(&broker, id, unacked);
     let written = msgs
         .iter()
         .try_for_each(|m| out.write(m))
@@ -29,7 +35,13 @@ pub async fn run(args: &PeekArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
     if let Err(e) = written {
         return super::stop_code(Stop::Sink(e), true);
     }
-    if msgs.len() < want && msgs.len() >= window {
+    if let Some(seen) = before.filter(|s| s.unacked > unacked && msgs.len() < want) {
+        out.diag().warn(&state::hidden_hint(seen, unacked));
+    } else if let Some(hint) =
+        super::known_window(unacked, window, v5_window).filter(|_| msgs.len() < want)
+    {
+        out.diag().warn(&hint);
+    } else if msgs.len() < want && msgs.len() >= window {
         out.diag().report(&format!(
             "showing {} messages; more may be pending behind the broker's unacked window",
             msgs.len()

@@ -7,6 +7,7 @@ use crate::cli::ReceiveArgs;
 use crate::config::QueueConfig;
 use crate::output::Output;
 use crate::queue::{Queue, Retained, Role, Stop};
+use crate::state;
 
 /// Runs `receive`.
 pub async fn run(
@@ -26,8 +27,12 @@ pub async fn run(
     let want = usize::try_from(args.count).unwrap_or(usize::MAX);
     let left = args.timeout.saturating_sub(started.elapsed());
     let got = q.receive(want, left, out).await;
+    let broker = q.broker().uri();
     q.close().await;
     let got = got?;
+    let id = cfg.client_id.as_deref();
+    let before = state::recall(&broker, id);
+    state::consumed(&broker, id, got.count);
     if !matches!(got.stop, Stop::Count | Stop::Sink(_)) {
         out.diag().report(&format!(
             "received {} of {want} message{} within {}",
@@ -35,6 +40,9 @@ pub async fn run(
             if want == 1 { "" } else { "s" },
             humantime::format_duration(args.timeout)
         ));
+        if let Some(seen) = before.filter(|s| s.unacked > got.count) {
+            out.diag().warn(&state::hidden_hint(seen, got.count));
+        }
     }
     if want > 1 && got.count >= want {
         super::summary(out, "received", got.count, started.elapsed());

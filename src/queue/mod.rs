@@ -197,6 +197,51 @@ pub struct Queue {
     completed: u64,
     /// Publishes the broker refused (MQTT 5 reason codes): settled, never completed.
     refused: u64,
+    /// Packet ids of QoS 1/2 deliveries on this connection not yet acknowledged: a delivery
+    /// with the DUP flag and one of these ids is the broker sending that message again
+    /// (NATS does, every `ack_wait`), not another message.
+    unacked: PacketIds,
+    /// Such redeliveries dropped on this connection.
+    redelivered: u64,
+}
+
+/// A set of packet ids (0–65535) as a bitmap: 8 KiB, no allocation per message.
+struct PacketIds {
+    bits: Box<[u64; 1024]>,
+    len: usize,
+}
+
+impl PacketIds {
+    fn new() -> PacketIds {
+        PacketIds {
+            bits: Box::new([0; 1024]),
+            len: 0,
+        }
+    }
+
+    /// Adds `id`; `false` if it was there.
+    fn insert(&mut self, id: u16) -> bool {
+        let (w, b) = (usize::from(id >> 6), 1u64 << (id & 63));
+        let new = self.bits[w] & b == 0;
+        self.bits[w] |= b;
+        self.len += usize::from(new);
+        new
+    }
+
+    fn remove(&mut self, id: u16) {
+        let (w, b) = (usize::from(id >> 6), 1u64 << (id & 63));
+        if self.bits[w] & b != 0 {
+            self.bits[w] &= !b;
+            self.len -= 1;
+        }
+    }
+
+    fn clear(&mut self) {
+        if self.len > 0 {
+            self.bits.fill(0);
+            self.len = 0;
+        }
+    }
 }
 
 /// A fresh client id for ephemeral connections: `mqq-` and 16 hex digits.
@@ -290,6 +335,8 @@ impl Queue {
             published: 0,
             completed: 0,
             refused: 0,
+            unacked: PacketIds::new(),
+            redelivered: 0,
         };
         if role != Role::Producer && cfg.options.autosubscribe {
             q.subscribe().await?;
@@ -543,8 +590,25 @@ impl Queue {
         self.link.ack(d).await?;
         if d.qos > 0 {
             self.acks_unsent += 1;
+            self.unacked.remove(d.pkid);
         }
         Ok(())
+    }
+
+    /// Distinct QoS 1/2 messages delivered on this connection and not acknowledged (what a
+    /// peek or count leaves pending), including those that arrived and were not read.
+    pub fn unacked(&mut self) -> usize {
+        while let Some(ev) = self.link.try_recv() {
+            if self.handle(ev).is_err() {
+                break;
+            }
+        }
+        self.unacked.len
+    }
+
+    /// Redeliveries of a message already delivered on this connection, dropped.
+    pub fn redelivered(&self) -> u64 {
+        self.redelivered
     }
 
     /// Waits until every acknowledgement handed to the link was written to the connection
@@ -721,6 +785,12 @@ impl Queue {
                     self.skipped.push(d);
                 }
             }
+            LinkEvent::Message(d) if d.qos > 0 && !self.unacked.insert(d.pkid) && d.dup => {
+                // The same message again within one connection: NATS resends unacknowledged
+                // messages every `ack_wait`. Counting or showing it twice would be wrong.
+                self.redelivered += 1;
+                tracing::debug!(pkid = d.pkid, "dropped a redelivery on the same connection");
+            }
             LinkEvent::Message(d) => self.buffered.push_back(d),
             LinkEvent::Completed => self.completed += 1,
             LinkEvent::AckSent => self.acks_unsent = self.acks_unsent.saturating_sub(1),
@@ -741,6 +811,7 @@ impl Queue {
                 self.addr = broker;
                 // Acknowledgements of the old connection are void: the broker redelivers.
                 self.acks_unsent = 0;
+                self.unacked.clear();
                 self.reconnects += 1;
                 self.link_was_up = true;
                 let in_flight = self.published - self.completed - self.refused;

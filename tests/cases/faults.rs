@@ -248,6 +248,15 @@ fn a_qos0_flood_into_a_blocked_stdout_keeps_memory_bounded() {
         peak >> 20
     );
     bg.read_stdout();
+    if crate::support::kind() == crate::support::Kind::Nats {
+        // NATS drops QoS 0 messages for a subscriber that does not keep up: what arrives is
+        // whole messages, fewer than were sent.
+        bg.terminate();
+        let out = bg.finish();
+        out.expect_code(0);
+        assert!(out.stdout.len() % SIZE == 0 && out.stdout.len() < N * SIZE);
+        return;
+    }
     let out = bg.finish();
     out.expect_code(0);
     assert_eq!(

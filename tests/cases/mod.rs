@@ -11,6 +11,7 @@ mod faults;
 mod interop;
 mod listen;
 mod move_;
+mod nats;
 mod output;
 mod peek_count;
 mod readme;
@@ -24,6 +25,16 @@ mod ws;
 
 use crate::support::{client_id, topic, Broker, Mqq, Out};
 
+/// A `--wait` quiet period after which a message a peek or a failed worker left
+/// unacknowledged is back: NATS (started with `ack_wait` 1 s) resends only after `ack_wait`.
+fn requeue_wait() -> &'static str {
+    if crate::support::kind() == crate::support::Kind::Nats {
+        "1500ms"
+    } else {
+        "300ms"
+    }
+}
+
 /// The lines of `seq 1 n`.
 fn numbers(n: usize) -> String {
     (1..=n).map(|i| format!("{i}\n")).collect()
@@ -31,9 +42,13 @@ fn numbers(n: usize) -> String {
 
 /// A new durable queue: `count` creates its session (so later sends are kept) and finds 0.
 fn durable_queue(b: &Broker, name: &str) -> (String, String) {
+    durable_queue_at(b.mqq(), name)
+}
+
+/// [`durable_queue`] through this command (a broker of its own, an environment).
+fn durable_queue_at(mqq: Mqq, name: &str) -> (String, String) {
     let (t, id) = (topic(name), client_id(name));
-    b.mqq()
-        .topic(&t)
+    mqq.topic(&t)
         .id(&id)
         .args(["count", "--wait", "200ms"])
         .run()

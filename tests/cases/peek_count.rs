@@ -83,10 +83,8 @@ fn a_closed_or_full_stdout_ends_peek_and_count_cleanly() {
         .run()
         .expect_code(0);
     let queue = || b.mqq().topic(&t).id(&id);
-    for verb in [
-        &["count", "--wait", "300ms"][..],
-        &["peek", "--wait", "300ms"],
-    ] {
+    let wait = super::requeue_wait();
+    for verb in [&["count", "--wait", wait][..], &["peek", "--wait", wait]] {
         // `| head -0`: quiet, exit 0 (it panicked with 101 when count used println!).
         let o = queue().args(verb).run_with_stdout_closed();
         o.expect_code(0);
@@ -128,4 +126,28 @@ fn peek_and_count_without_a_client_id_say_why_they_see_nothing() {
         .run();
     o.expect(0, "0\n");
     assert!(o.stderr.is_empty(), "{}", o.stderr);
+}
+
+/// `--window` above the broker's real window: mosquitto (3.1.1) hands out 20 of 50, and a
+/// count of exactly 20 under `--window 100` is flagged as mosquitto's window, not taken as
+/// the queue's length without a word.
+#[test]
+fn a_window_above_the_brokers_is_flagged_when_the_count_lands_on_a_known_one() {
+    let Some(b) = Broker::mosquitto() else {
+        return;
+    };
+    let (t, id) = durable_queue(&b, "known-window");
+    b.mqq()
+        .topic(&t)
+        .args(["--quiet", "send", "-l"])
+        .stdin(super::numbers(50))
+        .run()
+        .expect_code(0);
+    b.mqq()
+        .topic(&t)
+        .id(&id)
+        .args(["-V", "3.1.1", "count", "--window", "100", "--wait", "300ms"])
+        .run()
+        .expect(0, "20\n")
+        .stderr_has("mosquitto's (max_inflight_messages) default window");
 }

@@ -131,7 +131,7 @@ fn without_a_dead_letter_topic_work_stops_and_the_message_stays() {
     b.mqq()
         .topic(&t)
         .id(&id)
-        .args(["count", "--wait", "300ms"])
+        .args(["count", "--wait", super::requeue_wait()])
         .run()
         .expect(0, "1\n");
 }
@@ -283,10 +283,19 @@ fn two_workers_in_a_group_split_the_messages_and_lose_none() {
         .stdin(numbers(200))
         .run()
         .expect_code(0);
-    one.finish().expect_code(0);
-    two.finish().expect_code(0);
+    let (one, two) = (one.finish(), two.finish());
     let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap_or_default();
     let (a, c) = (read("w1"), read("w2"));
+    if crate::support::kind() == crate::support::Kind::Nats {
+        // NATS 2.9 has no shared subscriptions: `$share/…` is a plain topic there, the group
+        // gets nothing, and mqq says so when it subscribes.
+        one.expect_code(0)
+            .stderr_has("NATS 2.9 and RabbitMQ 3.10 take it for a plain topic");
+        assert!(a.is_empty() && c.is_empty(), "{a}\n--\n{c}");
+        return;
+    }
+    one.expect_code(0);
+    two.expect_code(0);
     let mut all: Vec<u32> = a
         .lines()
         .chain(c.lines())

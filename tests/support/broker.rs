@@ -17,14 +17,17 @@ pub enum Kind {
     Rumqttd,
     /// A spawned `mosquitto` (2.0) with a temporary config.
     Mosquitto,
+    /// A spawned `nats-server` (2.9) with JetStream and its MQTT listener.
+    Nats,
 }
 
 /// The broker kind asked for by `MQQ_TEST_BROKER` (default: embedded rumqttd).
 pub fn kind() -> Kind {
     match std::env::var("MQQ_TEST_BROKER").as_deref() {
         Ok("mosquitto") => Kind::Mosquitto,
-        Ok("rumqttd" | "") | Err(_) => Kind::Rumqttd,
-        Ok(other) => panic!("MQQ_TEST_BROKER={other}: expected mosquitto or rumqttd"),
+        Ok("nats") => Kind::Nats,
+        Ok("rumqttd" | "embedded" | "") | Err(_) => Kind::Rumqttd,
+        Ok(other) => panic!("MQQ_TEST_BROKER={other}: expected embedded, mosquitto or nats"),
     }
 }
 
@@ -72,6 +75,7 @@ impl Broker {
             let started = match kind() {
                 Kind::Rumqttd => start_rumqttd(port, opts),
                 Kind::Mosquitto => start_mosquitto(port, opts),
+                Kind::Nats => start_nats(port, opts),
             };
             if let Some(b) = started {
                 return b;
@@ -267,6 +271,49 @@ password_file {}",
         .stderr(Stdio::null())
         .spawn()
         .expect("MQQ_TEST_BROKER=mosquitto but mosquitto is not installed: apt-get install -y mosquitto");
+    if wait_listening(port, Some(&mut child)) {
+        Some(Broker {
+            port,
+            child: Some(child),
+            dir: Some(dir),
+        })
+    } else {
+        let _ = child.kill();
+        let _ = child.wait();
+        None
+    }
+}
+
+/// NATS as the README advises for queues: `ack_wait` 1 s (default 30 s), so that a message
+/// a peek left unacknowledged comes back within a second rather than half a minute (NATS
+/// does not resend on reconnect; `tests/cases/nats.rs` asserts what the default does).
+fn start_nats(port: u16, opts: &BrokerOpts) -> Option<Broker> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conf = format!(
+        "server_name: mqq{port}\nlisten: 127.0.0.1:{}\njetstream {{ store_dir: \"{}\" }}\n\
+         mqtt {{ host: 127.0.0.1, port: {port}, ack_wait: \"1s\" }}\n",
+        free_port(),
+        dir.path().join("js").display()
+    );
+    if !opts.users.is_empty() {
+        let users: Vec<String> = opts
+            .users
+            .iter()
+            .map(|(u, p)| format!("{{ user: \"{u}\", password: \"{p}\" }}"))
+            .collect();
+        let _ = writeln!(conf, "authorization {{ users: [{}] }}", users.join(", "));
+    }
+    let path = dir.path().join("nats.conf");
+    std::fs::write(&path, conf).unwrap();
+    let mut child = Command::new("nats-server")
+        .arg("-c")
+        .arg(&path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect(
+            "MQQ_TEST_BROKER=nats but nats-server is not installed: apt-get install -y nats-server",
+        );
     if wait_listening(port, Some(&mut child)) {
         Some(Broker {
             port,

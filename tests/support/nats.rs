@@ -138,18 +138,24 @@ impl Drop for NatsCluster {
 impl Nats {
     /// Starts one, or `None` when nats-server is not installed and not required.
     pub fn start() -> Option<Nats> {
+        Nats::start_with("")
+    }
+
+    /// [`Nats::start`] with more settings of the `mqtt` block, e.g. `ack_wait: "1s"`.
+    pub fn start_with(mqtt: &str) -> Option<Nats> {
         if !installed() {
             return None;
         }
         let dir = tempfile::tempdir().unwrap();
         let (port, mqtt_port) = (free_port(), free_port());
+        let sep = if mqtt.is_empty() { "" } else { ", " };
         let conf = dir.path().join("nats.conf");
         std::fs::write(
             &conf,
             format!(
                 "server_name: mqq{mqtt_port}\nlisten: 127.0.0.1:{port}\n\
                  jetstream {{ store_dir: \"{}\" }}\n\
-                 mqtt {{ host: 127.0.0.1, port: {mqtt_port} }}\n",
+                 mqtt {{ host: 127.0.0.1, port: {mqtt_port}{sep}{mqtt} }}\n",
                 dir.path().join("js").display()
             ),
         )

@@ -126,6 +126,8 @@ pub struct TlsBroker {
     pub plain_port: u16,
     child: Option<Child>,
     _dir: Option<tempfile::TempDir>,
+    /// The broker behind the TLS terminator (a spawned one dies with its handle).
+    _plain: Option<super::Broker>,
 }
 
 impl Drop for TlsBroker {
@@ -142,7 +144,7 @@ impl TlsBroker {
     /// must present a certificate signed by it.
     pub fn start(server: &Pair, client_ca: Option<&Path>) -> TlsBroker {
         match kind() {
-            Kind::Rumqttd => {
+            Kind::Rumqttd | Kind::Nats => {
                 let plain = super::Broker::start();
                 let port = front(plain.port, server, client_ca);
                 TlsBroker {
@@ -150,6 +152,7 @@ impl TlsBroker {
                     plain_port: plain.port,
                     child: None,
                     _dir: None,
+                    _plain: Some(plain),
                 }
             }
             Kind::Mosquitto => (0..5)
@@ -198,6 +201,7 @@ fn mosquitto(server: &Pair, client_ca: Option<&Path>) -> Option<TlsBroker> {
             plain_port,
             child: Some(child),
             _dir: Some(dir),
+            _plain: None,
         })
     } else {
         let _ = child.kill();
