@@ -12,6 +12,7 @@ mod listen;
 mod move_;
 mod output;
 mod peek_count;
+mod progress;
 mod readme;
 mod receive;
 mod replay;
