@@ -49,6 +49,8 @@ pub struct Verbosity {
 pub struct Diag {
     inner: Arc<Mutex<DiagInner>>,
     verbosity: Verbosity,
+    /// The writer is the process's stderr, and that is a terminal: progress may show.
+    terminal: bool,
 }
 
 struct DiagInner {
@@ -62,12 +64,15 @@ impl Diag {
         Diag {
             inner: Arc::new(Mutex::new(DiagInner { w, progress: None })),
             verbosity,
+            terminal: false,
         }
     }
 
     /// Diagnostics to the process's stderr.
     pub fn stderr(verbosity: Verbosity) -> Diag {
-        Diag::new(Box::new(io::stderr()), verbosity)
+        let mut diag = Diag::new(Box::new(io::stderr()), verbosity);
+        diag.terminal = io::stderr().is_terminal();
+        diag
     }
 
     fn lock(&self) -> MutexGuard<'_, DiagInner> {
@@ -133,7 +138,7 @@ impl Diag {
     /// `--quiet`; otherwise a hidden one that costs nothing. Log lines print above it (see
     /// [`Diag::raw`]). It disappears when finished or dropped.
     pub fn progress(&self, what: &'static str, total: Total) -> Progress {
-        if self.verbosity.quiet || !io::stderr().is_terminal() {
+        if self.verbosity.quiet || !self.terminal {
             return Progress::hidden();
         }
         let (bar, count) = new_bar(what, total);
