@@ -57,7 +57,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summaries, progress or warnings on stderr; errors are still printed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summaries, progress display or warnings on stderr; errors are still printed')
             [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Publish messages; returns when the broker acknowledged every one')
@@ -133,7 +133,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summaries, progress or warnings on stderr; errors are still printed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summaries, progress display or warnings on stderr; errors are still printed')
             [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]')
             break
@@ -185,7 +185,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summaries, progress or warnings on stderr; errors are still printed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summaries, progress display or warnings on stderr; errors are still printed')
             [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]')
             break
@@ -238,7 +238,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summaries, progress or warnings on stderr; errors are still printed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summaries, progress display or warnings on stderr; errors are still printed')
             [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]')
             break
@@ -290,7 +290,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summaries, progress or warnings on stderr; errors are still printed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summaries, progress display or warnings on stderr; errors are still printed')
             [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]')
             break
@@ -333,7 +333,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summaries, progress or warnings on stderr; errors are still printed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summaries, progress display or warnings on stderr; errors are still printed')
             [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]')
             break
@@ -374,7 +374,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summaries, progress or warnings on stderr; errors are still printed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summaries, progress display or warnings on stderr; errors are still printed')
             [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]')
             break
@@ -415,7 +415,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summaries, progress or warnings on stderr; errors are still printed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summaries, progress display or warnings on stderr; errors are still printed')
             [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]')
             break
@@ -466,7 +466,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summaries, progress or warnings on stderr; errors are still printed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summaries, progress display or warnings on stderr; errors are still printed')
             [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]')
             break
@@ -518,7 +518,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summaries, progress or warnings on stderr; errors are still printed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summaries, progress display or warnings on stderr; errors are still printed')
             [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]')
             break
@@ -572,7 +572,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summaries, progress or warnings on stderr; errors are still printed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summaries, progress display or warnings on stderr; errors are still printed')
             [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]')
             break
@@ -614,7 +614,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summaries, progress or warnings on stderr; errors are still printed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summaries, progress display or warnings on stderr; errors are still printed')
             [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]')
             break
@@ -655,7 +655,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summaries, progress or warnings on stderr; errors are still printed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summaries, progress display or warnings on stderr; errors are still printed')
             [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]')
             break
@@ -696,7 +696,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summaries, progress or warnings on stderr; errors are still printed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summaries, progress display or warnings on stderr; errors are still printed')
             [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]')
             break

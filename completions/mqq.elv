@@ -54,7 +54,7 @@ set edit:completion:arg-completer[mqq] = {|@words|
             cand --raw 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
             cand -v 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
             cand --verbose 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
-            cand --quiet 'No summaries, progress or warnings on stderr; errors are still printed'
+            cand --quiet 'No summaries, progress display or warnings on stderr; errors are still printed'
             cand --tls 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
             cand --insecure 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
             cand send 'Publish messages; returns when the broker acknowledged every one'
@@ -129,7 +129,7 @@ set edit:completion:arg-completer[mqq] = {|@words|
             cand --raw 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
             cand -v 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
             cand --verbose 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
-            cand --quiet 'No summaries, progress or warnings on stderr; errors are still printed'
+            cand --quiet 'No summaries, progress display or warnings on stderr; errors are still printed'
             cand --tls 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
             cand --insecure 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
         }
@@ -180,7 +180,7 @@ set edit:completion:arg-completer[mqq] = {|@words|
             cand --raw 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
             cand -v 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
             cand --verbose 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
-            cand --quiet 'No summaries, progress or warnings on stderr; errors are still printed'
+            cand --quiet 'No summaries, progress display or warnings on stderr; errors are still printed'
             cand --tls 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
             cand --insecure 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
         }
@@ -232,7 +232,7 @@ set edit:completion:arg-completer[mqq] = {|@words|
             cand --raw 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
             cand -v 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
             cand --verbose 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
-            cand --quiet 'No summaries, progress or warnings on stderr; errors are still printed'
+            cand --quiet 'No summaries, progress display or warnings on stderr; errors are still printed'
             cand --tls 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
             cand --insecure 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
         }
@@ -283,7 +283,7 @@ set edit:completion:arg-completer[mqq] = {|@words|
             cand --raw 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
             cand -v 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
             cand --verbose 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
-            cand --quiet 'No summaries, progress or warnings on stderr; errors are still printed'
+            cand --quiet 'No summaries, progress display or warnings on stderr; errors are still printed'
             cand --tls 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
             cand --insecure 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
         }
@@ -325,7 +325,7 @@ set edit:completion:arg-completer[mqq] = {|@words|
             cand --raw 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
             cand -v 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
             cand --verbose 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
-            cand --quiet 'No summaries, progress or warnings on stderr; errors are still printed'
+            cand --quiet 'No summaries, progress display or warnings on stderr; errors are still printed'
             cand --tls 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
             cand --insecure 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
         }
@@ -365,7 +365,7 @@ set edit:completion:arg-completer[mqq] = {|@words|
             cand --raw 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
             cand -v 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
             cand --verbose 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
-            cand --quiet 'No summaries, progress or warnings on stderr; errors are still printed'
+            cand --quiet 'No summaries, progress display or warnings on stderr; errors are still printed'
             cand --tls 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
             cand --insecure 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
         }
@@ -405,7 +405,7 @@ set edit:completion:arg-completer[mqq] = {|@words|
             cand --raw 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
             cand -v 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
             cand --verbose 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
-            cand --quiet 'No summaries, progress or warnings on stderr; errors are still printed'
+            cand --quiet 'No summaries, progress display or warnings on stderr; errors are still printed'
             cand --tls 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
             cand --insecure 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
         }
@@ -455,7 +455,7 @@ set edit:completion:arg-completer[mqq] = {|@words|
             cand --raw 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
             cand -v 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
             cand --verbose 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
-            cand --quiet 'No summaries, progress or warnings on stderr; errors are still printed'
+            cand --quiet 'No summaries, progress display or warnings on stderr; errors are still printed'
             cand --tls 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
             cand --insecure 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
         }
@@ -506,7 +506,7 @@ set edit:completion:arg-completer[mqq] = {|@words|
             cand --raw 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
             cand -v 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
             cand --verbose 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
-            cand --quiet 'No summaries, progress or warnings on stderr; errors are still printed'
+            cand --quiet 'No summaries, progress display or warnings on stderr; errors are still printed'
             cand --tls 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
             cand --insecure 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
         }
@@ -559,7 +559,7 @@ set edit:completion:arg-completer[mqq] = {|@words|
             cand --raw 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
             cand -v 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
             cand --verbose 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
-            cand --quiet 'No summaries, progress or warnings on stderr; errors are still printed'
+            cand --quiet 'No summaries, progress display or warnings on stderr; errors are still printed'
             cand --tls 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
             cand --insecure 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
         }
@@ -600,7 +600,7 @@ set edit:completion:arg-completer[mqq] = {|@words|
             cand --raw 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
             cand -v 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
             cand --verbose 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
-            cand --quiet 'No summaries, progress or warnings on stderr; errors are still printed'
+            cand --quiet 'No summaries, progress display or warnings on stderr; errors are still printed'
             cand --tls 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
             cand --insecure 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
         }
@@ -640,7 +640,7 @@ set edit:completion:arg-completer[mqq] = {|@words|
             cand --raw 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
             cand -v 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
             cand --verbose 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
-            cand --quiet 'No summaries, progress or warnings on stderr; errors are still printed'
+            cand --quiet 'No summaries, progress display or warnings on stderr; errors are still printed'
             cand --tls 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
             cand --insecure 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
         }
@@ -680,7 +680,7 @@ set edit:completion:arg-completer[mqq] = {|@words|
             cand --raw 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
             cand -v 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
             cand --verbose 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
-            cand --quiet 'No summaries, progress or warnings on stderr; errors are still printed'
+            cand --quiet 'No summaries, progress display or warnings on stderr; errors are still printed'
             cand --tls 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
             cand --insecure 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
         }

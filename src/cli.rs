@@ -197,7 +197,11 @@ pub struct GlobalArgs {
     #[arg(short = 'v', long, global = true, action = ArgAction::Count)]
     pub verbose: u8,
 
-    /// No summaries, progress or warnings on stderr; errors are still printed
+    /// No summaries, progress display or warnings on stderr; errors are still printed
+    ///
+    /// Progress (count, rate, elapsed, a bar with an ETA when the end is known) shows only
+    /// when stderr is a terminal: send -l, send --repeat, receive -n N, listen and check;
+    /// receive and listen only when stdout is not the terminal too.
     #[arg(long, global = true)]
     pub quiet: bool,
 }

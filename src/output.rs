@@ -5,6 +5,7 @@
 
 use std::fmt::Write as _;
 use std::io::{self, IsTerminal as _, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -18,8 +19,8 @@ use crate::template::Field;
 /// Buffer of stdout: a batch of small messages goes out in one write.
 const STDOUT_BUFFER: usize = 64 * 1024;
 
-/// How often a spinner redraws.
-const SPINNER_TICK: Duration = Duration::from_millis(200);
+/// How often a progress display redraws (from its own thread).
+const PROGRESS_TICK: Duration = Duration::from_millis(200);
 
 /// Writing stdout failed. A closed pipe (`| head`) is a quiet success at the edge; anything
 /// else (a full disk) is an error naming the cause.
@@ -48,6 +49,8 @@ pub struct Verbosity {
 pub struct Diag {
     inner: Arc<Mutex<DiagInner>>,
     verbosity: Verbosity,
+    /// The writer is the process's stderr, and that is a terminal: progress may show.
+    terminal: bool,
 }
 
 struct DiagInner {
@@ -61,12 +64,15 @@ impl Diag {
         Diag {
             inner: Arc::new(Mutex::new(DiagInner { w, progress: None })),
             verbosity,
+            terminal: false,
         }
     }
 
     /// Diagnostics to the process's stderr.
     pub fn stderr(verbosity: Verbosity) -> Diag {
-        Diag::new(Box::new(io::stderr()), verbosity)
+        let mut diag = Diag::new(Box::new(io::stderr()), verbosity);
+        diag.terminal = io::stderr().is_terminal();
+        diag
     }
 
     fn lock(&self) -> MutexGuard<'_, DiagInner> {
@@ -127,52 +133,171 @@ impl Diag {
         self.verbosity.verbose > 0
     }
 
-    /// A progress display that shows nothing (same calls as a shown one).
-    pub fn spinner_hidden(&self) -> Progress {
-        Progress {
-            bar: indicatif::ProgressBar::hidden(),
-            diag: None,
+    /// A progress display of long work on stderr — count, rate, elapsed time, and a bar
+    /// with an ETA when the total is known — only when stderr is a terminal and not
+    /// `--quiet`; otherwise a hidden one that costs nothing. Log lines print above it (see
+    /// [`Diag::raw`]). It disappears when finished or dropped.
+    pub fn progress(&self, what: &'static str, total: Total) -> Progress {
+        if self.verbosity.quiet || !self.terminal {
+            return Progress::hidden();
         }
-    }
-
-    /// A spinner counting `what` on stderr, only when stderr is a terminal and not
-    /// `--quiet`; log lines print above it. Finish it with [`Progress::finish`].
-    pub fn spinner(&self, what: &str) -> Progress {
-        if self.verbosity.quiet || !io::stderr().is_terminal() {
-            return self.spinner_hidden();
-        }
-        let bar = indicatif::ProgressBar::new_spinner();
-        if let Ok(style) = indicatif::ProgressStyle::with_template(&format!(
-            "{{spinner}} {{pos}} {what} ({{per_sec}})"
-        )) {
-            bar.set_style(style);
-        }
-        bar.enable_steady_tick(SPINNER_TICK);
+        let (bar, count) = new_bar(what, total);
+        bar.enable_steady_tick(PROGRESS_TICK);
         self.lock().progress = Some(bar.clone());
         Progress {
-            bar,
+            bar: Some(bar),
+            count,
             diag: Some(self.clone()),
         }
     }
 }
 
-/// A progress display on stderr (possibly hidden).
+/// The end of a progress display, when known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Total {
+    /// A spinner: how many so far.
+    Unknown,
+    /// A bar of messages.
+    Messages(u64),
+    /// A bar of input bytes (`send -l` from a regular file); messages are counted beside.
+    Bytes(u64),
+}
+
+/// The bar, and for a byte bar the message counter its template reads.
+fn new_bar(what: &'static str, total: Total) -> (indicatif::ProgressBar, Option<Arc<AtomicU64>>) {
+    use indicatif::{HumanCount, ProgressBar, ProgressState, ProgressStyle};
+    let rate = |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+        let _ = write!(w, "{} msg/s", HumanCount(state.per_sec().round() as u64));
+    };
+    let (bar, template, count) = match total {
+        Total::Unknown => (
+            ProgressBar::new_spinner(),
+            format!("{{spinner}} {{human_pos}} {what} · {{rate}} · {{elapsed}}"),
+            None,
+        ),
+        // The bar last and as wide as the terminal leaves: the numbers fit in 80 columns.
+        Total::Messages(n) => (
+            ProgressBar::new(n),
+            format!(
+                "{{spinner}} {{human_pos}}/{{human_len}} {what} · {{rate}} · {{elapsed}} · ETA \
+                 {{eta}} [{{wide_bar}}]"
+            ),
+            None,
+        ),
+        Total::Bytes(n) => (
+            ProgressBar::new(n),
+            format!(
+                "{{spinner}} {{count}} {what} · {{rate}} · {{elapsed}} · ETA {{eta}} · \
+                 {{percent}}% [{{wide_bar}}]"
+            ),
+            Some(Arc::new(AtomicU64::new(0))),
+        ),
+    };
+    let Ok(mut style) = ProgressStyle::with_template(&template) else {
+        return (bar, count);
+    };
+    style = style.progress_chars("=> ");
+    if let Some(c) = &count {
+        // Position is bytes: the messages and their rate come from the counter.
+        let n = Arc::clone(c);
+        style = style.with_key(
+            "count",
+            move |_: &ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{}", HumanCount(n.load(Ordering::Relaxed)));
+            },
+        );
+        let n = Arc::clone(c);
+        style = style.with_key(
+            "rate",
+            move |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+                let per_sec =
+                    n.load(Ordering::Relaxed) as f64 / s.elapsed().as_secs_f64().max(1e-3);
+                let _ = write!(w, "{} msg/s", HumanCount(per_sec.round() as u64));
+            },
+        );
+    } else {
+        style = style.with_key("rate", rate);
+    }
+    bar.set_style(style);
+    (bar, count)
+}
+
+/// A progress display on stderr (possibly hidden: then every call is a no-op). Counting is
+/// cheap (a few atomic operations and a clock read; indicatif draws 5 times a second from
+/// its own thread), so hot loops may count every message.
 pub struct Progress {
-    bar: indicatif::ProgressBar,
+    bar: Option<indicatif::ProgressBar>,
+    /// Messages, for a byte bar (whose position is bytes).
+    count: Option<Arc<AtomicU64>>,
     diag: Option<Diag>,
 }
 
 impl Progress {
-    /// Counts one more.
-    pub fn inc(&self) {
-        self.bar.inc(1);
+    /// A display that shows nothing.
+    pub fn hidden() -> Progress {
+        Progress {
+            bar: None,
+            count: None,
+            diag: None,
+        }
     }
 
-    /// Removes it from the terminal.
-    pub fn finish(self) {
-        self.bar.finish_and_clear();
+    /// Counts one more message.
+    #[inline]
+    pub fn inc(&self) {
+        self.add(1);
+    }
+
+    /// Counts `n` more messages.
+    #[inline]
+    pub fn add(&self, n: u64) {
+        if let Some(c) = &self.count {
+            c.fetch_add(n, Ordering::Relaxed);
+        } else if let Some(bar) = &self.bar {
+            bar.inc(n);
+        }
+    }
+
+    /// Counts `n` more input bytes (a byte bar; otherwise nothing).
+    #[inline]
+    pub fn add_bytes(&self, n: u64) {
+        if let (Some(bar), Some(_)) = (&self.bar, &self.count) {
+            bar.inc(n);
+        }
+    }
+
+    /// A handle that counts messages on this display from elsewhere (another task, the
+    /// stdout sink).
+    pub fn tally(&self) -> Tally {
+        Tally(self.bar.clone().filter(|_| self.count.is_none()))
+    }
+
+    /// Removes it from the terminal (as dropping it does).
+    pub fn finish(self) {}
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
         if let Some(d) = &self.diag {
             d.lock().progress = None;
+        }
+    }
+}
+
+/// Counts messages on a [`Progress`] (see [`Progress::tally`]); a no-op for a hidden one,
+/// and after the display finished.
+#[derive(Clone, Default)]
+pub struct Tally(Option<indicatif::ProgressBar>);
+
+impl Tally {
+    /// Counts `n` more messages.
+    #[inline]
+    pub fn add(&self, n: u64) {
+        if let Some(bar) = &self.0 {
+            bar.inc(n);
         }
     }
 }
@@ -226,6 +351,12 @@ pub struct Output {
     format: Format,
     pretty: bool,
     eol: bool,
+    /// Stdout is a terminal: message data there, so no progress display (it would tear).
+    stdout_terminal: bool,
+    /// Counts what the sink flushed on the progress display, if any.
+    tally: Tally,
+    /// Messages written since the last flush.
+    unflushed: u64,
 }
 
 impl Output {
@@ -237,12 +368,30 @@ impl Output {
             format: Format::Text,
             pretty: false,
             eol: true,
+            stdout_terminal: false,
+            tally: Tally::default(),
+            unflushed: 0,
         }
     }
 
     /// The process's stdout and stderr.
     pub fn stdio(verbosity: Verbosity) -> Output {
-        Output::new(Box::new(io::stdout()), Diag::stderr(verbosity))
+        let mut out = Output::new(Box::new(io::stdout()), Diag::stderr(verbosity));
+        out.stdout_terminal = io::stdout().is_terminal();
+        out
+    }
+
+    /// A progress display counting the messages this sink writes (each batch when it is
+    /// flushed), as [`Diag::progress`]; hidden also when stdout is a terminal, where the
+    /// messages themselves show progress and a display on the same screen would tear them.
+    pub fn progress(&mut self, what: &'static str, total: Total) -> Progress {
+        let p = if self.stdout_terminal {
+            Progress::hidden()
+        } else {
+            self.diag.progress(what, total)
+        };
+        self.tally = p.tally();
+        p
     }
 
     /// How messages are printed (`-F`, `--pretty`).
@@ -289,6 +438,7 @@ impl Output {
 
 impl Sink for Output {
     fn write(&mut self, msg: &Message) -> io::Result<()> {
+        self.unflushed += 1;
         if self.diag.is_verbose() {
             // Message metadata stands alone, like mosquitto_sub -v's topic, without "mqq:".
             let mut line = describe(msg);
@@ -315,7 +465,9 @@ impl Sink for Output {
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.out.flush()
+        self.out.flush()?;
+        self.tally.add(std::mem::take(&mut self.unflushed));
+        Ok(())
     }
 }
 

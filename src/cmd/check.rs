@@ -24,7 +24,7 @@ use crate::config::QueueConfig;
 #[cfg(feature = "broker")]
 use crate::config::{BrokerAddr, Transport};
 use crate::error::Code;
-use crate::output::Output;
+use crate::output::{Output, Tally, Total};
 use crate::queue::{ephemeral_client_id, OutMessage, Queue, Role};
 
 /// What the round trip saw.
@@ -110,7 +110,20 @@ pub async fn run(
     ));
 
     // 2. Round trip.
-    let trip = round_trip(&probes, consumer, &run, n, size, args.timeout).await?;
+    let progress = out
+        .diag()
+        .progress("probes back", Total::Messages(n as u64));
+    let trip = Box::pin(round_trip(
+        &probes,
+        consumer,
+        &run,
+        n,
+        size,
+        args.timeout,
+        progress.tally(),
+    ))
+    .await?;
+    progress.finish();
 
     // 3. Retained.
     let retained = if args.no_retained {
@@ -293,6 +306,7 @@ async fn round_trip(
     n: usize,
     size: usize,
     timeout: Duration,
+    progress: Tally,
 ) -> anyhow::Result<RoundTrip> {
     let mut producer = Queue::open(cfg, Role::Producer, false).await?;
     let (tx, mut sent_at) = tokio::sync::mpsc::unbounded_channel::<(usize, Instant)>();
@@ -315,6 +329,7 @@ async fn round_trip(
                         trip.duplicates += 1;
                     } else {
                         last = at;
+                        progress.add(1);
                     }
                 }
                 _ => trip.corrupted += 1,

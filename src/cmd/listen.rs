@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use crate::cli::ListenArgs;
 use crate::config::QueueConfig;
 use crate::error::Code;
-use crate::output::Output;
+use crate::output::{Output, Total};
 use crate::queue::{ListenLimits, Queue, QueueError, Retained, Role, Stop};
 use tokio::time::Instant;
 
@@ -46,8 +46,15 @@ pub async fn run(
         idle: args.idle_timeout,
         until,
     };
+    let progress = out.progress(
+        "received",
+        limits
+            .max
+            .map_or(Total::Unknown, |n| Total::Messages(n as u64)),
+    );
     let got = q.listen(limits, out, shutdown).await;
     let broker = q.broker().uri();
+    progress.finish();
     q.close().await;
     let got = got?;
     crate::state::consumed(&broker, cfg.client_id.as_deref(), got.count);

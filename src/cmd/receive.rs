@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use crate::cli::ReceiveArgs;
 use crate::config::QueueConfig;
-use crate::output::Output;
+use crate::output::{Output, Progress, Total};
 use crate::queue::{Queue, Retained, Role, Stop};
 use crate::state;
 
@@ -26,8 +26,14 @@ pub async fn run(
     super::subscribe(&mut q, out).await?;
     let want = usize::try_from(args.count).unwrap_or(usize::MAX);
     let left = args.timeout.saturating_sub(started.elapsed());
+    let progress = if want > 1 {
+        out.progress("received", Total::Messages(want as u64))
+    } else {
+        Progress::hidden()
+    };
     let got = q.receive(want, left, out).await;
     let broker = q.broker().uri();
+    progress.finish();
     q.close().await;
     let got = got?;
     let id = cfg.client_id.as_deref();

@@ -11,7 +11,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use crate::cli::SendArgs;
 use crate::config::QueueConfig;
 use crate::error::{Code, UsageError};
-use crate::output::Output;
+use crate::output::{Output, Progress, Total};
 use crate::queue::{topic, OutMessage, Properties, Queue, QueueError, Role, Version};
 
 /// Read buffer for `send -l`: large reads, few syscalls.
@@ -83,10 +83,17 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
         properties,
         ..OutMessage::default()
     };
-    let progress = if streaming {
-        out.diag().spinner("sent")
-    } else {
-        out.diag().spinner_hidden()
+    // Long work shows progress (on a terminal): a stream, or a message sent many times.
+    let progress = match &fixed {
+        Some(msgs) if args.repeat > 1 || streaming => out.diag().progress(
+            "sent",
+            Total::Messages(args.repeat.saturating_mul(msgs.len() as u64)),
+        ),
+        Some(_) => Progress::hidden(),
+        None => out.diag().progress(
+            "sent",
+            stdin_file_size().map_or(Total::Unknown, Total::Bytes),
+        ),
     };
     let mut publish_error = None;
     // --ndjson: the line being read, a line that is not a message, and those skipped.
@@ -126,14 +133,14 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
             let mut line = Vec::new();
             loop {
                 line.clear();
-                if reader
+                let read = reader
                     .read_until(b'\n', &mut line)
                     .await
-                    .map_err(stdin_error)?
-                    == 0
-                {
+                    .map_err(stdin_error)?;
+                if read == 0 {
                     break;
                 }
+                progress.add_bytes(read as u64);
                 if line.last() == Some(&b'\n') {
                     line.pop();
                 }
@@ -350,6 +357,23 @@ fn property_flags(args: &SendArgs) -> Vec<&'static str> {
     .into_iter()
     .filter_map(|(given, flag)| given.then_some(flag))
     .collect()
+}
+
+/// The bytes left to read on stdin when it is a regular file (`send -l < FILE`), for a
+/// progress bar of bytes.
+#[cfg(unix)]
+fn stdin_file_size() -> Option<u64> {
+    use std::io::Seek as _;
+    use std::os::fd::AsFd as _;
+    let mut file = std::fs::File::from(std::io::stdin().as_fd().try_clone_to_owned().ok()?);
+    let meta = file.metadata().ok()?;
+    let at = file.stream_position().ok()?;
+    meta.is_file().then(|| meta.len().saturating_sub(at))
+}
+
+#[cfg(not(unix))]
+fn stdin_file_size() -> Option<u64> {
+    None
 }
 
 #[allow(clippy::needless_pass_by_value)] // used as map_err(stdin_error)

@@ -14,6 +14,7 @@ mod move_;
 mod nats;
 mod output;
 mod peek_count;
+mod progress;
 mod readme;
 mod receive;
 mod replay;

@@ -352,6 +352,25 @@ pub struct Delivery {
     pub(crate) hold: Hold,
 }
 
+impl Delivery {
+    /// A delivery no link handed out (acknowledging it does nothing): for benchmarks of
+    /// what decodes and formats messages.
+    #[doc(hidden)]
+    pub fn detached(topic: String, payload: Bytes, qos: u8) -> Delivery {
+        Delivery {
+            topic,
+            payload,
+            qos,
+            retain: false,
+            dup: false,
+            pkid: 0,
+            properties: Properties::default(),
+            token: AckToken { qos, pkid: 0 },
+            hold: Hold::default(),
+        }
+    }
+}
+
 /// What the event-loop task reports.
 #[derive(Debug)]
 pub enum LinkEvent {
