@@ -84,14 +84,10 @@ fn consumer_killed_after(after: usize) {
 }
 
 /// A persistent mosquitto (any `MQQ_TEST_BROKER`: the embedded broker cannot restart),
-/// saving its state every second and at SIGTERM.
-fn persistent_mosquitto() -> Option<Broker> {
-    persistent_mosquitto_for(Down::Term)
-}
-
-/// For `Down::Kill` it saves its state on every change instead, so that even a SIGKILL
-/// loses nothing it acknowledged: these tests measure mqq, not the broker's last second.
-/// That is slow (a save per message), so the SIGKILL cases stream fewer messages.
+/// saving its state every second and at SIGTERM; for `Down::Kill` on every change instead,
+/// so that even a SIGKILL loses nothing it acknowledged: these tests measure mqq, not the
+/// broker's last second. That is slow (a save per message), so the SIGKILL cases stream
+/// fewer messages.
 fn persistent_mosquitto_for(how: Down) -> Option<Broker> {
     Broker::mosquitto_with(&crate::support::BrokerOpts {
         persistent: true,
