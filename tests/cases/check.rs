@@ -66,7 +66,7 @@ fn check_the_suite_broker_and_leave_nothing_behind() {
     assert_eq!(v["messages"]["received"], 50, "{v}");
     let version = match kind() {
         Kind::Mosquitto => "5",
-        Kind::Rumqttd | Kind::Nats => "3.1.1",
+        Kind::Rumqttd | Kind::Nats | Kind::RabbitMq => "3.1.1",
     };
     assert_eq!(v["protocol"], version, "{v}");
     // The retained probe was cleared: a subscriber to everything under the topic sees nothing.

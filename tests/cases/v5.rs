@@ -14,7 +14,7 @@ use crate::support::{kind, mqq, within, Broker, BrokerOpts, Kind};
 fn negotiated() -> &'static str {
     match kind() {
         Kind::Mosquitto => "with MQTT 5",
-        Kind::Rumqttd | Kind::Nats => "with MQTT 3.1.1",
+        Kind::Rumqttd | Kind::Nats | Kind::RabbitMq => "with MQTT 3.1.1",
     }
 }
 
@@ -50,7 +50,7 @@ fn auto_says_which_version_and_falls_back_at_once() {
             forced.expect_code(0);
         }
         // -V 5 with a broker that does not speak it: no fallback, one line naming -V.
-        Kind::Rumqttd | Kind::Nats => {
+        Kind::Rumqttd | Kind::Nats | Kind::RabbitMq => {
             forced
                 .expect_code(3)
                 .stderr_has("may not speak MQTT 5")
@@ -138,7 +138,7 @@ fn count_and_peek_see_the_whole_queue_on_mqtt_5() {
             queue().args(["count"]).run().expect(0, "3000\n");
         }
         // MQTT 3.1.1: the broker's window caps it, and count says so.
-        Kind::Rumqttd | Kind::Nats => {
+        Kind::Rumqttd | Kind::Nats | Kind::RabbitMq => {
             let o = queue().args(["count"]).run();
             o.expect_code(0).stderr_has("at least");
             let n: usize = o

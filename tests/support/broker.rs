@@ -19,6 +19,9 @@ pub enum Kind {
     Mosquitto,
     /// A spawned `nats-server` (2.9) with JetStream and its MQTT listener.
     Nats,
+    /// One RabbitMQ 3.10 for the whole pass, started by `tests/brokers/rabbitmq.sh` (its
+    /// port in `MQQ_TEST_RABBITMQ_PORT`): one per test would cost ~14 s each.
+    RabbitMq,
 }
 
 /// The broker kind asked for by `MQQ_TEST_BROKER` (default: embedded rumqttd).
@@ -26,8 +29,9 @@ pub fn kind() -> Kind {
     match std::env::var("MQQ_TEST_BROKER").as_deref() {
         Ok("mosquitto") => Kind::Mosquitto,
         Ok("nats") => Kind::Nats,
+        Ok("rabbitmq") => Kind::RabbitMq,
         Ok("rumqttd" | "embedded" | "") | Err(_) => Kind::Rumqttd,
-        Ok(other) => panic!("MQQ_TEST_BROKER={other}: expected embedded, mosquitto or nats"),
+        Ok(other) => panic!("MQQ_TEST_BROKER={other}: expected embedded, mosquitto, nats or rabbitmq"),
     }
 }
 
@@ -76,6 +80,7 @@ impl Broker {
                 Kind::Rumqttd => start_rumqttd(port, opts),
                 Kind::Mosquitto => start_mosquitto(port, opts),
                 Kind::Nats => start_nats(port, opts),
+                Kind::RabbitMq => return shared_rabbitmq(opts),
             };
             if let Some(b) = started {
                 return b;
@@ -281,6 +286,36 @@ password_file {}",
         let _ = child.kill();
         let _ = child.wait();
         None
+    }
+}
+
+/// The pass's RabbitMQ (see [`Kind::RabbitMq`]); users are added to it with rabbitmqctl. It
+/// admits anonymous clients too, unlike the other brokers with users.
+fn shared_rabbitmq(opts: &BrokerOpts) -> Broker {
+    let port: u16 = std::env::var("MQQ_TEST_RABBITMQ_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .expect(
+            "MQQ_TEST_BROKER=rabbitmq needs a running RabbitMQ: \
+             eval \"$(bash tests/brokers/rabbitmq.sh start DIR)\"",
+        );
+    let env = std::env::var("MQQ_TEST_RABBITMQ_ENV").unwrap_or_default();
+    for (u, p) in &opts.users {
+        let st = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                ". '{env}' && C=/usr/lib/rabbitmq/bin/rabbitmqctl && \
+                 {{ $C -q add_user '{u}' '{p}' >/dev/null 2>&1; \
+                 $C -q set_permissions -p / '{u}' '.*' '.*' '.*' >/dev/null; }}"
+            ))
+            .status()
+            .unwrap();
+        assert!(st.success(), "rabbitmqctl could not add user {u}");
+    }
+    Broker {
+        port,
+        child: None,
+        dir: None,
     }
 }
 
