@@ -31,7 +31,9 @@ pub fn kind() -> Kind {
         Ok("nats") => Kind::Nats,
         Ok("rabbitmq") => Kind::RabbitMq,
         Ok("rumqttd" | "embedded" | "") | Err(_) => Kind::Rumqttd,
-        Ok(other) => panic!("MQQ_TEST_BROKER={other}: expected embedded, mosquitto, nats or rabbitmq"),
+        Ok(other) => {
+            panic!("MQQ_TEST_BROKER={other}: expected embedded, mosquitto, nats or rabbitmq")
+        }
     }
 }
 
