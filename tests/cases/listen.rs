@@ -64,3 +64,57 @@ fn wildcard_filters_receive_but_cannot_be_sent_to() {
         .run()
         .expect_code(2);
 }
+
+/// Competing consumers: two `listen --group` split a stream of 10,000 messages, none lost or
+/// doubled, both busy. NATS 2.9 and RabbitMQ 3.10 have no shared subscriptions: there the
+/// group gets nothing, and mqq says so when it subscribes.
+#[test]
+fn two_listeners_in_a_group_split_10000_messages() {
+    const N: usize = 10_000;
+    let b = Broker::start();
+    let t = crate::support::topic("group-listen");
+    let member = || {
+        b.mqq()
+            .topic(&t)
+            .args(["--group", "g", "--raw", "listen", "--idle-timeout", "2s"])
+            .spawn()
+    };
+    let (one, two) = (member(), member());
+    b.mqq()
+        .topic(&t)
+        .args(["--raw", "--quiet", "send", "-l"])
+        .stdin(super::numbers(N))
+        .run()
+        .expect_code(0);
+    let (one, two) = (one.finish(), two.finish());
+    one.expect_code(0);
+    two.expect_code(0);
+    let (got1, got2) = (one.text(), two.text());
+    if matches!(
+        crate::support::kind(),
+        crate::support::Kind::Nats | crate::support::Kind::RabbitMq
+    ) {
+        one.stderr_has("take it for a plain topic");
+        assert!(got1.is_empty() && got2.is_empty());
+        return;
+    }
+    let mut all: Vec<usize> = got1
+        .lines()
+        .chain(got2.lines())
+        .map(|l| l.parse().unwrap())
+        .collect();
+    all.sort_unstable();
+    let total = all.len();
+    all.dedup();
+    assert_eq!(total, N, "{} doubled", total - all.len());
+    assert_eq!(all, (1..=N).collect::<Vec<_>>(), "lost some");
+    assert!(
+        !got1.is_empty() && !got2.is_empty(),
+        "one listener got everything"
+    );
+    eprintln!(
+        "group split: {} / {}",
+        got1.lines().count(),
+        got2.lines().count()
+    );
+}

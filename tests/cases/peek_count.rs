@@ -128,26 +128,34 @@ fn peek_and_count_without_a_client_id_say_why_they_see_nothing() {
     assert!(o.stderr.is_empty(), "{}", o.stderr);
 }
 
-/// `--window` above the broker's real window: mosquitto (3.1.1) hands out 20 of 50, and a
-/// count of exactly 20 under `--window 100` is flagged as mosquitto's window, not taken as
-/// the queue's length without a word.
+/// `--window` above the broker's real window (MQTT 3.1.1): mosquitto hands out 20, RabbitMQ
+/// 10, NATS 1,024, and a count landing exactly there under `--window 5000` is flagged as that
+/// broker's window, not taken as the queue's length without a word. The suite's broker when
+/// it is one of those, else a spawned mosquitto.
 #[test]
 fn a_window_above_the_brokers_is_flagged_when_the_count_lands_on_a_known_one() {
-    let Some(b) = Broker::mosquitto() else {
-        return;
+    let (b, window, whose) = match crate::support::kind() {
+        crate::support::Kind::RabbitMq => (Broker::start(), 10, "RabbitMQ's"),
+        crate::support::Kind::Nats => (Broker::start(), 1024, "NATS's"),
+        _ => match Broker::mosquitto() {
+            Some(b) => (b, 20, "mosquitto's"),
+            None => return,
+        },
     };
     let (t, id) = durable_queue(&b, "known-window");
     b.mqq()
         .topic(&t)
         .args(["--quiet", "send", "-l"])
-        .stdin(super::numbers(50))
+        .stdin(super::numbers(window + 50))
         .run()
         .expect_code(0);
     b.mqq()
         .topic(&t)
         .id(&id)
-        .args(["-V", "3.1.1", "count", "--window", "100", "--wait", "300ms"])
+        .args([
+            "-V", "3.1.1", "count", "--window", "5000", "--wait", "300ms",
+        ])
         .run()
-        .expect(0, "20\n")
-        .stderr_has("mosquitto's (max_inflight_messages) default window");
+        .expect(0, &format!("{window}\n"))
+        .stderr_has(&format!("{window} is {whose}"));
 }
