@@ -88,50 +88,52 @@ fn store(map: &BTreeMap<String, Seen>) {
     }
 }
 
-/// What the last inspection of this queue saw and left unacknowledged, if remembered.
-/// Nothing for an ephemeral queue (`None`): its id is new each run.
-pub fn recall(broker: &str, client_id: Option<&str>) -> Option<Seen> {
-    load().get(&key(broker, client_id?)).copied()
+/// Records that an inspection (peek, count) of this queue saw `unacked` messages and left
+/// them; returns what the previous one had left. A smaller number than the one remembered
+/// does not replace it: those messages may still be held back (it ages out, or a
+/// consumer's acknowledgements reduce it: [`consumed`]). Nothing for an ephemeral queue
+/// (`None`): its id is new each run.
+pub fn inspected(broker: &str, client_id: Option<&str>, unacked: usize) -> Option<Seen> {
+    update(broker, client_id?, |before| match before {
+        Some(s) if s.unacked > unacked => Some(s),
+        _ if unacked == 0 => None,
+        _ => Some(Seen { unacked, at: now() }),
+    })
 }
 
-/// Records that an inspection saw `unacked` messages and left them. A smaller number than
-/// the one remembered does not replace it: those messages may still be held back (it ages
-/// out, or a consumer's acknowledgements reduce it: [`consumed`]).
-pub fn remember(broker: &str, client_id: Option<&str>, unacked: usize) {
-    let Some(client_id) = client_id.filter(|_| path().is_some()) else {
-        return;
-    };
+/// After a consumer acknowledged `acked` messages: the record shrinks by as many (and goes
+/// at 0). Returns the record as it was.
+pub fn consumed(broker: &str, client_id: Option<&str>, acked: usize) -> Option<Seen> {
+    update(broker, client_id?, |before| {
+        before
+            .map(|s| Seen {
+                unacked: s.unacked.saturating_sub(acked),
+                ..s
+            })
+            .filter(|s| s.unacked > 0)
+    })
+}
+
+/// One read of the file, `change` applied to this queue's record, and one write if it
+/// changed; returns the record as it was.
+fn update(
+    broker: &str,
+    client_id: &str,
+    change: impl FnOnce(Option<Seen>) -> Option<Seen>,
+) -> Option<Seen> {
+    path()?;
     let mut map = load();
     let k = key(broker, client_id);
-    if map.get(&k).is_some_and(|s| s.unacked > unacked) || (unacked == 0 && !map.contains_key(&k)) {
-        return;
+    let before = map.get(&k).copied();
+    let after = change(before);
+    if after != before {
+        match after {
+            Some(s) => map.insert(k, s),
+            None => map.remove(&k),
+        };
+        store(&map);
     }
-    map.insert(k, Seen { unacked, at: now() });
-    store(&map);
-}
-
-/// Sets the record to `unacked` (0 forgets the queue).
-fn set(broker: &str, client_id: &str, unacked: usize) {
-    let mut map = load();
-    let k = key(broker, client_id);
-    if unacked == 0 {
-        if map.remove(&k).is_none() {
-            return;
-        }
-    } else if let Some(s) = map.get_mut(&k) {
-        s.unacked = unacked;
-    }
-    store(&map);
-}
-
-/// After a consumer acknowledged `acked` messages: the record shrinks by as many.
-pub fn consumed(broker: &str, client_id: Option<&str>, acked: usize) {
-    if acked == 0 {
-        return;
-    }
-    if let (Some(s), Some(id)) = (recall(broker, client_id), client_id) {
-        set(broker, id, s.unacked.saturating_sub(acked));
-    }
+    before
 }
 
 /// The hint when fewer messages came than the last inspection left pending.

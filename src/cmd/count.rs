@@ -26,8 +26,7 @@ pub async fn run(
     q.close().await;
     let n = got?;
     let id = cfg.client_id.as_deref();
-    let before = state::recall(&broker, id);
-    state::remember(&broker, id, unacked);
+    let before = state::inspected(&broker, id, unacked);
     if let Some(seen) = before.filter(|s| s.unacked > n && n < window) {
         // Fewer than the last peek left pending: the broker may be hiding them (NATS).
         out.print(format!("{n}+\n").as_bytes())?;

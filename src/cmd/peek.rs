@@ -26,8 +26,7 @@ pub async fn run(args: &PeekArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
     q.close().await;
     let msgs = got?;
     let id = cfg.client_id.as_deref();
-    let before = state::recall(&broker, id);
-    state::remember(&broker, id, unacked);
+    let before = state::inspected(&broker, id, unacked);
     let written = msgs
         .iter()
         .try_for_each(|m| out.write(m))

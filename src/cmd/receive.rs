@@ -37,8 +37,7 @@ pub async fn run(
     q.close().await;
     let got = got?;
     let id = cfg.client_id.as_deref();
-    let before = state::recall(&broker, id);
-    state::consumed(&broker, id, got.count);
+    let before = state::consumed(&broker, id, got.count);
     if !matches!(got.stop, Stop::Count | Stop::Sink(_)) {
         out.diag().report(&format!(
             "received {} of {want} message{} within {}",

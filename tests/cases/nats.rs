@@ -15,6 +15,15 @@ fn at(n: &Nats, state: &tempfile::TempDir) -> Mqq {
         .env("XDG_STATE_HOME", state.path().to_str().unwrap())
 }
 
+/// Sends the lines 1 to 5 to `topic`.
+fn send_five(mqq: Mqq, topic: &str) {
+    mqq.topic(topic)
+        .args(["--raw", "--quiet", "send", "-l"])
+        .stdin(numbers(5))
+        .run()
+        .expect_code(0);
+}
+
 #[test]
 fn nats_resending_every_ack_wait_is_counted_and_shown_once() {
     let Some(n) = Nats::start_with("ack_wait: \"1s\"") else {
@@ -22,12 +31,7 @@ fn nats_resending_every_ack_wait_is_counted_and_shown_once() {
     };
     let state = tempfile::tempdir().unwrap();
     let (t, id) = durable_queue_at(at(&n, &state), "nats-resend");
-    at(&n, &state)
-        .topic(&t)
-        .args(["--raw", "--quiet", "send", "-l"])
-        .stdin(numbers(5))
-        .run()
-        .expect_code(0);
+    send_five(at(&n, &state), &t);
     // A quiet period longer than ack_wait: NATS resends all five within it. The count ends
     // (resends are not activity) and says 5, not 10+.
     at(&n, &state)
@@ -50,12 +54,7 @@ fn nats_resending_every_ack_wait_is_counted_and_shown_once() {
         .run()
         .expect_code(0);
     let (t, id) = durable_queue_at(at(&n, &state), "nats-after-clear");
-    at(&n, &state)
-        .topic(&t)
-        .args(["--raw", "--quiet", "send", "-l"])
-        .stdin(numbers(5))
-        .run()
-        .expect_code(0);
+    send_five(at(&n, &state), &t);
     at(&n, &state)
         .topic(&t)
         .id(&id)
@@ -71,12 +70,7 @@ fn after_a_peek_nats_hides_the_messages_and_mqq_says_so() {
     };
     let state = tempfile::tempdir().unwrap();
     let (t, id) = durable_queue_at(at(&n, &state), "nats-hidden");
-    at(&n, &state)
-        .topic(&t)
-        .args(["--raw", "--quiet", "send", "-l"])
-        .stdin(numbers(5))
-        .run()
-        .expect_code(0);
+    send_five(at(&n, &state), &t);
     at(&n, &state)
         .topic(&t)
         .id(&id)
