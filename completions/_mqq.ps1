@@ -247,6 +247,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'How many messages to show at most (-C as in mosquitto_sub)')
             [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'How many messages to show at most (-C as in mosquitto_sub)')
             [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Stop when no message arrived for this long')
+            [CompletionResult]::new('--settle', '--settle', [CompletionResultType]::ParameterName, 'Once messages arrive, stop when none came for this long (the broker''s burst ended; at most --wait)')
             [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'The broker''s unacked window: showing this many means more may be pending (default: MQTT 5 the Receive Maximum mqq sent, 65535; MQTT 3.1.1 10)')
             [CompletionResult]::new('-F', '-F ', [CompletionResultType]::ParameterName, 'Output format: text, raw, json, or a template such as ''%t %p''')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: text, raw, json, or a template such as ''%t %p''')
@@ -297,6 +298,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
         }
         'mqq;count' {
             [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Stop counting when no message arrived for this long')
+            [CompletionResult]::new('--settle', '--settle', [CompletionResultType]::ParameterName, 'Once messages arrive, stop counting when none came for this long (the broker''s burst ended; at most --wait)')
             [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'The broker''s unacked window: a count at or above it prints as N+. Default: on MQTT 5 the Receive Maximum mqq sent (65535); on MQTT 3.1.1 10, which suits every broker mqq was measured with (mosquitto 20, RabbitMQ 10)')
             [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)')
             [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Queue (profile) to use from the config file [env: MQQ_QUEUE]')

@@ -967,13 +967,17 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__count)
-            opts="-v -t -i -L -h -p -u -P -q -V --wait --window --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --group --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
+            opts="-v -t -i -L -h -p -u -P -q -V --wait --settle --window --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --group --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --settle)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1793,7 +1797,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__peek)
-            opts="-n -F -R -N -v -t -i -L -h -p -u -P -q -V --count --wait --window --format --pretty --no-retained --no-eol --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --group --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
+            opts="-n -F -R -N -v -t -i -L -h -p -u -P -q -V --count --wait --settle --window --format --pretty --no-retained --no-eol --help --set --raw --verbose --quiet --queue --topic --client-id --uri --host --port --protocol --username --password --cafile --cert --key --qos --group --tls --capath --insecure --tls-server-name --alpn --envelope-version --protocol-version --config --password-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1808,6 +1812,10 @@ _mqq() {
                     return 0
                     ;;
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --settle)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

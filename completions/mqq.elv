@@ -240,6 +240,7 @@ set edit:completion:arg-completer[mqq] = {|@words|
             cand -n 'How many messages to show at most (-C as in mosquitto_sub)'
             cand --count 'How many messages to show at most (-C as in mosquitto_sub)'
             cand --wait 'Stop when no message arrived for this long'
+            cand --settle 'Once messages arrive, stop when none came for this long (the broker''s burst ended; at most --wait)'
             cand --window 'The broker''s unacked window: showing this many means more may be pending (default: MQTT 5 the Receive Maximum mqq sent, 65535; MQTT 3.1.1 10)'
             cand -F 'Output format: text, raw, json, or a template such as ''%t %p'''
             cand --format 'Output format: text, raw, json, or a template such as ''%t %p'''
@@ -289,6 +290,7 @@ set edit:completion:arg-completer[mqq] = {|@words|
         }
         &'mqq;count'= {
             cand --wait 'Stop counting when no message arrived for this long'
+            cand --settle 'Once messages arrive, stop counting when none came for this long (the broker''s burst ended; at most --wait)'
             cand --window 'The broker''s unacked window: a count at or above it prints as N+. Default: on MQTT 5 the Receive Maximum mqq sent (65535); on MQTT 3.1.1 10, which suits every broker mqq was measured with (mosquitto 20, RabbitMQ 10)'
             cand --set 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)'
             cand --queue 'Queue (profile) to use from the config file [env: MQQ_QUEUE]'

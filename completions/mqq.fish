@@ -182,6 +182,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand listen" -l tls -d 'Use TLS on th
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s n -l count -d 'How many messages to show at most (-C as in mosquitto_sub)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l wait -d 'Stop when no message arrived for this long' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -l settle -d 'Once messages arrive, stop when none came for this long (the broker\'s burst ended; at most --wait)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l window -d 'The broker\'s unacked window: showing this many means more may be pending (default: MQTT 5 the Receive Maximum mqq sent, 65535; MQTT 3.1.1 10)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s F -l format -d 'Output format: text, raw, json, or a template such as \'%t %p\'' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
@@ -216,6 +217,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand peek" -l quiet -d 'No summaries,
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l wait -d 'Stop counting when no message arrived for this long' -r
+complete -c mqq -n "__fish_mqq_using_subcommand count" -l settle -d 'Once messages arrive, stop counting when none came for this long (the broker\'s burst ended; at most --wait)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l window -d 'The broker\'s unacked window: a count at or above it prints as N+. Default: on MQTT 5 the Receive Maximum mqq sent (65535); on MQTT 3.1.1 10, which suits every broker mqq was measured with (mosquitto 20, RabbitMQ 10)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r

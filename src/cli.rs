@@ -578,6 +578,10 @@ pub struct PeekArgs {
     /// Stop when no message arrived for this long
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = flag_duration)]
     pub wait: Duration,
+    /// Once messages arrive, stop when none came for this long (the broker's burst ended;
+    /// at most --wait)
+    #[arg(long, value_name = "DURATION", default_value = "200ms", value_parser = flag_duration)]
+    pub settle: Duration,
     /// The broker's unacked window: showing this many means more may be pending (default:
     /// MQTT 5 the Receive Maximum mqq sent, 65535; MQTT 3.1.1 10)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=65535))]
@@ -592,6 +596,10 @@ pub struct CountArgs {
     /// Stop counting when no message arrived for this long
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = flag_duration)]
     pub wait: Duration,
+    /// Once messages arrive, stop counting when none came for this long (the broker's
+    /// burst ended; at most --wait)
+    #[arg(long, value_name = "DURATION", default_value = "200ms", value_parser = flag_duration)]
+    pub settle: Duration,
     /// The broker's unacked window: a count at or above it prints as N+. Default: on MQTT 5
     /// the Receive Maximum mqq sent (65535); on MQTT 3.1.1 10, which suits every broker mqq
     /// was measured with (mosquitto 20, RabbitMQ 10)

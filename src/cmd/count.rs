@@ -21,7 +21,7 @@ pub async fn run(
     let window = super::window(args.window, &q);
     let v5_window = q.window();
     let version = q.version();
-    let got = q.count(args.wait).await;
+    let got = q.count(args.wait, args.settle).await;
     let (broker, unacked) = (q.broker().uri(), q.unacked());
     q.close().await;
     let n = got?;

@@ -40,7 +40,7 @@ pub async fn run(
         super::warn_if_ephemeral(cfg, out);
         let mut q = Queue::open(cfg, Role::Inspector, false).await?;
         super::subscribe(&mut q, out).await?;
-        let got = q.peek(want, args.wait).await;
+        let got = q.peek(want, args.wait, args.wait).await;
         q.close().await;
         let msgs = got?;
         msgs.iter()

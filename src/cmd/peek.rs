@@ -20,7 +20,7 @@ pub async fn run(args: &PeekArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
     let want = usize::try_from(args.count).unwrap_or(usize::MAX);
     let window = super::window(args.window, &q);
     let v5_window = q.window();
-    let got = q.peek(want, args.wait).await;
+    let got = q.peek(want, args.wait, args.settle).await;
     let (broker, unacked) = (q.broker().uri(), q.unacked());
     // Disconnect before printing: nothing was acked, so the broker keeps every message.
     q.close().await;

@@ -205,6 +205,55 @@ pub struct Queue {
     redelivered: u64,
 }
 
+/// The default pause that ends a burst of deliveries for `peek`/`count` (`--settle`), once the
+/// first message arrived. A broker hands a resumed session its pending messages (up to its
+/// window) in one go; measured on loopback, the largest pause inside such a burst was 4–29 µs
+/// on mosquitto 2.0.11 and rumqttd, 60 µs on NATS 2.9 and 110 µs on RabbitMQ 3.10 (10 and
+/// 1,000 pending), and the first delivery came within 6 ms. 200 ms leaves a margin of over a
+/// thousand times; the wait for the first message (`--wait`, 1 s) is unchanged, since an
+/// empty queue has nothing that says so.
+pub const SETTLE: Duration = Duration::from_millis(200);
+
+/// The pauses between deliveries of a peek or count, for the debug log (`-vv`): how long
+/// the settle period could be without cutting a burst short.
+struct Gaps {
+    start: Instant,
+    last: Instant,
+    first: Option<Duration>,
+    largest: Duration,
+}
+
+impl Gaps {
+    fn new() -> Gaps {
+        let now = Instant::now();
+        Gaps {
+            start: now,
+            last: now,
+            first: None,
+            largest: Duration::ZERO,
+        }
+    }
+
+    fn arrived(&mut self) {
+        let now = Instant::now();
+        if self.first.is_none() {
+            self.first = Some(now - self.start);
+        } else {
+            self.largest = self.largest.max(now - self.last);
+        }
+        self.last = now;
+    }
+
+    fn report(&self, n: usize) {
+        tracing::debug!(
+            messages = n,
+            first_after = ?self.first,
+            largest_gap = ?self.largest,
+            "deliveries ended"
+        );
+    }
+}
+
 /// A set of packet ids (0–65535) as a bitmap: 8 KiB, no allocation per message.
 struct PacketIds {
     bits: Box<[u64; 1024]>,
@@ -718,26 +767,51 @@ impl Queue {
     }
 
     /// Up to `n` pending messages, never acknowledged: the broker delivers them again to
-    /// the next connection of this session. Returns when `n` arrived or nothing came for `wait`.
-    pub async fn peek(&mut self, n: usize, wait: Duration) -> Result<Vec<Message>, QueueError> {
+    /// the next connection of this session. Returns when `n` arrived, when nothing came for
+    /// `wait`, or, once messages flow, when none came for `settle` (at most `wait`): the
+    /// broker hands a session's pending messages out in one burst (see [`SETTLE`]).
+    pub async fn peek(
+        &mut self,
+        n: usize,
+        wait: Duration,
+        settle: Duration,
+    ) -> Result<Vec<Message>, QueueError> {
         let mut out = Vec::new();
+        let mut gaps = Gaps::new();
         while out.len() < n {
-            match self.next(Some(Instant::now() + wait)).await? {
-                Some(m) => out.push(m),
+            let quiet = if out.is_empty() {
+                wait
+            } else {
+                settle.min(wait)
+            };
+            match self.next(Some(Instant::now() + quiet)).await? {
+                Some(m) => {
+                    gaps.arrived();
+                    out.push(m);
+                }
                 None => break,
             }
         }
+        gaps.report(out.len());
         Ok(out)
     }
 
     /// How many messages are pending, never acknowledging any: counts deliveries until
-    /// nothing came for `wait`. The broker's unacked window caps what it hands out, so a
-    /// caller must treat a result at or above that window as "at least".
-    pub async fn count(&mut self, wait: Duration) -> Result<usize, QueueError> {
+    /// nothing came for `wait`, or, once messages flow, for `settle` (at most `wait`). The
+    /// broker's unacked window caps what it hands out, so a caller must treat a result at or
+    /// above that window as "at least".
+    pub async fn count(&mut self, wait: Duration, settle: Duration) -> Result<usize, QueueError> {
         let mut n = 0;
-        while self.next(Some(Instant::now() + wait)).await?.is_some() {
+        let mut gaps = Gaps::new();
+        loop {
+            let quiet = if n == 0 { wait } else { settle.min(wait) };
+            if self.next(Some(Instant::now() + quiet)).await?.is_none() {
+                break;
+            }
+            gaps.arrived();
             n += 1;
         }
+        gaps.report(n);
         Ok(n)
     }
 
@@ -778,20 +852,30 @@ impl Queue {
         }
     }
 
+    /// A delivery off the link: kept for the reader, or dropped (a retained message being
+    /// skipped, a redelivery on the same connection).
+    fn arrived(&mut self, d: Delivery) {
+        if d.retain && self.retained != Retained::Keep {
+            if self.retained == Retained::SkipAndAck {
+                self.skipped.push(d);
+            }
+            return;
+        }
+        // Tracked for what a peek or count leaves pending, and to drop a message sent again
+        // within one connection: NATS resends unacknowledged messages every `ack_wait`, and
+        // counting or showing one twice would be wrong.
+        let new = d.qos == 0 || self.unacked.insert(d.pkid);
+        if !new && d.dup {
+            self.redelivered += 1;
+            tracing::debug!(pkid = d.pkid, "dropped a redelivery on the same connection");
+            return;
+        }
+        self.buffered.push_back(d);
+    }
+
     fn handle(&mut self, ev: LinkEvent) -> Result<(), QueueError> {
         match ev {
-            LinkEvent::Message(d) if d.retain && self.retained != Retained::Keep => {
-                if self.retained == Retained::SkipAndAck {
-                    self.skipped.push(d);
-                }
-            }
-            LinkEvent::Message(d) if d.qos > 0 && !self.unacked.insert(d.pkid) && d.dup => {
-                // The same message again within one connection: NATS resends unacknowledged
-                // messages every `ack_wait`. Counting or showing it twice would be wrong.
-                self.redelivered += 1;
-                tracing::debug!(pkid = d.pkid, "dropped a redelivery on the same connection");
-            }
-            LinkEvent::Message(d) => self.buffered.push_back(d),
+            LinkEvent::Message(d) => self.arrived(d),
             LinkEvent::Completed => self.completed += 1,
             LinkEvent::AckSent => self.acks_unsent = self.acks_unsent.saturating_sub(1),
             LinkEvent::SubAck(_) => {}

@@ -128,7 +128,10 @@ async fn peek_never_acks() {
     let cfg = config(&b, &topic("core-peek"), &client_id("core-peek"));
     durable_with(&cfg, &["a", "b", "c"]).await;
     let mut q = Queue::open(&cfg, Role::Consumer, false).await.unwrap();
-    let seen = q.peek(2, std::time::Duration::from_secs(2)).await.unwrap();
+    let seen = q
+        .peek(2, std::time::Duration::from_secs(2), mqq::queue::SETTLE)
+        .await
+        .unwrap();
     q.close().await;
     let seen: Vec<&[u8]> = seen.iter().map(Message::body).collect();
     assert_eq!(seen, [b"a".as_slice(), b"b"]);

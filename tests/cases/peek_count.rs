@@ -159,3 +159,31 @@ fn a_window_above_the_brokers_is_flagged_when_the_count_lands_on_a_known_one() {
         .expect(0, &format!("{window}\n"))
         .stderr_has(&format!("{window} is {whose}"));
 }
+
+#[test]
+fn peek_and_count_end_when_the_burst_ends_not_after_wait() {
+    // `--wait` far beyond the hang guard: were the first message's wait also used after the
+    // burst, these commands would run past the guard and the test would fail there.
+    let b = Broker::start();
+    let (t, id) = durable_queue(&b, "settle");
+    b.mqq()
+        .topic(&t)
+        .args(["send", "-q", "1", "one", "two", "three"])
+        .run()
+        .expect_code(0);
+    let queue = || b.mqq().topic(&t).id(&id);
+    queue()
+        .args(["count", "--wait", "1h"])
+        .run()
+        .expect(0, "3\n");
+    queue()
+        .args(["peek", "-n", "10", "--wait", "1h"])
+        .run()
+        .expect(0, "one\ntwo\nthree\n");
+    // A settle period longer than the wait is cut to the wait (NATS hands the messages out
+    // again only after its `ack_wait`: `requeue_wait`).
+    queue()
+        .args(["count", "--wait", super::requeue_wait(), "--settle", "1h"])
+        .run()
+        .expect(0, "3\n");
+}
