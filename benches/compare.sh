@@ -30,6 +30,12 @@ with open(sys.argv[1], "w") as f:
         f.write(f"{i:08d}".ljust(64, "x") + "\n")
 PY
 head -n 50000 "$work/lines64" > "$work/lines50k"
+python3 - "$work/lines1m" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    for i in range(1000000):
+        f.write(f"{i:08d}".ljust(64, "x") + "\n")
+PY
 
 now() { date +%s%N; }
 # time_ms CMD...: wall time of one run in ms (stdout and stderr dropped).
@@ -55,6 +61,15 @@ for _ in $(seq "$runs"); do
   b=$(time_ms sh -c "mosquitto_pub -h 127.0.0.1 -p $port -t b/w2 -q 1 -l < $work/lines50k")
   record W2 "$a" "$b"
 done
+# Delivery of 200,000 lines at QoS 1, each sender into a durable session of its own.
+delivered() { # TOPIC ID SENDER...: lines the session received
+  local t=$1 id=$2; shift 2
+  "${mqq_p[@]}" -t "$t" -i "$id" count --wait 200ms >/dev/null
+  head -n 200000 "$work/lines1m" | "$@" >/dev/null 2>&1 || true
+  "${mqq_p[@]}" -t "$t" -i "$id" --raw listen --idle-timeout 2s 2>/dev/null | wc -l
+}
+w2m=$(delivered b/w2dm w2dm "${mqq_p[@]}" -t b/w2dm -q 1 --raw --quiet send -l)
+w2s=$(delivered b/w2ds w2ds mosquitto_pub "${mos_p[@]}" -t b/w2ds -q 1 -l)
 
 echo "W3: drain 100,000 pending from a durable session"
 for i in $(seq "$runs"); do
@@ -94,16 +109,28 @@ for _ in $(seq "$runs"); do
   record W7 "$a" "$b"
 done
 
-echo "W5: peak RSS of listen, 10,000 and 100,000 QoS 1 messages"
-rss() {
+echo "W5: peak RSS of listen: live (running while 100,000 and 1,000,000 QoS 1 are sent) and backlog drain"
+# live N: a durable listen is subscribed (it says so on stderr with -v), then N lines are sent.
+live() {
+  local n=$1 t=b/w5l-$1 log="$work/w5l-$1.log"
+  "${mqq_p[@]}" -t "$t" -i "w5l-$n" count --wait 200ms >/dev/null
+  /usr/bin/time -o "$work/w5l-$n.rss" -f %M "${mqq_p[@]}" -t "$t" -i "w5l-$n" --raw -v listen -n "$n" >/dev/null 2>"$log" &
+  local pid=$!
+  until grep -q "subscribed to" "$log" 2>/dev/null; do sleep 0.05; done
+  head -n "$n" "$work/lines1m" | "${mqq_p[@]}" -t "$t" -q 1 --raw --quiet send -l
+  wait "$pid"
+  tail -1 "$work/w5l-$n.rss"
+}
+# drain N: N sent to the offline session first, then listen drains them.
+drain() {
   local n=$1 t=b/w5-$1
   "${mqq_p[@]}" -t "$t" -i "w5-$n" count --wait 200ms >/dev/null
-  head -n "$n" "$work/lines64" | "${mqq_p[@]}" -t "$t" -q 1 --raw --quiet send -l
+  head -n "$n" "$work/lines1m" | "${mqq_p[@]}" -t "$t" -q 1 --raw --quiet send -l
   /usr/bin/time -f %M "${mqq_p[@]}" -t "$t" -i "w5-$n" --raw listen -n "$n" 2>&1 >/dev/null | tail -1
 }
-r10=$(rss 10000); r100=$(rss 100000)
+l100=$(live 100000); l1m=$(live 1000000); r10=$(drain 10000); r100=$(drain 100000)
 
-python3 - "$results" "$r10" "$r100" <<'PY'
+python3 - "$results" "$r10" "$r100" "$l100" "$l1m" "$w2m" "$w2s" <<'PY'
 import sys, statistics, platform, os, subprocess
 rows = {}
 for line in open(sys.argv[1]):
@@ -127,5 +154,7 @@ for w in ["W1", "W2", "W3", "W4", "W6", "W7"]:
     if w not in rows: continue
     a = statistics.median(rows[w][0]) / 1000; b = statistics.median(rows[w][1]) / 1000
     print(f"| {w} {names[w]} | {a:.1f} ms | {b:.1f} ms | {a / b:.2f} |")
-print(f"| W5 listen peak RSS | 10k: {int(sys.argv[2]) / 1024:.1f} MB | 100k: {int(sys.argv[3]) / 1024:.1f} MB | {int(sys.argv[3]) / int(sys.argv[2]):.2f} |")
+print(f"| W2 delivered of 200,000 at QoS 1 | {int(sys.argv[6]):,} | {int(sys.argv[7]):,} | — |")
+print(f"| W5 listen peak RSS, live | 100k: {int(sys.argv[4]) / 1024:.1f} MB | 1M: {int(sys.argv[5]) / 1024:.1f} MB | {int(sys.argv[5]) / int(sys.argv[4]):.2f} |")
+print(f"| W5b listen peak RSS, backlog drain | 10k: {int(sys.argv[2]) / 1024:.1f} MB | 100k: {int(sys.argv[3]) / 1024:.1f} MB | {int(sys.argv[3]) / int(sys.argv[2]):.2f} |")
 PY

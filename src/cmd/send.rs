@@ -103,14 +103,8 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
     // While the broker is away the link's request queue fills and a publish waits: as long
     // as one connection attempt may take, then the send gives up.
     let stall = cfg.options.connect_timeout;
-    let broker = q.broker().uri();
     let mut feed = async |msg: OutMessage| -> Result<(), QueueError> {
-        tokio::time::timeout(stall, q.send(msg))
-            .await
-            .map_err(|_| QueueError::NoAck {
-                broker: broker.clone(),
-                after: stall,
-            })??;
+        q.send_within(msg, Some(stall)).await?;
         progress.inc();
         Ok(())
     };

@@ -269,12 +269,20 @@ impl PacketIds {
     }
 
     /// Adds `id`; `false` if it was there.
+    ///
+    /// Written with an early return on purpose: the branch-free form
+    /// (`let new = word & b == 0; word |= b; len += usize::from(new)`) is miscompiled by
+    /// rustc 1.95.0 (LLVM 22.1.2) at opt-level 2 and 3: `len` stayed 0 while `insert`
+    /// returned `true`, so release builds never remembered what a peek left pending.
     fn insert(&mut self, id: u16) -> bool {
         let (w, b) = (usize::from(id >> 6), 1u64 << (id & 63));
-        let new = self.bits[w] & b == 0;
-        self.bits[w] |= b;
-        self.len += usize::from(new);
-        new
+        let word = &mut self.bits[w];
+        if *word & b != 0 {
+            return false;
+        }
+        *word |= b;
+        self.len += 1;
+        true
     }
 
     fn remove(&mut self, id: u16) {
@@ -445,6 +453,16 @@ impl Queue {
     /// An empty retained message is always sent as zero bytes, whatever the envelope mode:
     /// that is what clears a topic's retained message in MQTT.
     pub async fn send(&mut self, msg: OutMessage) -> Result<(), QueueError> {
+        self.send_within(msg, None).await
+    }
+
+    /// [`Queue::send`], failing with [`QueueError::NoAck`] when the link's request queue
+    /// stays full for `stall` (the broker is away, or not acknowledging).
+    pub async fn send_within(
+        &mut self,
+        msg: OutMessage,
+        stall: Option<Duration>,
+    ) -> Result<(), QueueError> {
         let retain = msg.retain.unwrap_or(self.cfg.options.retain);
         let clears_retained = retain && msg.payload.is_empty();
         let payload = if self.cfg.options.serialize_envelope && !msg.bare && !clears_retained {
@@ -469,6 +487,7 @@ impl Queue {
                 retain,
                 payload,
                 &msg.properties,
+                stall,
             )
             .await?;
         self.published += 1;
@@ -1102,4 +1121,27 @@ async fn connect_any(
         broker: "(no address)".into(),
         cause: ConnectCause::Other("no broker address configured".into()),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PacketIds;
+
+    #[test]
+    fn packet_ids_count_each_id_once() {
+        let mut ids = PacketIds::new();
+        for id in [1, 2, 3, 64, 65_535] {
+            assert!(ids.insert(id), "{id} is new");
+        }
+        assert!(!ids.insert(3), "3 was there");
+        assert_eq!(ids.len, 5);
+        ids.remove(2);
+        ids.remove(2);
+        ids.remove(7);
+        assert_eq!(ids.len, 4);
+        assert!(ids.insert(2));
+        ids.clear();
+        assert_eq!(ids.len, 0);
+        assert!(ids.insert(64));
+    }
 }

@@ -80,6 +80,9 @@ fn consumer_killed_after(after: usize) {
     // to the socket but still unread by a busy broker die with the killed connection, so
     // under load a few batches more: the bound allows four. Without waiting for the
     // acknowledgements to be written, mosquitto redelivered ~5,000 of the 5,000 written.
+    // The bound holds only while the broker reads the acknowledgements: mosquitto 2.0.11
+    // writes a resumed session's whole backlog first, so a release build (fast enough to be
+    // killed within that flush) sees everything it wrote again (README, "Nothing lost").
     assert!(duplicates <= 2048, "{duplicates} duplicates");
 }
 

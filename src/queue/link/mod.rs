@@ -515,6 +515,28 @@ impl LinkOptions {
     }
 }
 
+/// Why a publish was not queued.
+pub(super) enum Unsent {
+    /// The event-loop task has ended.
+    Closed,
+    /// The request queue stayed full for the whole stall limit.
+    Stalled,
+}
+
+/// Waits for a request to be queued, at most `stall` if given.
+async fn within<E>(
+    stall: Option<Duration>,
+    send: impl std::future::Future<Output = Result<(), E>>,
+) -> Result<(), Unsent> {
+    match stall {
+        None => send.await.map_err(|_| Unsent::Closed),
+        Some(d) => match tokio::time::timeout(d, send).await {
+            Err(_) => Err(Unsent::Stalled),
+            Ok(r) => r.map_err(|_| Unsent::Closed),
+        },
+    }
+}
+
 /// The protocol client behind a link (see the module header for why an enum).
 enum Client {
     /// MQTT 3.1.1 (rumqttc's top-level client).
@@ -686,7 +708,9 @@ impl Link {
         }
     }
 
-    /// Queues a publish; completion is reported as [`LinkEvent::Completed`].
+    /// Queues a publish; completion is reported as [`LinkEvent::Completed`]. While the
+    /// request queue is full (the broker is slow or away) this waits, at most `stall` if
+    /// given: then [`QueueError::NoAck`].
     pub async fn publish(
         &self,
         topic: &str,
@@ -694,12 +718,19 @@ impl Link {
         retain: bool,
         payload: Vec<u8>,
         properties: &Properties,
+        stall: Option<Duration>,
     ) -> Result<(), QueueError> {
         match &self.client {
-            Client::V4(c) => v4::publish(c, topic, qos, retain, payload).await,
-            Client::V5(c) => v5::publish(c, topic, qos, retain, payload, properties).await,
+            Client::V4(c) => v4::publish(c, topic, qos, retain, payload, stall).await,
+            Client::V5(c) => v5::publish(c, topic, qos, retain, payload, properties, stall).await,
         }
-        .map_err(|()| self.closed())
+        .map_err(|e| match (e, stall) {
+            (Unsent::Stalled, Some(after)) => QueueError::NoAck {
+                broker: self.broker.clone(),
+                after,
+            },
+            _ => self.closed(),
+        })
     }
 
     /// Sends SUBSCRIBE; the answer is [`LinkEvent::SubAck`].

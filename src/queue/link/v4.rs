@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use rumqttc::{
-    AsyncClient, ConnectReturnCode, ConnectionError, Event, EventLoop, MqttOptions, Outgoing,
-    Packet, Publish, QoS, StateError, SubscribeReasonCode,
+    AsyncClient, ClientError, ConnectReturnCode, ConnectionError, Event, EventLoop, MqttOptions,
+    Outgoing, Packet, Publish, QoS, Request, StateError, SubscribeReasonCode,
 };
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 use super::transport::{self, Endpoint};
 use super::{
     failover_delay, AckToken, Connected, Delivery, ErrorKind, LinkEvent, LinkOptions, Properties,
-    Session, Throttle, MAX_PACKET, REQUEST_QUEUE,
+    Session, Throttle, Unsent, MAX_PACKET, REQUEST_QUEUE,
 };
 use crate::config::BrokerAddr;
 use crate::queue::{AuthReason, ConnectCause, QueueError};
@@ -78,17 +78,29 @@ fn mqtt_options(opts: &LinkOptions, endpoint: Endpoint) -> MqttOptions {
     mo
 }
 
-/// Queues a publish. `Err(())`: the event-loop task has ended.
+/// Queues a publish, waiting at most `stall` for room in the request queue.
 pub(super) async fn publish(
     c: &AsyncClient,
     topic: &str,
     qos: u8,
     retain: bool,
     payload: Vec<u8>,
-) -> Result<(), ()> {
-    c.publish(topic, to_qos(qos), retain, payload)
-        .await
-        .map_err(drop)
+    stall: Option<Duration>,
+) -> Result<(), Unsent> {
+    // Without waiting first (see the MQTT 5 side).
+    let request = match c.try_publish(topic, to_qos(qos), retain, payload) {
+        Ok(()) => return Ok(()),
+        Err(
+            ClientError::TryRequest(Request::Publish(p))
+            | ClientError::Request(Request::Publish(p)),
+        ) => p,
+        Err(_) => return Err(Unsent::Closed),
+    };
+    super::within(
+        stall,
+        c.publish_bytes(topic, to_qos(qos), retain, request.payload),
+    )
+    .await
 }
 
 /// Queues a SUBSCRIBE.

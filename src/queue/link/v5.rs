@@ -9,7 +9,9 @@ use rumqttc::v5::mqttbytes::v5::{
     PublishProperties, RetainForwardRule, SubscribeReasonCode,
 };
 use rumqttc::v5::mqttbytes::QoS;
-use rumqttc::v5::{AsyncClient, ConnectionError, Event, EventLoop, MqttOptions, StateError};
+use rumqttc::v5::{
+    AsyncClient, ClientError, ConnectionError, Event, EventLoop, MqttOptions, Request, StateError,
+};
 use rumqttc::Outgoing;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -17,7 +19,7 @@ use tokio::task::JoinHandle;
 use super::transport::{self, Endpoint};
 use super::{
     failover_delay, AckToken, Connected, Delivery, Disconnect, ErrorKind, LinkEvent, LinkOptions,
-    Properties, Rejected, Session, Throttle, MAX_PACKET, REQUEST_QUEUE,
+    Properties, Rejected, Session, Throttle, Unsent, MAX_PACKET, REQUEST_QUEUE,
 };
 use crate::config::BrokerAddr;
 use crate::queue::{AuthReason, ConnectCause, QueueError, TlsProblem};
@@ -109,22 +111,44 @@ pub(super) async fn publish(
     retain: bool,
     payload: Vec<u8>,
     props: &Properties,
-) -> Result<(), ()> {
-    let sent = if props.is_empty() {
-        c.publish(topic, to_qos(qos), retain, payload).await
-    } else {
-        let p = PublishProperties {
-            message_expiry_interval: props.expiry.map(|d| expiry_secs(Some(d))),
-            response_topic: props.response_topic.clone(),
-            correlation_data: props.correlation_data.clone(),
-            user_properties: props.user.clone(),
-            content_type: props.content_type.clone(),
-            ..PublishProperties::default()
-        };
-        c.publish_with_properties(topic, to_qos(qos), retain, payload, p)
-            .await
+    stall: Option<Duration>,
+) -> Result<(), Unsent> {
+    let properties = (!props.is_empty()).then(|| PublishProperties {
+        message_expiry_interval: props.expiry.map(|d| expiry_secs(Some(d))),
+        response_topic: props.response_topic.clone(),
+        correlation_data: props.correlation_data.clone(),
+        user_properties: props.user.clone(),
+        content_type: props.content_type.clone(),
+        ..PublishProperties::default()
+    });
+    // Without waiting first: the request queue almost always has room, and a send future
+    // (and a timer around it) per message cost more than the publish itself.
+    let tried = match properties {
+        None => c.try_publish(topic, to_qos(qos), retain, payload),
+        Some(p) => c.try_publish_with_properties(topic, to_qos(qos), retain, payload, p),
     };
-    sent.map_err(drop)
+    let request = match tried {
+        Ok(()) => return Ok(()),
+        Err(
+            ClientError::TryRequest(Request::Publish(p))
+            | ClientError::Request(Request::Publish(p)),
+        ) => p,
+        Err(_) => return Err(Unsent::Closed),
+    };
+    // The queue is full (or the event loop gone): wait for room, at most `stall`.
+    let send = async {
+        match request.properties {
+            None => {
+                c.publish_bytes(topic, to_qos(qos), retain, request.payload)
+                    .await
+            }
+            Some(p) => {
+                c.publish_bytes_with_properties(topic, to_qos(qos), retain, request.payload, p)
+                    .await
+            }
+        }
+    };
+    super::within(stall, send).await
 }
 
 /// Queues a SUBSCRIBE with Retain Handling 1: the broker sends the retained message only
