@@ -44,6 +44,27 @@ proptest! {
     }
 
     #[test]
+    fn envelope_encoding_is_serde_jsons_byte_for_byte(
+        message in proptest::collection::vec(any::<u8>(), 0..300),
+        id in proptest::option::of(any::<String>()),
+        correlation in proptest::option::of(any::<String>()),
+        kind in proptest::option::of("[ -~\\x00-\\x1f\"\\\\é€😀]{0,40}"),
+        millis in 0i64..4_102_444_800_000,
+        version in prop_oneof![Just(EnvelopeVersion::V3), Just(EnvelopeVersion::V4), Just(EnvelopeVersion::Both)],
+    ) {
+        let env = Envelope {
+            message_id: id,
+            correlation_id: correlation,
+            message_type: kind,
+            sent_time: chrono::DateTime::from_timestamp_millis(millis),
+            message,
+        };
+        let fast = envelope::encode(&env, version);
+        let reference = envelope::encode_reference(&env, version);
+        prop_assert_eq!(String::from_utf8_lossy(&fast), String::from_utf8_lossy(&reference));
+    }
+
+    #[test]
     fn envelope_round_trips(
         message in proptest::collection::vec(any::<u8>(), 0..300),
         id in proptest::option::of("[0-9a-f]{32}"),
