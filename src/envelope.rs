@@ -130,7 +130,9 @@ pub fn encode(env: &Envelope, version: EnvelopeVersion) -> Vec<u8> {
         let start = out.len();
         out.resize(start + b64, 0);
         // The slice is exactly the encoded length: this cannot fail.
-        let n = STANDARD.encode_slice(&env.message, &mut out[start..]).unwrap_or(0);
+        let n = STANDARD
+            .encode_slice(&env.message, &mut out[start..])
+            .unwrap_or(0);
         out.truncate(start + n);
         out.push(b'"');
     }

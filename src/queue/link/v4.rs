@@ -113,6 +113,10 @@ pub(super) async fn ack(c: &AsyncClient, token: AckToken) -> Result<(), ()> {
     // rumqttc builds the acknowledgement from the QoS and packet id alone.
     let mut p = Publish::new("", to_qos(token.qos), Vec::new());
     p.pkid = token.pkid;
+    // Without a send future when the request queue has room (nearly always).
+    if c.try_ack(&p).is_ok() {
+        return Ok(());
+    }
     c.ack(&p).await.map_err(drop)
 }
 

@@ -165,6 +165,10 @@ pub(super) async fn subscribe(c: &AsyncClient, filter: &str, qos: u8) -> Result<
 pub(super) async fn ack(c: &AsyncClient, token: AckToken) -> Result<(), ()> {
     let mut p = Publish::new("", to_qos(token.qos), Vec::new(), None);
     p.pkid = token.pkid;
+    // Without a send future when the request queue has room (nearly always).
+    if c.try_ack(&p).is_ok() {
+        return Ok(());
+    }
     c.ack(&p).await.map_err(drop)
 }
 
