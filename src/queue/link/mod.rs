@@ -55,6 +55,12 @@ pub(crate) fn failover_delay(base: Duration, n: u32, brokers: usize) -> Duration
     }
 }
 
+/// Every packet goes out as soon as it is written (Nagle's algorithm off). With it on, a
+/// packet the broker does not answer (a QoS 0 publish, our PUBACK) held back the next small
+/// one, the DISCONNECT above all, until the broker's delayed TCP acknowledgement: a QoS 0
+/// `send hello` took 51 ms instead of 4, a `receive -n 1` 40 ms more than needed.
+const TCP_NODELAY: bool = true;
+
 /// Requests (publishes, acks) that may wait for the event loop before `publish` blocks: deep
 /// enough that a fast producer never waits on a round trip, small enough to stay a few MB.
 const REQUEST_QUEUE: usize = 4096;

@@ -40,6 +40,9 @@ pub(super) async fn connect(
     eventloop
         .network_options
         .set_connection_timeout(opts.connect_timeout.as_secs().max(1));
+    eventloop
+        .network_options
+        .set_tcp_nodelay(super::TCP_NODELAY);
     let error = |cause| QueueError::Connect {
         broker: addr.uri(),
         cause,

@@ -91,6 +91,9 @@ fn mqtt_options(opts: &LinkOptions, endpoint: Endpoint) -> MqttOptions {
     if let Some(c) = &opts.credential {
         mo.set_credentials(c.username.clone(), c.password.expose().to_owned());
     }
+    let mut net = mo.network_options();
+    net.set_tcp_nodelay(super::TCP_NODELAY);
+    mo.set_network_options(net);
     mo
 }
 
