@@ -76,14 +76,16 @@ fn consumer_killed_after(after: usize) {
         written.len(),
         remaining.len()
     );
-    // One batch is 512 (measured on mosquitto: 512 again and again). Acknowledgements written
-    // to the socket but still unread by a busy broker die with the killed connection, so
-    // under load a few batches more: the bound allows four. Without waiting for the
-    // acknowledgements to be written, mosquitto redelivered ~5,000 of the 5,000 written.
-    // The bound holds only while the broker reads the acknowledgements: mosquitto 2.0.11
-    // writes a resumed session's whole backlog first, so a release build (fast enough to be
-    // killed within that flush) sees everything it wrote again (README, "Nothing lost").
-    assert!(duplicates <= 2048, "{duplicates} duplicates");
+    // One batch is 512. Acknowledgements written to the socket but still unread by a busy
+    // broker die with the killed connection, so under load a few batches more: the bound
+    // allows four. Without waiting for the acknowledgements to be written, mosquitto
+    // redelivered ~5,000 of the 5,000 written. The bound needs a broker that reads the
+    // acknowledgements while it sends: mosquitto 2.0.11 writes a resumed session's whole
+    // backlog first, so a consumer killed within that flush sees nearly everything it wrote
+    // again (2,306 of 2,318 in CI; README, "Nothing lost"). There only the loss is asserted.
+    if crate::support::kind() != crate::support::Kind::Mosquitto {
+        assert!(duplicates <= 2048, "{duplicates} duplicates");
+    }
 }
 
 /// A persistent mosquitto (any `MQQ_TEST_BROKER`: the embedded broker cannot restart),
