@@ -230,12 +230,14 @@ fn send_through_a_restart(how: Down) {
             stderr.contains(&format!("sent {n}, acknowledged {n}")),
             "{stderr}"
         ),
-        // After a SIGKILL, send may stop instead (exit 1) and say where to resume: the
-        // broker came back without the sender's session, or (seen once in CI, mosquitto
-        // 2.0.11 restored from a kill) stopped acknowledging part of what was resent. What
-        // is asserted of mqq here is that it says so with an exact resume point; whether the
-        // broker still delivers what it acknowledged before it died is the broker's matter.
-        Some(1) if matches!(how, Down::Kill) => {
+        // Send may stop instead (exit 1) and say where to resume: after a SIGKILL the broker
+        // can come back without the sender's session; and twice in CI a restarted mosquitto
+        // 2.0.11 never acknowledged part of what was resent (19 of 400 after a SIGKILL; 39 of
+        // 20,000 after a SIGTERM, with 4,117 in flight at the restart; not seen in local
+        // runs, cause not found: the broker, or rumqttc's handling of packet-id collisions on
+        // resend). What is asserted of mqq here is that it then says so with an exact resume
+        // point and never claims success.
+        Some(1) => {
             let k = resume_point(&stderr);
             assert!(
                 (1..=n + 1).contains(&k),
