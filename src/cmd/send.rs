@@ -155,8 +155,11 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
                     }
                     continue;
                 }
+                // A copy of exactly the line's length, the read buffer kept: taking the
+                // buffer would grow a new one by doubling for every line, and a payload
+                // with spare capacity costs rumqttc one more allocation (`Bytes::from`).
                 let msg = OutMessage {
-                    payload: std::mem::take(&mut line),
+                    payload: line.clone(),
                     ..template.clone()
                 };
                 if let Err(e) = feed(msg).await {
