@@ -37,12 +37,12 @@ with open(sys.argv[1], "w") as f:
         f.write(f"{i:08d}".ljust(64, "x") + "\n")
 PY
 
-now() { date +%s%N; }
-# time_ms CMD...: wall time of one run in ms (stdout and stderr dropped).
-time_ms() { local s e; s=$(now); "$@" >/dev/null 2>&1 || true; e=$(now); echo $(( (e - s) / 1000 )); }
+# run STDIN CMD...: one run (stdin from the file, or none for -); prints its wall time, its
+# CPU time and the broker's CPU time meanwhile, in µs (benches/run1.py).
+run() { python3 benches/run1.py "$broker" "$@"; }
 results="$work/results"
 : > "$results"
-# record NAME MQQ_US MOSQ_US
+# record NAME "MQQ_WALL MQQ_CPU BROKER_CPU" "OTHER_WALL OTHER_CPU BROKER_CPU"
 record() { echo "$1 $2 $3" >> "$results"; }
 
 mqq_p=("$mqq" -h 127.0.0.1 -p "$port")
@@ -50,15 +50,15 @@ mos_p=(-h 127.0.0.1 -p "$port")
 
 echo "W1: send -l 100,000 x 64 B, QoS 0, raw"
 for _ in $(seq "$runs"); do
-  a=$(time_ms sh -c "\"\$0\" -h 127.0.0.1 -p $port -t b/w1 -q 0 --raw --quiet send -l < $work/lines64" "$mqq")
-  b=$(time_ms sh -c "mosquitto_pub -h 127.0.0.1 -p $port -t b/w1 -q 0 -l < $work/lines64")
+  a=$(run "$work/lines64" "${mqq_p[@]}" -t b/w1 -q 0 --raw --quiet send -l)
+  b=$(run "$work/lines64" mosquitto_pub "${mos_p[@]}" -t b/w1 -q 0 -l)
   record W1 "$a" "$b"
 done
 
 echo "W2: send -l 50,000, QoS 1, raw"
 for _ in $(seq "$runs"); do
-  a=$(time_ms sh -c "\"\$0\" -h 127.0.0.1 -p $port -t b/w2 -q 1 --raw --quiet send -l < $work/lines50k" "$mqq")
-  b=$(time_ms sh -c "mosquitto_pub -h 127.0.0.1 -p $port -t b/w2 -q 1 -l < $work/lines50k")
+  a=$(run "$work/lines50k" "${mqq_p[@]}" -t b/w2 -q 1 --raw --quiet send -l)
+  b=$(run "$work/lines50k" mosquitto_pub "${mos_p[@]}" -t b/w2 -q 1 -l)
   record W2 "$a" "$b"
 done
 # Delivery of 200,000 lines at QoS 1, each sender into a durable session of its own.
@@ -79,33 +79,51 @@ for i in $(seq "$runs"); do
   # 100,000 arrived), which would leave the drains waiting for messages that never come.
   "${mqq_p[@]}" -t "b/w3m$i" -q 1 --raw --quiet send -l < "$work/lines64"
   "${mqq_p[@]}" -t "b/w3s$i" -q 1 --raw --quiet send -l < "$work/lines64"
-  a=$(time_ms "${mqq_p[@]}" -t "b/w3m$i" -i "w3m$i" --raw receive -n 100000 -W 30s)
-  b=$(time_ms mosquitto_sub "${mos_p[@]}" -t "b/w3s$i" -i "w3s$i" -c -q 1 -C 100000 -W 30)
+  a=$(run - "${mqq_p[@]}" -t "b/w3m$i" -i "w3m$i" --raw receive -n 100000 -W 30s)
+  b=$(run - mosquitto_sub "${mos_p[@]}" -t "b/w3s$i" -i "w3s$i" -c -q 1 -C 100000 -W 30)
   record W3 "$a" "$b"
 done
 
 echo "W4: one message, process start to exit"
 for _ in $(seq "$runs"); do
   for _ in 1 2 3 4 5; do
-    a=$(time_ms "${mqq_p[@]}" -t b/w4 --raw send hello)
-    b=$(time_ms mosquitto_pub "${mos_p[@]}" -t b/w4 -q 1 -m hello)
+    a=$(run - "${mqq_p[@]}" -t b/w4 --raw send hello)
+    b=$(run - mosquitto_pub "${mos_p[@]}" -t b/w4 -q 1 -m hello)
     record W4 "$a" "$b"
   done
 done
 
 echo "W6: W1 with envelopes (mqq) against W1 raw (mqq)"
 for _ in $(seq "$runs"); do
-  a=$(time_ms sh -c "\"\$0\" -h 127.0.0.1 -p $port -t b/w6 -q 0 --quiet send -l < $work/lines64" "$mqq")
-  b=$(time_ms sh -c "\"\$0\" -h 127.0.0.1 -p $port -t b/w6 -q 0 --raw --quiet send -l < $work/lines64" "$mqq")
+  a=$(run "$work/lines64" "${mqq_p[@]}" -t b/w6 -q 0 --quiet send -l)
+  b=$(run "$work/lines64" "${mqq_p[@]}" -t b/w6 -q 0 --raw --quiet send -l)
   record W6 "$a" "$b"
+done
+
+# W1 and W6 against mosquitto are bound by the broker (it reads one packet per epoll wakeup,
+# with three read calls: the broker's CPU time is about mqq's wall time). The same two against
+# rumqttd (`mqq broker`, in its own process) show the clients' own speed.
+rport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$mqq" broker -h 127.0.0.1 -p "$rport" >/dev/null 2>&1 & rbroker=$!
+trap 'kill $broker $rbroker 2>/dev/null; rm -rf "$work"' EXIT
+until (exec 3<>/dev/tcp/127.0.0.1/$rport) 2>/dev/null; do sleep 0.05; done
+rrun() { python3 benches/run1.py "$rbroker" "$@"; }
+echo "W1r, W6r: W1 and W6 against rumqttd (mqq broker)"
+for _ in $(seq "$runs"); do
+  a=$(rrun "$work/lines64" "$mqq" -h 127.0.0.1 -p "$rport" -t b/w1 -q 0 --raw --quiet send -l)
+  b=$(rrun "$work/lines64" mosquitto_pub -h 127.0.0.1 -p "$rport" -t b/w1 -q 0 -l)
+  record W1r "$a" "$b"
+  a=$(rrun "$work/lines64" "$mqq" -h 127.0.0.1 -p "$rport" -t b/w6 -q 0 --quiet send -l)
+  b=$(rrun "$work/lines64" "$mqq" -h 127.0.0.1 -p "$rport" -t b/w6 -q 0 --raw --quiet send -l)
+  record W6r "$a" "$b"
 done
 
 echo "W7: count and peek -n 10 of 10 pending (mqq only; no mosquitto counterpart)"
 "${mqq_p[@]}" -t b/w7 -i w7 count --wait 200ms >/dev/null
 "${mqq_p[@]}" -t b/w7 send 1 2 3 4 5 6 7 8 9 10 2>/dev/null
 for _ in $(seq "$runs"); do
-  a=$(time_ms "${mqq_p[@]}" -t b/w7 -i w7 count)
-  b=$(time_ms "${mqq_p[@]}" -t b/w7 -i w7 peek -n 10)
+  a=$(run - "${mqq_p[@]}" -t b/w7 -i w7 count)
+  b=$(run - "${mqq_p[@]}" -t b/w7 -i w7 peek -n 10)
   record W7 "$a" "$b"
 done
 
@@ -134,9 +152,12 @@ python3 - "$results" "$r10" "$r100" "$l100" "$l1m" "$w2m" "$w2s" <<'PY'
 import sys, statistics, platform, os, subprocess
 rows = {}
 for line in open(sys.argv[1]):
-    w, a, b = line.split()
-    rows.setdefault(w, ([], []))
-    rows[w][0].append(int(a)); rows[w][1].append(int(b))
+    w, *v = line.split()
+    v = [int(x) for x in v]
+    rows.setdefault(w, [[] for _ in range(6)])
+    for i in range(6):
+        rows[w][i].append(v[i])
+med = lambda w, i: statistics.median(rows[w][i]) / 1000
 names = {
     "W1": "send -l 100k x 64 B, QoS 0, raw (vs mosquitto_pub -l)",
     "W2": "send -l 50k, QoS 1, raw (vs mosquitto_pub -l -q 1)",
@@ -144,17 +165,21 @@ names = {
     "W4": "one message, start to exit (vs mosquitto_pub -m)",
     "W6": "W1 with envelopes (vs W1 raw, both mqq)",
     "W7": "count (vs peek -n 10), 10 pending, both mqq",
+    "W1r": "W1 against rumqttd, `mqq broker` (vs mosquitto_pub -l)",
+    "W6r": "W6 against rumqttd (envelopes vs raw, both mqq)",
 }
 print()
 cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
 print(f"machine: {cpu}, {os.cpu_count()} cpus, {platform.system()} {platform.release()}")
-print("| workload | mqq median | other median | ratio |")
-print("|---|---|---|---|")
-for w in ["W1", "W2", "W3", "W4", "W6", "W7"]:
+# Medians over the runs: wall time (the goal), each client's CPU time, and the broker's CPU
+# time while each ran. A broker CPU close to the wall time means the broker was the bound.
+print("| workload | mqq | other | ratio | CPU mqq | CPU other | CPU ratio | broker CPU (mqq / other run) |")
+print("|---|---|---|---|---|---|---|---|")
+for w in ["W1", "W2", "W3", "W4", "W6", "W7", "W1r", "W6r"]:
     if w not in rows: continue
-    a = statistics.median(rows[w][0]) / 1000; b = statistics.median(rows[w][1]) / 1000
-    print(f"| {w} {names[w]} | {a:.1f} ms | {b:.1f} ms | {a / b:.2f} |")
-print(f"| W2 delivered of 200,000 at QoS 1 | {int(sys.argv[6]):,} | {int(sys.argv[7]):,} | — |")
-print(f"| W5 listen peak RSS, live | 100k: {int(sys.argv[4]) / 1024:.1f} MB | 1M: {int(sys.argv[5]) / 1024:.1f} MB | {int(sys.argv[5]) / int(sys.argv[4]):.2f} |")
-print(f"| W5b listen peak RSS, backlog drain | 10k: {int(sys.argv[2]) / 1024:.1f} MB | 100k: {int(sys.argv[3]) / 1024:.1f} MB | {int(sys.argv[3]) / int(sys.argv[2]):.2f} |")
+    a, ca, ba, b, cb, bb = (med(w, i) for i in range(6))
+    print(f"| {w} {names[w]} | {a:.1f} ms | {b:.1f} ms | {a / b:.2f} | {ca:.1f} ms | {cb:.1f} ms | {ca / cb:.2f} | {ba:.1f} / {bb:.1f} ms |")
+print(f"| W2 delivered of 200,000 at QoS 1 | {int(sys.argv[6]):,} | {int(sys.argv[7]):,} | — | | | | |")
+print(f"| W5 listen peak RSS, live | 100k: {int(sys.argv[4]) / 1024:.1f} MB | 1M: {int(sys.argv[5]) / 1024:.1f} MB | {int(sys.argv[5]) / int(sys.argv[4]):.2f} | | | | |")
+print(f"| W5b listen peak RSS, backlog drain | 10k: {int(sys.argv[2]) / 1024:.1f} MB | 100k: {int(sys.argv[3]) / 1024:.1f} MB | {int(sys.argv[3]) / int(sys.argv[2]):.2f} | | | | |")
 PY
