@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # mqq against mosquitto's clients, side by side, on one machine and one broker:
-# W1-W7 of the performance issue. Starts its own mosquitto on a free loopback port, runs
+# W1-W7 of the performance issue, and W8. Starts its own mosquitto on a free loopback port, runs
 # the two commands of each workload alternately (mqq, mosquitto, mqq, ...) and prints the
 # medians and the ratio mqq / mosquitto. Usage: bash benches/compare.sh [RUNS]
 set -euo pipefail
@@ -93,6 +93,16 @@ for _ in $(seq "$runs"); do
   done
 done
 
+echo "W8: send -l 10 lines, QoS 1 (a few messages, where the broker's Nagle meets our delayed ACK)"
+head -n 10 "$work/lines64" > "$work/lines10"
+for _ in $(seq "$runs"); do
+  for _ in 1 2 3; do
+    a=$(run "$work/lines10" "${mqq_p[@]}" -t b/w8 -q 1 --raw --quiet send -l)
+    b=$(run "$work/lines10" mosquitto_pub "${mos_p[@]}" -t b/w8 -q 1 -l)
+    record W8 "$a" "$b"
+  done
+done
+
 echo "W6: W1 with envelopes (mqq) against W1 raw (mqq)"
 for _ in $(seq "$runs"); do
   a=$(run "$work/lines64" "${mqq_p[@]}" -t b/w6 -q 0 --quiet send -l)
@@ -165,6 +175,7 @@ names = {
     "W4": "one message, start to exit (vs mosquitto_pub -m)",
     "W6": "W1 with envelopes (vs W1 raw, both mqq)",
     "W7": "count (vs peek -n 10), 10 pending, both mqq",
+    "W8": "send -l 10 lines, QoS 1 (vs mosquitto_pub -l -q 1)",
     "W1r": "W1 against rumqttd, `mqq broker` (vs mosquitto_pub -l)",
     "W6r": "W6 against rumqttd (envelopes vs raw, both mqq)",
 }
@@ -175,7 +186,7 @@ print(f"machine: {cpu}, {os.cpu_count()} cpus, {platform.system()} {platform.rel
 # time while each ran. A broker CPU close to the wall time means the broker was the bound.
 print("| workload | mqq | other | ratio | CPU mqq | CPU other | CPU ratio | broker CPU (mqq / other run) |")
 print("|---|---|---|---|---|---|---|---|")
-for w in ["W1", "W2", "W3", "W4", "W6", "W7", "W1r", "W6r"]:
+for w in ["W1", "W2", "W3", "W4", "W6", "W7", "W8", "W1r", "W6r"]:
     if w not in rows: continue
     a, ca, ba, b, cb, bb = (med(w, i) for i in range(6))
     print(f"| {w} {names[w]} | {a:.1f} ms | {b:.1f} ms | {a / b:.2f} | {ca:.1f} ms | {cb:.1f} ms | {ca / cb:.2f} | {ba:.1f} / {bb:.1f} ms |")

@@ -194,6 +194,12 @@ impl EventLoop {
             return Ok(event);
         }
 
+        // mqq patch: while publishes wait for their acknowledgements and nothing is queued to
+        // write, what is read gets its TCP ACK at once (see quickack.rs).
+        network.set_idle(
+            self.state.inflight > 0 && self.pending.is_empty() && self.requests_rx.is_empty(),
+        );
+
         let mut no_sleep = Box::pin(time::sleep(Duration::ZERO));
         // this loop is necessary since self.incoming.pop_front() might return None. In that case,
         // instead of returning a None event, we try again.
@@ -410,6 +416,9 @@ async fn network_connect(
         _ => options.broker_address(),
     };
 
+    // mqq patch: see quickack.rs.
+    #[allow(unused_assignments)]
+    let mut idle = None;
     let tcp_stream: Box<dyn AsyncReadWrite> = {
         #[cfg(feature = "proxy")]
         match options.proxy() {
@@ -417,18 +426,26 @@ async fn network_connect(
             None => {
                 let addr = format!("{domain}:{port}");
                 let tcp = socket_connect(addr, network_options).await?;
-                Box::new(tcp)
+                {
+                    let (tcp, flag) = crate::quickack::QuickAck::new(tcp);
+                    idle = Some(flag);
+                    Box::new(tcp)
+                }
             }
         }
         #[cfg(not(feature = "proxy"))]
         {
             let addr = format!("{domain}:{port}");
             let tcp = socket_connect(addr, network_options).await?;
-            Box::new(tcp)
+            {
+                    let (tcp, flag) = crate::quickack::QuickAck::new(tcp);
+                    idle = Some(flag);
+                    Box::new(tcp)
+                }
         }
     };
 
-    let network = match options.transport() {
+    let mut network = match options.transport() {
         Transport::Tcp => Network::new(
             tcp_stream,
             options.max_incoming_packet_size,
@@ -497,6 +514,7 @@ async fn network_connect(
         }
     };
 
+    network.idle = idle;
     Ok(network)
 }
 

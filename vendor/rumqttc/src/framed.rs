@@ -13,6 +13,8 @@ pub struct Network {
     framed: Framed<Box<dyn AsyncReadWrite>, Codec>,
     /// Maximum readv count
     max_readb_count: usize,
+    /// mqq patch: set while the event loop has nothing to write (see quickack.rs).
+    pub(crate) idle: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl Network {
@@ -31,6 +33,7 @@ impl Network {
         Network {
             framed,
             max_readb_count: 10,
+            idle: None,
         }
     }
 
@@ -74,6 +77,13 @@ impl Network {
         }
 
         Ok(())
+    }
+
+    /// mqq patch: tells the TCP stream whether the event loop has anything queued to write.
+    pub(crate) fn set_idle(&self, idle: bool) {
+        if let Some(flag) = &self.idle {
+            flag.store(idle, std::sync::atomic::Ordering::Relaxed);
+        }
     }
 
     /// Serializes packet into write buffer

@@ -108,6 +108,7 @@ use std::time::Duration;
 mod client;
 mod eventloop;
 mod framed;
+mod quickack;
 pub mod mqttbytes;
 mod state;
 pub mod v5;

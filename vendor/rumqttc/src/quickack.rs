@@ -1,0 +1,86 @@
+//! mqq patch: a TCP stream that asks the kernel to acknowledge at once what it reads.
+//!
+//! Linux delays the ACK of received data (up to 40 ms) once a connection looks interactive,
+//! hoping to carry it on the next packet sent. A broker with Nagle's algorithm on (mosquitto's
+//! default) holds its next small packets until that ACK comes: ten QoS 1 publishes written at
+//! once got their first PUBACK at once and the other nine 40 ms later. `TCP_QUICKACK` is not
+//! sticky, so it is set again after every read that returned data, but only while the event
+//! loop waits for acknowledgements of its publishes with nothing queued to write (`idle`): a
+//! client that is sending carries the ACK on its next packet anyway, and an ACK per read cost
+//! a QoS 1 stream 39 % more CPU and a 100,000-message drain 17 %.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+
+pub(crate) struct QuickAck(TcpStream, Arc<AtomicBool>);
+
+impl QuickAck {
+    /// The stream, and the flag the event loop sets while it waits with nothing to write.
+    pub(crate) fn new(tcp: TcpStream) -> (Self, Arc<AtomicBool>) {
+        let idle = Arc::new(AtomicBool::new(true));
+        (Self(tcp, idle.clone()), idle)
+    }
+
+    #[cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia"))]
+    fn ack_now(&self) {
+        // Best effort: an error changes nothing for the data read.
+        let _ = socket2::SockRef::from(&self.0).set_tcp_quickack(true);
+    }
+
+    #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "fuchsia")))]
+    fn ack_now(&self) {}
+}
+
+impl AsyncRead for QuickAck {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.0).poll_read(cx, buf);
+        if matches!(polled, Poll::Ready(Ok(())))
+            && buf.filled().len() > before
+            && self.1.load(Ordering::Relaxed)
+        {
+            self.ack_now();
+        }
+        polled
+    }
+}
+
+impl AsyncWrite for QuickAck {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.0.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_shutdown(cx)
+    }
+}
