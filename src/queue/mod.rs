@@ -365,6 +365,8 @@ impl Queue {
         if role == Role::Consumer {
             opts = opts.budget(link::BUDGET_BYTES, link::BUDGET_MESSAGES);
         }
+        // A peek or count never acknowledges: nothing would carry its TCP ACKs.
+        opts.quickack_always = role == Role::Inspector;
         if streaming {
             // MQTT 5: a producer's session outlives a crash of mqq by minutes, not forever.
             opts.session_expiry = Some(PRODUCER_SESSION_EXPIRY);

@@ -468,6 +468,11 @@ pub struct LinkOptions {
     /// The other brokers of the failover list, in the order a reconnect tries them after
     /// the one connected to (nodes of a cluster).
     pub alternates: Vec<BrokerAddr>,
+    /// TCP: ACK what is read at once, always. For a link that reads and never writes (peek,
+    /// count: no acknowledgements), whose delayed ACKs would let a broker with Nagle's algorithm
+    /// on (mosquitto) hold its next small packets for 40 ms. Other links get it only while
+    /// their publishes wait for acknowledgements (see vendor/rumqttc/src/quickack.rs).
+    pub quickack_always: bool,
 }
 
 impl LinkOptions {
@@ -489,6 +494,7 @@ impl LinkOptions {
             session_expiry: cfg.options.session_expiry,
             budget: None,
             alternates: Vec::new(),
+            quickack_always: false,
         }
     }
 

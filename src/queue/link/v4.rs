@@ -43,6 +43,9 @@ pub(super) async fn connect(
     eventloop
         .network_options
         .set_tcp_nodelay(super::TCP_NODELAY);
+    eventloop
+        .network_options
+        .set_tcp_quickack_always(opts.quickack_always);
     let error = |cause| QueueError::Connect {
         broker: addr.uri(),
         cause,

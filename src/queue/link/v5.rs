@@ -93,6 +93,7 @@ fn mqtt_options(opts: &LinkOptions, endpoint: Endpoint) -> MqttOptions {
     }
     let mut net = mo.network_options();
     net.set_tcp_nodelay(super::TCP_NODELAY);
+    net.set_tcp_quickack_always(opts.quickack_always);
     mo.set_network_options(net);
     mo
 }

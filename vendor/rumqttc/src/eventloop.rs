@@ -417,6 +417,7 @@ async fn network_connect(
     };
 
     // mqq patch: see quickack.rs.
+    let quickack_always = network_options.tcp_quickack_always;
     #[allow(unused_assignments)]
     let mut idle = None;
     let tcp_stream: Box<dyn AsyncReadWrite> = {
@@ -427,7 +428,7 @@ async fn network_connect(
                 let addr = format!("{domain}:{port}");
                 let tcp = socket_connect(addr, network_options).await?;
                 {
-                    let (tcp, flag) = crate::quickack::QuickAck::new(tcp);
+                    let (tcp, flag) = crate::quickack::QuickAck::new(tcp, quickack_always);
                     idle = Some(flag);
                     Box::new(tcp)
                 }
@@ -438,7 +439,7 @@ async fn network_connect(
             let addr = format!("{domain}:{port}");
             let tcp = socket_connect(addr, network_options).await?;
             {
-                    let (tcp, flag) = crate::quickack::QuickAck::new(tcp);
+                    let (tcp, flag) = crate::quickack::QuickAck::new(tcp, quickack_always);
                     idle = Some(flag);
                     Box::new(tcp)
                 }

@@ -401,6 +401,8 @@ pub struct NetworkOptions {
     tcp_send_buffer_size: Option<u32>,
     tcp_recv_buffer_size: Option<u32>,
     tcp_nodelay: bool,
+    /// mqq patch: see `set_tcp_quickack_always`.
+    tcp_quickack_always: bool,
     conn_timeout: u64,
     #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
     bind_device: Option<String>,
@@ -412,6 +414,7 @@ impl NetworkOptions {
             tcp_send_buffer_size: None,
             tcp_recv_buffer_size: None,
             tcp_nodelay: false,
+            tcp_quickack_always: false,
             conn_timeout: 5,
             #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
             bind_device: None,
@@ -420,6 +423,12 @@ impl NetworkOptions {
 
     pub fn set_tcp_nodelay(&mut self, nodelay: bool) {
         self.tcp_nodelay = nodelay;
+    }
+
+    /// mqq patch: ACK what is read at once even with no publish in flight, for a client that
+    /// reads without ever writing (one that never acknowledges); see quickack.rs.
+    pub fn set_tcp_quickack_always(&mut self, always: bool) {
+        self.tcp_quickack_always = always;
     }
 
     pub fn set_tcp_send_buffer_size(&mut self, size: u32) {

@@ -355,7 +355,7 @@ async fn network_connect(options: &MqttOptions) -> Result<Network, ConnectionErr
                 let addr = format!("{domain}:{port}");
                 let tcp = socket_connect(addr, options.network_options()).await?;
                 {
-                    let (tcp, flag) = crate::quickack::QuickAck::new(tcp);
+                    let (tcp, flag) = crate::quickack::QuickAck::new(tcp, options.network_options().tcp_quickack_always);
                     idle = Some(flag);
                     Box::new(tcp)
                 }
@@ -366,7 +366,7 @@ async fn network_connect(options: &MqttOptions) -> Result<Network, ConnectionErr
             let addr = format!("{domain}:{port}");
             let tcp = socket_connect(addr, options.network_options()).await?;
             {
-                    let (tcp, flag) = crate::quickack::QuickAck::new(tcp);
+                    let (tcp, flag) = crate::quickack::QuickAck::new(tcp, options.network_options().tcp_quickack_always);
                     idle = Some(flag);
                     Box::new(tcp)
                 }
