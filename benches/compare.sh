@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # mqq against mosquitto's clients, side by side, on one machine and one broker:
-# W1-W7 of the performance issue, and W8. Starts its own mosquitto on a free loopback port, runs
+# W1-W7 of the performance issue, W3k (W3 at 10k) and W8. Starts its own mosquitto on a free loopback port, runs
 # the two commands of each workload alternately (mqq, mosquitto, mqq, ...) and prints the
 # medians and the ratio mqq / mosquitto. Usage: bash benches/compare.sh [RUNS]
 set -euo pipefail
@@ -82,6 +82,18 @@ for i in $(seq "$runs"); do
   a=$(run - "${mqq_p[@]}" -t "b/w3m$i" -i "w3m$i" --raw receive -n 100000 -W 30s)
   b=$(run - mosquitto_sub "${mos_p[@]}" -t "b/w3s$i" -i "w3s$i" -c -q 1 -C 100000 -W 30)
   record W3 "$a" "$b"
+done
+
+echo "W3k: drain 10,000 pending (the start of a drain: connect, resume, the first window)"
+head -n 10000 "$work/lines64" > "$work/lines10k"
+for i in $(seq "$runs"); do
+  "${mqq_p[@]}" -t "b/w3km$i" -i "w3km$i" --raw count --wait 200ms >/dev/null 2>&1
+  mosquitto_sub "${mos_p[@]}" -t "b/w3ks$i" -i "w3ks$i" -c -q 1 -W 1 >/dev/null 2>&1 || true
+  "${mqq_p[@]}" -t "b/w3km$i" -q 1 --raw --quiet send -l < "$work/lines10k"
+  "${mqq_p[@]}" -t "b/w3ks$i" -q 1 --raw --quiet send -l < "$work/lines10k"
+  a=$(run - "${mqq_p[@]}" -t "b/w3km$i" -i "w3km$i" --raw receive -n 10000 -W 30s)
+  b=$(run - mosquitto_sub "${mos_p[@]}" -t "b/w3ks$i" -i "w3ks$i" -c -q 1 -C 10000 -W 30)
+  record W3k "$a" "$b"
 done
 
 echo "W4: one message, process start to exit"
@@ -172,6 +184,7 @@ names = {
     "W1": "send -l 100k x 64 B, QoS 0, raw (vs mosquitto_pub -l)",
     "W2": "send -l 50k, QoS 1, raw (vs mosquitto_pub -l -q 1)",
     "W3": "drain 100k pending (vs mosquitto_sub -c -C)",
+    "W3k": "drain 10k pending (vs mosquitto_sub -c -C)",
     "W4": "one message, start to exit (vs mosquitto_pub -m)",
     "W6": "W1 with envelopes (vs W1 raw, both mqq)",
     "W7": "count (vs peek -n 10), 10 pending, both mqq",
@@ -186,7 +199,7 @@ print(f"machine: {cpu}, {os.cpu_count()} cpus, {platform.system()} {platform.rel
 # time while each ran. A broker CPU close to the wall time means the broker was the bound.
 print("| workload | mqq | other | ratio | CPU mqq | CPU other | CPU ratio | broker CPU (mqq / other run) |")
 print("|---|---|---|---|---|---|---|---|")
-for w in ["W1", "W2", "W3", "W4", "W6", "W7", "W8", "W1r", "W6r"]:
+for w in ["W1", "W2", "W3", "W3k", "W4", "W6", "W7", "W8", "W1r", "W6r"]:
     if w not in rows: continue
     a, ca, ba, b, cb, bb = (med(w, i) for i in range(6))
     print(f"| {w} {names[w]} | {a:.1f} ms | {b:.1f} ms | {a / b:.2f} | {ca:.1f} ms | {cb:.1f} ms | {ca / cb:.2f} | {ba:.1f} / {bb:.1f} ms |")

@@ -194,10 +194,12 @@ impl EventLoop {
             return Ok(event);
         }
 
-        // mqq patch: while publishes wait for their acknowledgements and nothing is queued to
-        // write, what is read gets its TCP ACK at once (see quickack.rs).
+        // mqq patch: while publishes, subscriptions or a ping wait for their acknowledgement
+        // and nothing is queued to write, what is read gets its TCP ACK at once (see quickack.rs).
         network.set_idle(
-            self.state.inflight > 0 && self.pending.is_empty() && self.requests_rx.is_empty(),
+            (self.state.inflight > 0 || self.state.awaiting_subacks > 0 || self.state.await_pingresp)
+                && self.pending.is_empty()
+                && self.requests_rx.is_empty(),
         );
 
         let mut no_sleep = Box::pin(time::sleep(Duration::ZERO));

@@ -58,6 +58,8 @@ pub struct MqttState {
     pub(crate) last_puback: u16,
     /// Number of outgoing inflight publishes
     pub(crate) inflight: u16,
+    /// mqq patch: SUBSCRIBE and UNSUBSCRIBE sent and not yet acknowledged (see quickack.rs)
+    pub(crate) awaiting_subacks: u16,
     /// Maximum number of allowed inflight
     pub(crate) max_inflight: u16,
     /// Outgoing QoS 1, 2 publishes which aren't acked yet
@@ -87,6 +89,7 @@ impl MqttState {
             last_pkid: 0,
             last_puback: 0,
             inflight: 0,
+            awaiting_subacks: 0,
             max_inflight,
             // index 0 is wasted as 0 is not a valid packet id
             outgoing_pub: vec![None; max_inflight as usize + 1],
@@ -124,6 +127,7 @@ impl MqttState {
         self.incoming_pub.clear();
 
         self.await_pingresp = false;
+        self.awaiting_subacks = 0;
         self.collision_ping_count = 0;
         self.inflight = 0;
         pending
@@ -185,10 +189,12 @@ impl MqttState {
     }
 
     fn handle_incoming_suback(&mut self) -> Result<Option<Packet>, StateError> {
+        self.awaiting_subacks = self.awaiting_subacks.saturating_sub(1);
         Ok(None)
     }
 
     fn handle_incoming_unsuback(&mut self) -> Result<Option<Packet>, StateError> {
+        self.awaiting_subacks = self.awaiting_subacks.saturating_sub(1);
         Ok(None)
     }
 
@@ -425,6 +431,7 @@ impl MqttState {
         let event = Event::Outgoing(Outgoing::Subscribe(subscription.pkid));
         self.events.push_back(event);
 
+        self.awaiting_subacks = self.awaiting_subacks.saturating_add(1);
         Ok(Some(Packet::Subscribe(subscription)))
     }
 
@@ -443,6 +450,7 @@ impl MqttState {
         let event = Event::Outgoing(Outgoing::Unsubscribe(unsub.pkid));
         self.events.push_back(event);
 
+        self.awaiting_subacks = self.awaiting_subacks.saturating_add(1);
         Ok(Some(Packet::Unsubscribe(unsub)))
     }
 

@@ -90,6 +90,8 @@ pub struct MqttState {
     pub(crate) last_pkid: u16,
     /// Number of outgoing inflight publishes
     pub(crate) inflight: u16,
+    /// mqq patch: SUBSCRIBE and UNSUBSCRIBE sent and not yet acknowledged (see quickack.rs)
+    pub(crate) awaiting_subacks: u16,
     /// Outgoing QoS 1, 2 publishes which aren't acked yet
     pub(crate) outgoing_pub: Vec<Option<Publish>>,
     /// Packet ids of released QoS 2 publishes
@@ -124,6 +126,7 @@ impl MqttState {
             last_outgoing: Instant::now(),
             last_pkid: 0,
             inflight: 0,
+            awaiting_subacks: 0,
             // index 0 is wasted as 0 is not a valid packet id
             outgoing_pub: vec![None; max_inflight as usize + 1],
             outgoing_rel: FixedBitSet::with_capacity(max_inflight as usize + 1),
@@ -162,6 +165,7 @@ impl MqttState {
         self.incoming_pub.clear();
 
         self.await_pingresp = false;
+        self.awaiting_subacks = 0;
         self.collision_ping_count = 0;
         self.inflight = 0;
         pending
@@ -235,6 +239,7 @@ impl MqttState {
         &mut self,
         suback: &mut SubAck,
     ) -> Result<Option<Packet>, StateError> {
+        self.awaiting_subacks = self.awaiting_subacks.saturating_sub(1);
         for reason in suback.return_codes.iter() {
             match reason {
                 SubscribeReasonCode::Success(qos) => {
@@ -252,6 +257,7 @@ impl MqttState {
         &mut self,
         unsuback: &mut UnsubAck,
     ) -> Result<Option<Packet>, StateError> {
+        self.awaiting_subacks = self.awaiting_subacks.saturating_sub(1);
         for reason in unsuback.reasons.iter() {
             if reason != &UnsubAckReason::Success {
                 warn!("UnsubAck Pkid = {:?}, Reason = {:?}", unsuback.pkid, reason);
@@ -604,6 +610,7 @@ impl MqttState {
         let event = Event::Outgoing(Outgoing::Subscribe(pkid));
         self.events.push_back(event);
 
+        self.awaiting_subacks = self.awaiting_subacks.saturating_add(1);
         Ok(Some(Packet::Subscribe(subscription)))
     }
 
@@ -623,6 +630,7 @@ impl MqttState {
         let event = Event::Outgoing(Outgoing::Unsubscribe(pkid));
         self.events.push_back(event);
 
+        self.awaiting_subacks = self.awaiting_subacks.saturating_add(1);
         Ok(Some(Packet::Unsubscribe(unsub)))
     }
 
