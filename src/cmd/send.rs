@@ -54,7 +54,10 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
     let properties = properties(args)?;
     // A stream (-l) reconnects (options.retry_connect) and goes on: the link resends what
     // was in flight. A one-shot send fails fast instead.
-    let mut q = Queue::open(cfg, Role::Producer, streaming).await?;
+    let messages = fixed
+        .as_ref()
+        .map(|f| (f.len() as u64).saturating_mul(args.repeat.max(1)));
+    let mut q = Queue::open_for(cfg, Role::Producer, streaming, messages).await?;
     out.diag().verbose(&format!(
         "connected to {} with {} as {}",
         q.broker().uri(),

@@ -557,16 +557,24 @@ enum Client {
     V5(rumqttc::v5::AsyncClient),
 }
 
-/// Whether the link is connected right now, as the event-loop task knows it.
+/// Whether the link is connected right now, as the event-loop task knows it, and whether the
+/// task is to end as soon as its DISCONNECT is written (see [`Link::close`]).
 #[derive(Debug, Clone, Default)]
-struct Connected(Arc<AtomicBool>);
+struct Connected(Arc<(AtomicBool, AtomicBool)>);
 
 impl Connected {
     fn set(&self, on: bool) {
-        self.0.store(on, Ordering::Relaxed);
+        self.0 .0.store(on, Ordering::Relaxed);
     }
     fn get(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
+        self.0 .0.load(Ordering::Relaxed)
+    }
+    fn leave_after_disconnect(&self) {
+        self.0 .1.store(true, Ordering::Relaxed);
+    }
+    /// Whether the task ends once DISCONNECT is written, not waiting for the broker's close.
+    fn leaves_after_disconnect(&self) -> bool {
+        self.0 .1.load(Ordering::Relaxed)
     }
 }
 
@@ -775,9 +783,12 @@ impl Link {
 
     /// Sends DISCONNECT and waits until the broker closed the connection (at most
     /// [`CLOSE_WAIT`]), so that everything sent before — acknowledgements above all — was
-    /// read by the broker before the process goes. A link that is not connected (between
-    /// reconnect attempts) has nothing to deliver: it stops at once.
-    pub async fn close(self) {
+    /// read by the broker before the process goes. With `settled` (everything sent was
+    /// acknowledged by the broker: a producer's QoS 1/2 publishes), there is nothing left for
+    /// the broker to read that matters, and the link closes as soon as DISCONNECT is written,
+    /// as mosquitto_pub does. A link that is not connected (between reconnect attempts) has
+    /// nothing to deliver: it stops at once.
+    pub async fn close(self, settled: bool) {
         let Link {
             client,
             mut task,
@@ -789,6 +800,9 @@ impl Link {
         if !connected.get() {
             task.abort();
             return;
+        }
+        if settled {
+            connected.leave_after_disconnect();
         }
         let sent = match &client {
             Client::V4(c) => c.disconnect().await.is_ok(),

@@ -271,6 +271,11 @@ async fn drive(
                 continue;
             }
             Ok(Event::Outgoing(Outgoing::Disconnect)) => {
+                // Written and flushed (the event comes after the flush): done, if the
+                // caller needs no more from the broker (Link::close).
+                if connected.leaves_after_disconnect() {
+                    return;
+                }
                 closing = true;
                 continue;
             }
