@@ -45,6 +45,111 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Parses the command line: [`Cli`], and the same flags untyped (for where each value came
+/// from).
+///
+/// clap copies every global flag (28) into every verb (14) before it parses, and [`command`]
+/// gives the help texts their environment variables: that was 0.7 ms of the 2.4 ms a one-shot
+/// `send` took before it connected (`perf stat`), and most of its heap. So the verb is found
+/// first and parsed alone, without help texts; when that parse fails, asks for help, or names
+/// another verb than the one found, the full command parses again, so every error and help
+/// text is the full command's own.
+pub fn parse_from(argv: &[std::ffi::OsString]) -> Result<(Cli, clap::ArgMatches), clap::Error> {
+    use clap::FromArgMatches as _;
+    if let Some(parsed) = parse_fast(argv) {
+        return Ok(parsed);
+    }
+    let m = command().try_get_matches_from(argv)?;
+    let cli = Cli::from_arg_matches(&m)?;
+    Ok((cli, m))
+}
+
+/// The parse with only the verb of `argv` defined; `None` when that is not sure to be the
+/// full command's parse.
+fn parse_fast(argv: &[std::ffi::OsString]) -> Option<(Cli, clap::ArgMatches)> {
+    use clap::FromArgMatches as _;
+    let base = GlobalArgs::augment_args(clap::Command::new("mqq"));
+    let verb = verb_of(&base, argv)?;
+    let sub = <Command as Subcommand>::augment_subcommands(clap::Command::new("mqq"))
+        .find_subcommand(verb)?
+        .clone();
+    // As the derive sets up `Cli`, less the help texts (errors and help parse again).
+    let trimmed = base
+        .version(env!("CARGO_PKG_VERSION"))
+        .disable_help_flag(true)
+        .disable_version_flag(true)
+        .subcommand_required(true)
+        .arg_required_else_help(true)
+        .subcommand(sub);
+    let m = trimmed.try_get_matches_from(argv).ok()?;
+    if m.subcommand_name() != Some(verb) {
+        return None;
+    }
+    let cli = Cli::from_arg_matches(&m).ok()?;
+    Some((cli, m))
+}
+
+/// The verbs' names, as clap knows them (checked by a test).
+const VERBS: [&str; 14] = [
+    "send",
+    "receive",
+    "listen",
+    "peek",
+    "count",
+    "clear",
+    "config",
+    "check",
+    "work",
+    "move",
+    "broker",
+    "completions",
+    "man",
+    "help",
+];
+
+/// The verb of `argv`: the first word that is not a flag or a flag's value, when every flag
+/// before it is one of `cmd`'s and takes exactly no value or one. `None` when unsure (an
+/// unknown flag, `--`, `help`): the caller then parses with the full command.
+fn verb_of(cmd: &clap::Command, argv: &[std::ffi::OsString]) -> Option<&'static str> {
+    let takes_value = |a: &clap::Arg| -> Option<bool> {
+        match a.get_num_args() {
+            Some(r) if r.min_values() != r.max_values() || r.max_values() > 1 => None,
+            _ => Some(a.get_action().takes_values()),
+        }
+    };
+    let mut words = argv.iter().skip(1);
+    while let Some(word) = words.next() {
+        let word = word.to_str()?;
+        if let Some(long) = word.strip_prefix("--") {
+            let (name, inline) = match long.split_once('=') {
+                Some((n, _)) => (n, true),
+                None => (long, false),
+            };
+            let arg = cmd.get_arguments().find(|a| a.get_long() == Some(name))?;
+            if takes_value(arg)? && !inline {
+                words.next()?;
+            }
+        } else if let Some(shorts) = word.strip_prefix('-') {
+            let mut chars = shorts.chars();
+            while let Some(c) = chars.next() {
+                let arg = cmd.get_arguments().find(|a| a.get_short() == Some(c))?;
+                if takes_value(arg)? {
+                    if chars.as_str().is_empty() {
+                        words.next()?;
+                    }
+                    break;
+                }
+            }
+            if shorts.is_empty() {
+                return None;
+            }
+        } else {
+            return VERBS.iter().copied().find(|v| *v == word && *v != "help");
+        }
+    }
+    None
+}
+
 /// The command line as mqq shows it: the derive types below, with each flag's environment
 /// variable named in its help from the key registry (`config::keys`), so the two never differ.
 pub fn command() -> clap::Command {
@@ -609,7 +714,97 @@ pub struct CountArgs {
 
 #[cfg(test)]
 mod tests {
-    use super::{command, keys};
+    use super::{command, keys, parse_fast, parse_from, verb_of, VERBS};
+    use std::ffi::OsString;
+
+    fn argv(line: &str) -> Vec<OsString> {
+        std::iter::once("mqq")
+            .chain(line.split_whitespace())
+            .map(OsString::from)
+            .collect()
+    }
+
+    #[test]
+    fn the_verb_list_is_clap_s() {
+        let mut cmd = command();
+        cmd.build();
+        let mut names: Vec<&str> = cmd.get_subcommands().map(clap::Command::get_name).collect();
+        names.sort_unstable();
+        let mut verbs = VERBS.to_vec();
+        verbs.sort_unstable();
+        assert_eq!(names, verbs);
+    }
+
+    #[test]
+    fn the_verb_is_found_past_flags_and_their_values() {
+        let base = <super::Cli as clap::CommandFactory>::command();
+        for (line, verb) in [
+            ("-t send receive -n 3", Some("receive")),
+            ("--topic send peek", Some("peek")),
+            ("--topic=send count", Some("count")),
+            ("-q1 -t x send hello", Some("send")),
+            ("-vvq 1 -t x send", Some("send")),
+            (
+                "--raw --quiet -h 127.0.0.1 -p 1883 -t b/w1 send -l",
+                Some("send"),
+            ),
+            ("-t x --set options.qos=1 listen", Some("listen")),
+            ("-t x", None),
+            ("--no-such-flag send", None),
+            ("-t x -- send", None),
+            ("help send", None),
+            ("-t x sned", None),
+        ] {
+            assert_eq!(verb_of(&base, &argv(line)), verb, "{line}");
+        }
+    }
+
+    /// The fast path parses exactly as the full command, and where it cannot (errors, help),
+    /// the full command's own error comes out.
+    #[test]
+    fn the_fast_parse_equals_the_full_parse() {
+        use clap::FromArgMatches as _;
+        for line in [
+            "-t x send hello world",
+            "-t send receive -n 3 -W 2s",
+            "-h 127.0.0.1 -p 1883 -t b/w1 -q 0 --raw --quiet send -l",
+            "-t x -i w1 --set options.retain=true send -r -n",
+            "listen -t x -v --idle-timeout 1s",
+            "-t x peek -n 5 --wait 2s",
+            "-t x -i a count --wait 200ms",
+            "-t x send -l --ndjson --skip-bad",
+            "completions bash",
+            "-t x work -j 2 -- ./h.sh a b",
+        ] {
+            let v = argv(line);
+            let (fast, fast_m) = parse_fast(&v).unwrap_or_else(|| panic!("{line}: not fast"));
+            let full_m = command().try_get_matches_from(&v).unwrap();
+            let full = super::Cli::from_arg_matches(&full_m).unwrap();
+            assert_eq!(format!("{fast:?}"), format!("{full:?}"), "{line}");
+            for id in ["host", "topic", "qos", "raw", "set", "client_id"] {
+                assert_eq!(
+                    fast_m.value_source(id),
+                    full_m.value_source(id),
+                    "{line}: {id}"
+                );
+            }
+        }
+        for line in [
+            "-t x send -l hello",
+            "-t x receive -n nope",
+            "-t x sned",
+            "-t x send --help",
+            "--help",
+        ] {
+            let v = argv(line);
+            let fast = parse_from(&v)
+                .err()
+                .unwrap_or_else(|| panic!("{line}: parsed"));
+            let full = command().try_get_matches_from(&v).unwrap_err();
+            assert_eq!(fast.kind(), full.kind(), "{line}");
+            assert_eq!(fast.to_string(), full.to_string(), "{line}");
+        }
+    }
 
     #[test]
     fn clap_definition_is_consistent() {

@@ -3,16 +3,12 @@
 use std::process::ExitCode;
 
 use clap::error::ErrorKind;
-use clap::FromArgMatches as _;
 use tracing_subscriber::EnvFilter;
 
-use mqq::cli::Cli;
 use mqq::output::{stderr_colors, Output, Verbosity};
 
 fn main() -> ExitCode {
-    let parsed = mqq::cli::command()
-        .try_get_matches()
-        .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
+    let parsed = mqq::cli::parse_from(&std::env::args_os().collect::<Vec<_>>());
     let (cli, matches) = match parsed {
         Ok(parsed) => parsed,
         Err(e)
