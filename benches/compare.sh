@@ -38,11 +38,11 @@ with open(sys.argv[1], "w") as f:
 PY
 
 # run STDIN CMD...: one run (stdin from the file, or none for -); prints its wall time, its
-# CPU time and the broker's CPU time meanwhile, in µs (benches/run1.py).
+# CPU time, the broker's CPU time meanwhile and after it exited, in µs (benches/run1.py).
 run() { python3 benches/run1.py "$broker" "$@"; }
 results="$work/results"
 : > "$results"
-# record NAME "MQQ_WALL MQQ_CPU BROKER_CPU" "OTHER_WALL OTHER_CPU BROKER_CPU"
+# record NAME "MQQ_WALL MQQ_CPU BROKER_CPU BROKER_AFTER" "OTHER_WALL OTHER_CPU BROKER_CPU BROKER_AFTER"
 record() { echo "$1 $2 $3" >> "$results"; }
 
 mqq_p=("$mqq" -h 127.0.0.1 -p "$port")
@@ -176,8 +176,8 @@ rows = {}
 for line in open(sys.argv[1]):
     w, *v = line.split()
     v = [int(x) for x in v]
-    rows.setdefault(w, [[] for _ in range(6)])
-    for i in range(6):
+    rows.setdefault(w, [[] for _ in range(8)])
+    for i in range(8):
         rows[w][i].append(v[i])
 med = lambda w, i: statistics.median(rows[w][i]) / 1000
 names = {
@@ -196,14 +196,15 @@ print()
 cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
 print(f"machine: {cpu}, {os.cpu_count()} cpus, {platform.system()} {platform.release()}")
 # Medians over the runs: wall time (the goal), each client's CPU time, and the broker's CPU
-# time while each ran. A broker CPU close to the wall time means the broker was the bound.
-print("| workload | mqq | other | ratio | CPU mqq | CPU other | CPU ratio | broker CPU (mqq / other run) |")
-print("|---|---|---|---|---|---|---|---|")
+# time while each ran and after it exited. A broker CPU close to the wall time means the
+# broker was the bound; broker CPU after the exit is work the client left queued.
+print("| workload | mqq | other | ratio | CPU mqq | CPU other | CPU ratio | broker CPU (mqq / other run) | broker CPU after exit (mqq / other) |")
+print("|---|---|---|---|---|---|---|---|---|")
 for w in ["W1", "W2", "W3", "W3k", "W4", "W6", "W7", "W8", "W1r", "W6r"]:
     if w not in rows: continue
-    a, ca, ba, b, cb, bb = (med(w, i) for i in range(6))
-    print(f"| {w} {names[w]} | {a:.1f} ms | {b:.1f} ms | {a / b:.2f} | {ca:.1f} ms | {cb:.1f} ms | {ca / cb:.2f} | {ba:.1f} / {bb:.1f} ms |")
-print(f"| W2 delivered of 200,000 at QoS 1 | {int(sys.argv[6]):,} | {int(sys.argv[7]):,} | — | | | | |")
-print(f"| W5 listen peak RSS, live | 100k: {int(sys.argv[4]) / 1024:.1f} MB | 1M: {int(sys.argv[5]) / 1024:.1f} MB | {int(sys.argv[5]) / int(sys.argv[4]):.2f} | | | | |")
-print(f"| W5b listen peak RSS, backlog drain | 10k: {int(sys.argv[2]) / 1024:.1f} MB | 100k: {int(sys.argv[3]) / 1024:.1f} MB | {int(sys.argv[3]) / int(sys.argv[2]):.2f} | | | | |")
+    a, ca, ba, xa, b, cb, bb, xb = (med(w, i) for i in range(8))
+    print(f"| {w} {names[w]} | {a:.1f} ms | {b:.1f} ms | {a / b:.2f} | {ca:.1f} ms | {cb:.1f} ms | {ca / cb:.2f} | {ba:.1f} / {bb:.1f} ms | {xa:.1f} / {xb:.1f} ms |")
+print(f"| W2 delivered of 200,000 at QoS 1 | {int(sys.argv[6]):,} | {int(sys.argv[7]):,} | — | | | | | |")
+print(f"| W5 listen peak RSS, live | 100k: {int(sys.argv[4]) / 1024:.1f} MB | 1M: {int(sys.argv[5]) / 1024:.1f} MB | {int(sys.argv[5]) / int(sys.argv[4]):.2f} | | | | | |")
+print(f"| W5b listen peak RSS, backlog drain | 10k: {int(sys.argv[2]) / 1024:.1f} MB | 100k: {int(sys.argv[3]) / 1024:.1f} MB | {int(sys.argv[3]) / int(sys.argv[2]):.2f} | | | | | |")
 PY

@@ -357,8 +357,9 @@ impl Queue {
         let reconnect = reconnect && cfg.options.retry_connect;
         // A producer that reconnects (send -l) keeps a session of its own, so that after a
         // reconnect the broker still knows the publishes in flight and the link resends them
-        // in order; `close` removes it. Without a session the library would drop them.
-        let streaming = role == Role::Producer && reconnect;
+        // in order; `close` removes it. Without a session the library would drop them. QoS 0
+        // has nothing in flight: no session, and no second connection to remove it.
+        let streaming = role == Role::Producer && reconnect && cfg.options.qos > 0;
         let session = if durable || streaming {
             Session::Persistent
         } else {
@@ -873,7 +874,7 @@ impl Queue {
             && self.cfg.options.qos > 0
             && self.completed + self.refused == self.published;
         self.link.close(settled).await;
-        if self.role == Role::Producer && self.reconnect {
+        if self.role == Role::Producer && self.reconnect && self.cfg.options.qos > 0 {
             // Remove the producer's own session (see `open`); failing that, it expires.
             let opts = LinkOptions::new(&self.cfg, self.client_id.clone(), Session::Clean);
             if let Ok(link) = Link::connect(&self.addr, &opts).await {
