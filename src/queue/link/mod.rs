@@ -560,21 +560,27 @@ enum Client {
 /// Whether the link is connected right now, as the event-loop task knows it, and whether the
 /// task is to end as soon as its DISCONNECT is written (see [`Link::close`]).
 #[derive(Debug, Clone, Default)]
-struct Connected(Arc<(AtomicBool, AtomicBool)>);
+struct Connected(Arc<LinkFlags>);
+
+#[derive(Debug, Default)]
+struct LinkFlags {
+    up: AtomicBool,
+    leave_after_disconnect: AtomicBool,
+}
 
 impl Connected {
     fn set(&self, on: bool) {
-        self.0 .0.store(on, Ordering::Relaxed);
+        self.0.up.store(on, Ordering::Relaxed);
     }
     fn get(&self) -> bool {
-        self.0 .0.load(Ordering::Relaxed)
+        self.0.up.load(Ordering::Relaxed)
     }
     fn leave_after_disconnect(&self) {
-        self.0 .1.store(true, Ordering::Relaxed);
+        self.0.leave_after_disconnect.store(true, Ordering::Relaxed);
     }
     /// Whether the task ends once DISCONNECT is written, not waiting for the broker's close.
     fn leaves_after_disconnect(&self) -> bool {
-        self.0 .1.load(Ordering::Relaxed)
+        self.0.leave_after_disconnect.load(Ordering::Relaxed)
     }
 }
 
