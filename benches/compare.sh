@@ -71,30 +71,28 @@ delivered() { # TOPIC ID SENDER...: lines the session received
 w2m=$(delivered b/w2dm w2dm "${mqq_p[@]}" -t b/w2dm -q 1 --raw --quiet send -l)
 w2s=$(delivered b/w2ds w2ds mosquitto_pub "${mos_p[@]}" -t b/w2ds -q 1 -l)
 
+# drains NAME N FILE: N pending (the lines of FILE) in a durable session of each client's,
+# then each drains them. Filled with mqq: mosquitto_pub -l -q 1 loses lines of a long stream
+# (seen: 34,484 of 100,000 arrived), which would leave the drains waiting for messages that
+# never come.
+drains() {
+  local name=$1 n=$2 file=$3 w i
+  w=$(echo "$name" | tr 'A-Z' 'a-z')
+  for i in $(seq "$runs"); do
+    "${mqq_p[@]}" -t "b/${w}m$i" -i "${w}m$i" --raw count --wait 200ms >/dev/null 2>&1
+    mosquitto_sub "${mos_p[@]}" -t "b/${w}s$i" -i "${w}s$i" -c -q 1 -W 1 >/dev/null 2>&1 || true
+    "${mqq_p[@]}" -t "b/${w}m$i" -q 1 --raw --quiet send -l < "$file"
+    "${mqq_p[@]}" -t "b/${w}s$i" -q 1 --raw --quiet send -l < "$file"
+    a=$(run - "${mqq_p[@]}" -t "b/${w}m$i" -i "${w}m$i" --raw receive -n "$n" -W 30s)
+    b=$(run - mosquitto_sub "${mos_p[@]}" -t "b/${w}s$i" -i "${w}s$i" -c -q 1 -C "$n" -W 30)
+    record "$name" "$a" "$b"
+  done
+}
 echo "W3: drain 100,000 pending from a durable session"
-for i in $(seq "$runs"); do
-  "${mqq_p[@]}" -t "b/w3m$i" -i "w3m$i" --raw count --wait 200ms >/dev/null 2>&1
-  mosquitto_sub "${mos_p[@]}" -t "b/w3s$i" -i "w3s$i" -c -q 1 -W 1 >/dev/null 2>&1 || true
-  # Filled with mqq: mosquitto_pub -l -q 1 loses lines of a long stream (seen: 34,484 of
-  # 100,000 arrived), which would leave the drains waiting for messages that never come.
-  "${mqq_p[@]}" -t "b/w3m$i" -q 1 --raw --quiet send -l < "$work/lines64"
-  "${mqq_p[@]}" -t "b/w3s$i" -q 1 --raw --quiet send -l < "$work/lines64"
-  a=$(run - "${mqq_p[@]}" -t "b/w3m$i" -i "w3m$i" --raw receive -n 100000 -W 30s)
-  b=$(run - mosquitto_sub "${mos_p[@]}" -t "b/w3s$i" -i "w3s$i" -c -q 1 -C 100000 -W 30)
-  record W3 "$a" "$b"
-done
-
+drains W3 100000 "$work/lines64"
 echo "W3k: drain 10,000 pending (the start of a drain: connect, resume, the first window)"
 head -n 10000 "$work/lines64" > "$work/lines10k"
-for i in $(seq "$runs"); do
-  "${mqq_p[@]}" -t "b/w3km$i" -i "w3km$i" --raw count --wait 200ms >/dev/null 2>&1
-  mosquitto_sub "${mos_p[@]}" -t "b/w3ks$i" -i "w3ks$i" -c -q 1 -W 1 >/dev/null 2>&1 || true
-  "${mqq_p[@]}" -t "b/w3km$i" -q 1 --raw --quiet send -l < "$work/lines10k"
-  "${mqq_p[@]}" -t "b/w3ks$i" -q 1 --raw --quiet send -l < "$work/lines10k"
-  a=$(run - "${mqq_p[@]}" -t "b/w3km$i" -i "w3km$i" --raw receive -n 10000 -W 30s)
-  b=$(run - mosquitto_sub "${mos_p[@]}" -t "b/w3ks$i" -i "w3ks$i" -c -q 1 -C 10000 -W 30)
-  record W3k "$a" "$b"
-done
+drains W3k 10000 "$work/lines10k"
 
 echo "W4: one message, process start to exit"
 for _ in $(seq "$runs"); do
