@@ -344,8 +344,8 @@ async fn round_trip(
     for seq in 0..n {
         let _ = tx.send((seq, Instant::now()));
         producer
-            .send(OutMessage {
-                payload: probe(run, seq, size),
+            .send(&OutMessage {
+                payload: probe(run, seq, size).into(),
                 bare: true,
                 ..OutMessage::default()
             })
@@ -373,8 +373,8 @@ async fn retained_trip(cfg: &QueueConfig, run: &str, timeout: Duration) -> anyho
     let body = probe(run, 0, 48);
     let mut producer = Queue::open(cfg, Role::Producer, false).await?;
     producer
-        .send(OutMessage {
-            payload: body.clone(),
+        .send(&OutMessage {
+            payload: body.clone().into(),
             retain: Some(true),
             bare: true,
             ..OutMessage::default()
@@ -402,7 +402,7 @@ async fn retained_trip(cfg: &QueueConfig, run: &str, timeout: Duration) -> anyho
     };
     // Clear it: an empty retained message.
     producer
-        .send(OutMessage {
+        .send(&OutMessage {
             retain: Some(true),
             bare: true,
             ..OutMessage::default()
@@ -425,8 +425,8 @@ async fn durable_trip(cfg: &QueueConfig, run: &str, timeout: Duration) -> anyhow
     q.close().await;
     let mut producer = Queue::open(cfg, Role::Producer, false).await?;
     producer
-        .send(OutMessage {
-            payload: body.clone(),
+        .send(&OutMessage {
+            payload: body.clone().into(),
             bare: true,
             ..OutMessage::default()
         })

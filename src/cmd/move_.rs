@@ -78,8 +78,8 @@ pub async fn run(
                 }
             }
             for m in &batch {
-                dest.send(OutMessage {
-                    payload: m.delivery.payload.to_vec(),
+                dest.send(&OutMessage {
+                    payload: m.delivery.payload.clone(),
                     bare: true,
                     retain: Some(false),
                     properties: m.delivery.properties.clone(),

@@ -6,12 +6,14 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use bytes::Bytes;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 
 use crate::cli::SendArgs;
 use crate::config::QueueConfig;
 use crate::error::{Code, UsageError};
 use crate::output::{Output, Progress, Total};
+use crate::queue::arena::Arena;
 use crate::queue::{topic, OutMessage, Properties, Queue, QueueError, Role, Version};
 
 /// Read buffer for `send -l`: large reads, few syscalls.
@@ -50,6 +52,8 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
     } else {
         Some(vec![read_stdin_message().await?])
     };
+    // Shared, not copied, by each repeat.
+    let fixed: Option<Vec<Bytes>> = fixed.map(|f| f.into_iter().map(Bytes::from).collect());
 
     let properties = properties(args)?;
     // A stream (-l) reconnects (options.retry_connect) and goes on: the link resends what
@@ -106,20 +110,18 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
     // While the broker is away the link's request queue fills and a publish waits: as long
     // as one connection attempt may take, then the send gives up.
     let stall = cfg.options.connect_timeout;
-    let mut feed = async |msg: OutMessage| -> Result<(), QueueError> {
+    let mut feed = async |msg: &OutMessage| -> Result<(), QueueError> {
         q.send_within(msg, Some(stall)).await?;
         progress.inc();
         Ok(())
     };
     let fed: anyhow::Result<()> = async {
         if let Some(msgs) = &fixed {
+            let mut msg = template.clone();
             for _ in 0..args.repeat {
                 for m in msgs {
-                    let msg = OutMessage {
-                        payload: m.clone(),
-                        ..template.clone()
-                    };
-                    if let Err(e) = feed(msg).await {
+                    msg.payload = m.clone();
+                    if let Err(e) = feed(&msg).await {
                         publish_error = Some(e);
                         return Ok(());
                     }
@@ -128,6 +130,8 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
         } else {
             let mut reader = BufReader::with_capacity(LINE_BUFFER, tokio::io::stdin());
             let mut line = Vec::new();
+            let mut arena = Arena::new();
+            let mut msg = template.clone();
             loop {
                 line.clear();
                 let read = reader
@@ -145,7 +149,7 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
                     number += 1;
                     match replayed(&line, number) {
                         Ok(msg) => {
-                            if let Err(e) = feed(msg).await {
+                            if let Err(e) = feed(&msg).await {
                                 publish_error = Some(e);
                                 return Ok(());
                             }
@@ -158,14 +162,9 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
                     }
                     continue;
                 }
-                // A copy of exactly the line's length, the read buffer kept: taking the
-                // buffer would grow a new one by doubling for every line, and a payload
-                // with spare capacity costs rumqttc one more allocation (`Bytes::from`).
-                let msg = OutMessage {
-                    payload: line.clone(),
-                    ..template.clone()
-                };
-                if let Err(e) = feed(msg).await {
+                // A copy into a shared buffer (`queue::arena`), the read buffer kept.
+                msg.payload = arena.copy(&line);
+                if let Err(e) = feed(&msg).await {
                     publish_error = Some(e);
                     return Ok(());
                 }
@@ -308,7 +307,7 @@ fn replayed(line: &[u8], number: usize) -> Result<OutMessage, String> {
         }
     }
     Ok(OutMessage {
-        payload,
+        payload: payload.into(),
         topic: Some(topic),
         retain: Some(o.get("retain").and_then(Value::as_bool).unwrap_or(false)),
         message_id: text("message_id"),

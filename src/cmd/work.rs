@@ -184,7 +184,7 @@ pub async fn run(
                             event(out, args, m, "abandoned", Some(&why));
                             blocked = true;
                         } else if let Some(dlq) = &args.dead_letter {
-                            dead_letter(cfg, dlq, m, n, code, &why, &last_stderr).await?;
+                            Box::pin(dead_letter(cfg, dlq, m, n, code, &why, &last_stderr)).await?;
                             attempts.remove(&key);
                             tally.dead_lettered += 1;
                             event(out, args, m, "dead-lettered", Some(&why));
@@ -408,8 +408,8 @@ async fn dead_letter(
         props = Properties::default();
     }
     // The original bytes, envelope and all: a pip-services reader sees the same message.
-    p.send(OutMessage {
-        payload: m.delivery.payload.to_vec(),
+    p.send(&OutMessage {
+        payload: m.delivery.payload.clone(),
         bare: true,
         properties: props,
         ..OutMessage::default()

@@ -3,6 +3,7 @@
 //! typed errors and hand in a [`Sink`] so that a message is acknowledged only after the
 //! sink has written and flushed it (at-least-once, never loss).
 
+pub mod arena;
 mod error;
 pub mod link;
 pub mod topic;
@@ -12,11 +13,12 @@ use std::future::Future;
 use std::io;
 use std::time::Duration;
 
+use bytes::Bytes;
 use tokio::time::Instant;
 
 pub use error::{AuthReason, ConnectCause, QueueError, TlsProblem, TlsSetupProblem, TopicProblem};
 pub use link::{Delivery, Properties, Version};
-use link::{Disconnect, ErrorKind, Link, LinkEvent, LinkOptions, Session};
+use link::{Disconnect, ErrorKind, Link, LinkEvent, LinkOptions, PubTopic, Session};
 
 use crate::config::{BrokerAddr, QueueConfig};
 use crate::envelope::{self, Envelope};
@@ -59,7 +61,7 @@ impl Message {
 #[derive(Debug, Clone, Default)]
 pub struct OutMessage {
     /// Payload bytes.
-    pub payload: Vec<u8>,
+    pub payload: Bytes,
     /// Envelope `message_type`.
     pub message_type: Option<String>,
     /// Envelope `correlation_id` / `trace_id`.
@@ -203,6 +205,10 @@ pub struct Queue {
     unacked: PacketIds,
     /// Such redeliveries dropped on this connection.
     redelivered: u64,
+    /// Where envelopes are written.
+    arena: arena::Arena,
+    /// `topic` as publishes carry it.
+    pub_topic: PubTopic,
 }
 
 /// The default pause that ends a burst of deliveries for `peek`/`count` (`--settle`), once the
@@ -389,6 +395,7 @@ impl Queue {
         }
         let (link, addr) = connect_any(&cfg.connections, &opts).await?;
         tracing::debug!(broker = %addr.uri(), %client_id, durable, session_present = link.session_present(), "connected with {}", link.version());
+        let pub_topic = PubTopic::new(&topic);
         let mut q = Queue {
             cfg: cfg.clone(),
             topic,
@@ -412,6 +419,8 @@ impl Queue {
             refused: 0,
             unacked: PacketIds::new(),
             redelivered: 0,
+            arena: arena::Arena::new(),
+            pub_topic,
         };
         if role != Role::Producer && cfg.options.autosubscribe {
             q.subscribe().await?;
@@ -470,7 +479,7 @@ impl Queue {
     /// Hands one message to the link. Completion is counted by [`Queue::flush`].
     /// An empty retained message is always sent as zero bytes, whatever the envelope mode:
     /// that is what clears a topic's retained message in MQTT.
-    pub async fn send(&mut self, msg: OutMessage) -> Result<(), QueueError> {
+    pub async fn send(&mut self, msg: &OutMessage) -> Result<(), QueueError> {
         self.send_within(msg, None).await
     }
 
@@ -478,29 +487,42 @@ impl Queue {
     /// stays full for `stall` (the broker is away, or not acknowledging).
     pub async fn send_within(
         &mut self,
-        msg: OutMessage,
+        msg: &OutMessage,
         stall: Option<Duration>,
     ) -> Result<(), QueueError> {
         let retain = msg.retain.unwrap_or(self.cfg.options.retain);
         let clears_retained = retain && msg.payload.is_empty();
         let payload = if self.cfg.options.serialize_envelope && !msg.bare && !clears_retained {
-            let env = Envelope {
-                message_id: Some(msg.message_id.unwrap_or_else(envelope::new_message_id)),
-                correlation_id: msg.correlation_id,
-                message_type: msg.message_type,
-                sent_time: Some(msg.sent_time.unwrap_or_else(chrono::Utc::now)),
-                message: msg.payload,
+            let fields = envelope::Outgoing {
+                message_id: match &msg.message_id {
+                    None => envelope::MessageId::Fresh,
+                    Some(id) => envelope::MessageId::Is(Some(id)),
+                },
+                correlation_id: msg.correlation_id.as_deref(),
+                message_type: msg.message_type.as_deref(),
+                sent_time: msg.sent_time,
+                message: &msg.payload,
             };
-            envelope::encode(&env, self.cfg.options.envelope_version)
+            let version = self.cfg.options.envelope_version;
+            // About the size of a small envelope (the buffer grows for a larger one).
+            let size = 256 + msg.payload.len() / 3 * 4;
+            self.arena
+                .build(size, |out| envelope::encode_into(out, &fields, version))
         } else {
-            msg.payload
+            msg.payload.clone()
         };
-        if let Some(t) = &msg.topic {
-            topic::validate_publish(t)?;
-        }
+        let replay_topic;
+        let to = match &msg.topic {
+            Some(t) => {
+                topic::validate_publish(t)?;
+                replay_topic = PubTopic::new(t);
+                &replay_topic
+            }
+            None => &self.pub_topic,
+        };
         self.link
             .publish(
-                msg.topic.as_deref().unwrap_or(&self.topic),
+                to,
                 self.cfg.options.qos,
                 retain,
                 payload,

@@ -33,8 +33,8 @@ async fn durable_with(cfg: &QueueConfig, bodies: &[&str]) {
     q.close().await;
     let mut p = Queue::open(cfg, Role::Producer, false).await.unwrap();
     for b in bodies {
-        p.send(OutMessage {
-            payload: b.as_bytes().to_vec(),
+        p.send(&OutMessage {
+            payload: b.as_bytes().to_vec().into(),
             ..OutMessage::default()
         })
         .await
@@ -95,7 +95,7 @@ async fn a_sink_that_fails_mid_batch_acks_nothing() {
     let b = Broker::start();
     let cfg = config(&b, &topic("core-fail"), &client_id("core-fail"));
     let bodies = ["m1", "m2", "m3", "m4", "m5"];
-    durable_with(&cfg, &bodies).await;
+    Box::pin(durable_with(&cfg, &bodies)).await;
     // A flush that fails acknowledges nothing of its batch; neither does a write that fails
     // in the middle of one. Batches before the failing one may have been acknowledged
     // (messages can arrive one by one), so what stays pending is exactly the rest.
@@ -126,7 +126,7 @@ async fn a_sink_that_fails_mid_batch_acks_nothing() {
 async fn peek_never_acks() {
     let b = Broker::start();
     let cfg = config(&b, &topic("core-peek"), &client_id("core-peek"));
-    durable_with(&cfg, &["a", "b", "c"]).await;
+    Box::pin(durable_with(&cfg, &["a", "b", "c"])).await;
     let mut q = Queue::open(&cfg, Role::Consumer, false).await.unwrap();
     let seen = q
         .peek(2, std::time::Duration::from_secs(2), mqq::queue::SETTLE)

@@ -584,6 +584,38 @@ impl Connected {
     }
 }
 
+/// A topic to publish to, checked (`topic::validate_publish`), in the two forms the
+/// protocol versions want: MQTT 5's `Publish` holds `Bytes`, here shared by every publish
+/// (no copy per message), 3.1.1's a `String`.
+#[derive(Debug, Clone)]
+pub struct PubTopic {
+    text: String,
+    bytes: Bytes,
+}
+
+impl PubTopic {
+    /// `topic`, which the caller has checked.
+    #[must_use]
+    pub fn new(topic: &str) -> Self {
+        Self {
+            text: topic.to_owned(),
+            bytes: Bytes::copy_from_slice(topic.as_bytes()),
+        }
+    }
+
+    /// The topic.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The topic as MQTT 5's `Publish` holds it.
+    #[must_use]
+    pub fn bytes(&self) -> &Bytes {
+        &self.bytes
+    }
+}
+
 /// Handle to a connected link.
 pub struct Link {
     client: Client,
@@ -739,10 +771,10 @@ impl Link {
     /// given: then [`QueueError::NoAck`].
     pub async fn publish(
         &self,
-        topic: &str,
+        topic: &PubTopic,
         qos: u8,
         retain: bool,
-        payload: Vec<u8>,
+        payload: Bytes,
         properties: &Properties,
         stall: Option<Duration>,
     ) -> Result<(), QueueError> {

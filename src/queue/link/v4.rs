@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 use super::transport::{self, Endpoint};
 use super::{
     failover_delay, AckToken, Connected, Delivery, ErrorKind, LinkEvent, LinkOptions, Properties,
-    Session, Throttle, Unsent, MAX_PACKET, REQUEST_QUEUE,
+    PubTopic, Session, Throttle, Unsent, MAX_PACKET, REQUEST_QUEUE,
 };
 use crate::config::BrokerAddr;
 use crate::queue::{AuthReason, ConnectCause, QueueError};
@@ -87,14 +87,16 @@ fn mqtt_options(opts: &LinkOptions, endpoint: Endpoint) -> MqttOptions {
 /// Queues a publish, waiting at most `stall` for room in the request queue.
 pub(super) async fn publish(
     c: &AsyncClient,
-    topic: &str,
+    topic: &PubTopic,
     qos: u8,
     retain: bool,
-    payload: Vec<u8>,
+    payload: bytes::Bytes,
     stall: Option<Duration>,
 ) -> Result<(), Unsent> {
+    let mut p = Publish::from_bytes(topic.as_str(), to_qos(qos), payload);
+    p.retain = retain;
     // Without waiting first (see the MQTT 5 side).
-    let request = match c.try_publish(topic, to_qos(qos), retain, payload) {
+    let request = match c.try_send_publish(p) {
         Ok(()) => return Ok(()),
         Err(
             ClientError::TryRequest(Request::Publish(p))
@@ -102,11 +104,7 @@ pub(super) async fn publish(
         ) => p,
         Err(_) => return Err(Unsent::Closed),
     };
-    super::within(
-        stall,
-        c.publish_bytes(topic, to_qos(qos), retain, request.payload),
-    )
-    .await
+    super::within(stall, c.send_publish(request)).await
 }
 
 /// Queues a SUBSCRIBE.

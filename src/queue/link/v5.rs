@@ -19,7 +19,7 @@ use tokio::task::JoinHandle;
 use super::transport::{self, Endpoint};
 use super::{
     failover_delay, AckToken, Connected, Delivery, Disconnect, ErrorKind, LinkEvent, LinkOptions,
-    Properties, Rejected, Session, Throttle, Unsent, MAX_PACKET, REQUEST_QUEUE,
+    Properties, PubTopic, Rejected, Session, Throttle, Unsent, MAX_PACKET, REQUEST_QUEUE,
 };
 use crate::config::BrokerAddr;
 use crate::queue::{AuthReason, ConnectCause, QueueError, TlsProblem};
@@ -110,10 +110,10 @@ fn expiry_secs(d: Option<Duration>) -> u32 {
 /// Queues a publish with its properties. `Err(())`: the event-loop task has ended.
 pub(super) async fn publish(
     c: &AsyncClient,
-    topic: &str,
+    topic: &PubTopic,
     qos: u8,
     retain: bool,
-    payload: Vec<u8>,
+    payload: bytes::Bytes,
     props: &Properties,
     stall: Option<Duration>,
 ) -> Result<(), Unsent> {
@@ -125,13 +125,18 @@ pub(super) async fn publish(
         content_type: props.content_type.clone(),
         ..PublishProperties::default()
     });
+    let p = Publish {
+        dup: false,
+        qos: to_qos(qos),
+        retain,
+        topic: topic.bytes().clone(),
+        pkid: 0,
+        payload,
+        properties,
+    };
     // Without waiting first: the request queue almost always has room, and a send future
     // (and a timer around it) per message cost more than the publish itself.
-    let tried = match properties {
-        None => c.try_publish(topic, to_qos(qos), retain, payload),
-        Some(p) => c.try_publish_with_properties(topic, to_qos(qos), retain, payload, p),
-    };
-    let request = match tried {
+    let request = match c.try_send_publish(p) {
         Ok(()) => return Ok(()),
         Err(
             ClientError::TryRequest(Request::Publish(p))
@@ -140,19 +145,7 @@ pub(super) async fn publish(
         Err(_) => return Err(Unsent::Closed),
     };
     // The queue is full (or the event loop gone): wait for room, at most `stall`.
-    let send = async {
-        match request.properties {
-            None => {
-                c.publish_bytes(topic, to_qos(qos), retain, request.payload)
-                    .await
-            }
-            Some(p) => {
-                c.publish_bytes_with_properties(topic, to_qos(qos), retain, request.payload, p)
-                    .await
-            }
-        }
-    };
-    super::within(stall, send).await
+    super::within(stall, c.send_publish(request)).await
 }
 
 /// Queues a SUBSCRIBE with Retain Handling 1: the broker sends the retained message only

@@ -130,6 +130,21 @@ impl AsyncClient {
         Ok(())
     }
 
+    /// Attempts to send a prepared MQTT Publish to the `EventLoop` (mqq's patch: no copy of
+    /// the topic or the payload, no check of the topic, which the caller made).
+    pub fn try_send_publish(&self, publish: Publish) -> Result<(), ClientError> {
+        self.request_tx.try_send(Request::Publish(publish))?;
+        Ok(())
+    }
+
+    /// Sends a prepared MQTT Publish to the `EventLoop` (see `try_send_publish`).
+    pub async fn send_publish(&self, publish: Publish) -> Result<(), ClientError> {
+        self.request_tx
+            .send_async(Request::Publish(publish))
+            .await?;
+        Ok(())
+    }
+
     /// Sends a MQTT Publish to the `EventLoop`
     pub async fn publish_bytes<S>(
         &self,
