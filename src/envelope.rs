@@ -83,12 +83,14 @@ impl Envelope {
 /// A new message id in the pip-services form: a UUID v4 as 32 lowercase hex chars, no dashes.
 #[must_use]
 pub fn new_message_id() -> String {
-    // Straight into a buffer: `to_string` goes through the formatting machinery.
+    fresh_id().iter().map(|&b| char::from(b)).collect()
+}
+
+/// The 32 characters of a new message id, without `fmt` or an allocation.
+fn fresh_id() -> [u8; uuid::fmt::Simple::LENGTH] {
     let mut buf = [0u8; uuid::fmt::Simple::LENGTH];
-    uuid::Uuid::new_v4()
-        .simple()
-        .encode_lower(&mut buf)
-        .to_owned()
+    uuid::Uuid::new_v4().simple().encode_lower(&mut buf);
+    buf
 }
 
 /// Encodes `env` as the compact JSON envelope of WIRE.md §4.
@@ -200,11 +202,9 @@ pub fn encode_into<S: Sink>(out: &mut S, f: &Outgoing<'_>, version: EnvelopeVers
     out.put(b"{\"message_id\":");
     match id {
         None => {
-            let mut buf = [b'"'; uuid::fmt::Simple::LENGTH + 2];
-            uuid::Uuid::new_v4()
-                .simple()
-                .encode_lower(&mut buf[1..=uuid::fmt::Simple::LENGTH]);
-            out.put(&buf);
+            let mut quoted = [b'"'; uuid::fmt::Simple::LENGTH + 2];
+            quoted[1..=uuid::fmt::Simple::LENGTH].copy_from_slice(&fresh_id());
+            out.put(&quoted);
         }
         Some(id) => string_or_null(out, id),
     }
@@ -1019,6 +1019,36 @@ mod tests {
             && id
                 .bytes()
                 .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    }
+
+    #[test]
+    fn a_sent_envelope_gets_a_fresh_id_and_the_time_now() {
+        let fields = Outgoing {
+            message_id: MessageId::Fresh,
+            correlation_id: Some("c"),
+            message_type: None,
+            sent_time: None,
+            message: b"payload",
+        };
+        let before = Utc::now();
+        let mut buf = bytes::BytesMut::new();
+        encode_into(&mut buf, &fields, EnvelopeVersion::V3);
+        let mut vec = Vec::new();
+        encode_into(&mut vec, &fields, EnvelopeVersion::V3);
+        let after = Utc::now();
+        let (a, b) = (decode(&buf).unwrap(), decode(&vec).unwrap());
+        let (ida, idb) = (a.message_id.unwrap(), b.message_id.unwrap());
+        assert!(is_message_id(&ida) && is_message_id(&idb), "{ida} {idb}");
+        assert_eq!(&ida[12..13], "4", "a UUIDv4");
+        assert_ne!(ida, idb);
+        assert_eq!(a.message, b"payload");
+        assert_eq!(a.correlation_id.as_deref(), Some("c"));
+        // Milliseconds on the wire: the time read back is `before` or later, truncated.
+        let sent = a.sent_time.unwrap();
+        assert!(
+            sent >= before - chrono::Duration::milliseconds(1) && sent <= after,
+            "{sent}"
+        );
     }
 
     #[test]
