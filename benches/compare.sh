@@ -3,11 +3,13 @@
 # W1-W7 of the performance issue, W3k (W3 at 10k) and W8. Starts its own mosquitto on a free loopback port, runs
 # the two commands of each workload alternately (mqq, mosquitto, mqq, ...) and prints the
 # medians and the ratio mqq / mosquitto. Usage: bash benches/compare.sh [RUNS]
+# Each run is timed by benches/run1.py rather than hyperfine: hyperfine runs all of one
+# command's runs before the other's (not alternated) and cannot read the broker's CPU time,
+# which is what shows a workload bound by the broker. Peak RSS comes from /usr/bin/time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
 need=()
-command -v hyperfine >/dev/null || need+=(hyperfine)
 [ -x /usr/bin/time ] || need+=(time)
 command -v mosquitto_pub >/dev/null || need+=(mosquitto mosquitto-clients)
 if [ ${#need[@]} -gt 0 ]; then
