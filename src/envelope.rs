@@ -7,10 +7,12 @@
 use std::fmt;
 use std::str::FromStr;
 
+// The references the fast codec is held to use the `base64` crate; the codec, `base64-simd`.
+#[cfg(test)]
 use base64::engine::general_purpose::STANDARD;
+#[cfg(test)]
 use base64::Engine as _;
 use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
-use serde_json::{Map, Value};
 
 /// Which correlation key mqq writes in an envelope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -344,7 +346,223 @@ fn non_empty(s: Option<&str>) -> Option<&str> {
 /// field becomes `None`/empty instead, so the message is still delivered.
 #[must_use]
 pub fn decode(payload: &[u8]) -> Option<Envelope> {
-    // Invalid UTF-8 and invalid JSON both fail here: a raw message.
+    // Invalid UTF-8, invalid JSON and anything but an object fail here: a raw message. The
+    // whole payload is checked as UTF-8 at once: `from_slice` checks each string on its own,
+    // at several times the cost.
+    let read: Read<'_> = serde_json::from_str(std::str::from_utf8(payload).ok()?).ok()?;
+    if !read.has_message_id {
+        return None;
+    }
+    let message = match read.message? {
+        Field::Null => Vec::new(),
+        Field::Str(s) => decode_message(&s),
+        // No port writes anything else; keeping the whole payload as raw loses nothing.
+        Field::Num(_) | Field::Bool(_) | Field::Other => return None,
+    };
+    let id = |f: Option<Field<'_>>| f.and_then(Field::id_string);
+    Some(Envelope {
+        message_id: id(read.message_id),
+        // v3 `correlation_id` wins over v4 `trace_id` when both carry a value.
+        correlation_id: id(read.correlation_id).or_else(|| id(read.trace_id)),
+        message_type: id(read.message_type),
+        sent_time: read.sent_time.and_then(Field::time),
+        message,
+    })
+}
+
+/// What [`decode`] keeps of a payload's JSON object: the envelope's keys, each value read
+/// without building a `serde_json::Value` tree (strings borrowed from the payload when they
+/// have no escapes), every other key skipped. A key given twice keeps its last value, as a
+/// JSON object read into a map does.
+#[derive(Default)]
+struct Read<'a> {
+    has_message_id: bool,
+    message_id: Option<Field<'a>>,
+    correlation_id: Option<Field<'a>>,
+    trace_id: Option<Field<'a>>,
+    message_type: Option<Field<'a>>,
+    sent_time: Option<Field<'a>>,
+    message: Option<Field<'a>>,
+}
+
+/// One value of an envelope key.
+enum Field<'a> {
+    Null,
+    Str(std::borrow::Cow<'a, str>),
+    Num(serde_json::Number),
+    Bool(bool),
+    /// An array or an object (no port writes one).
+    Other,
+}
+
+impl Field<'_> {
+    /// The string form of an id or type field: `""` and null are absent, numbers and booleans
+    /// are stringified, arrays and objects are ignored.
+    fn id_string(self) -> Option<String> {
+        match self {
+            Field::Str(s) if !s.is_empty() => Some(s.into_owned()),
+            Field::Num(n) => Some(n.to_string()),
+            Field::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+
+    /// `sent_time` in any form a port writes; `None` when unreadable.
+    fn time(self) -> Option<DateTime<Utc>> {
+        match self {
+            Field::Str(s) => parse_time(&s),
+            Field::Num(n) => {
+                if let Some(ms) = n.as_i64() {
+                    DateTime::from_timestamp_millis(ms)
+                } else {
+                    // A fractional (or out-of-range) number of epoch milliseconds.
+                    let micros = (n.as_f64()? * 1000.0).round();
+                    #[allow(clippy::cast_possible_truncation)] // range checked just before
+                    let micros = (micros.abs() < 9.0e18).then_some(micros as i64)?;
+                    DateTime::from_timestamp_micros(micros)
+                }
+            }
+            _ => None,
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Read<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Object;
+        impl<'de> serde::de::Visitor<'de> for Object {
+            type Value = Read<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Read<'de>, A::Error> {
+                let mut read = Read::default();
+                while let Some(key) = map.next_key::<Key>()? {
+                    let slot = match key {
+                        Key::MessageId => {
+                            read.has_message_id = true;
+                            &mut read.message_id
+                        }
+                        Key::CorrelationId => &mut read.correlation_id,
+                        Key::TraceId => &mut read.trace_id,
+                        Key::MessageType => &mut read.message_type,
+                        Key::SentTime => &mut read.sent_time,
+                        Key::Message => &mut read.message,
+                        Key::Other => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                            continue;
+                        }
+                    };
+                    *slot = Some(map.next_value()?);
+                }
+                Ok(read)
+            }
+        }
+        d.deserialize_map(Object)
+    }
+}
+
+/// An object key, matched without keeping it.
+enum Key {
+    MessageId,
+    CorrelationId,
+    TraceId,
+    MessageType,
+    SentTime,
+    Message,
+    Other,
+}
+
+impl<'de> serde::Deserialize<'de> for Key {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Name;
+        impl serde::de::Visitor<'_> for Name {
+            type Value = Key;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Key, E> {
+                Ok(match s {
+                    "message_id" => Key::MessageId,
+                    "correlation_id" => Key::CorrelationId,
+                    "trace_id" => Key::TraceId,
+                    "message_type" => Key::MessageType,
+                    "sent_time" => Key::SentTime,
+                    "message" => Key::Message,
+                    _ => Key::Other,
+                })
+            }
+        }
+        d.deserialize_identifier(Name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Field<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Any;
+        impl<'de> serde::de::Visitor<'de> for Any {
+            type Value = Field<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_unit<E>(self) -> Result<Field<'de>, E> {
+                Ok(Field::Null)
+            }
+            fn visit_none<E>(self) -> Result<Field<'de>, E> {
+                Ok(Field::Null)
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<Field<'de>, E> {
+                Ok(Field::Bool(b))
+            }
+            fn visit_i64<E>(self, n: i64) -> Result<Field<'de>, E> {
+                Ok(Field::Num(n.into()))
+            }
+            fn visit_u64<E>(self, n: u64) -> Result<Field<'de>, E> {
+                Ok(Field::Num(n.into()))
+            }
+            fn visit_f64<E>(self, n: f64) -> Result<Field<'de>, E> {
+                // JSON has no NaN or infinity: every parsed float is a Number.
+                Ok(serde_json::Number::from_f64(n).map_or(Field::Other, Field::Num))
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Field<'de>, E> {
+                Ok(Field::Str(std::borrow::Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Field<'de>, E> {
+                Ok(Field::Str(std::borrow::Cow::Owned(s.to_owned())))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Field<'de>, E> {
+                Ok(Field::Str(std::borrow::Cow::Owned(s)))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Field<'de>, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Field::Other)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Field<'de>, A::Error> {
+                while map
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(Field::Other)
+            }
+        }
+        d.deserialize_any(Any)
+    }
+}
+
+/// [`decode`] through a `serde_json::Value` tree, as it was first written: the reference the
+/// fast [`decode`] is held to (a property test compares them on generated objects).
+#[cfg(test)]
+pub(crate) fn decode_reference(payload: &[u8]) -> Option<Envelope> {
+    use serde_json::Value;
     let Value::Object(map) = serde_json::from_slice::<Value>(payload).ok()? else {
         return None;
     };
@@ -353,30 +571,38 @@ pub fn decode(payload: &[u8]) -> Option<Envelope> {
     }
     let message = match map.get("message")? {
         Value::Null => Vec::new(),
-        Value::String(s) => decode_message(s),
-        // No port writes anything else; keeping the whole payload as raw loses nothing.
+        Value::String(s) => STANDARD.decode(s).unwrap_or_else(|_| s.as_bytes().to_vec()),
         _ => return None,
     };
-    let id = |key: &str| map.get(key).and_then(id_string);
+    let id = |key: &str| {
+        map.get(key).and_then(|v| match v {
+            Value::String(s) if !s.is_empty() => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        })
+    };
+    let sent_time = || match map.get("sent_time")? {
+        Value::String(s) => parse_time(s),
+        Value::Number(n) => {
+            if let Some(ms) = n.as_i64() {
+                DateTime::from_timestamp_millis(ms)
+            } else {
+                let micros = (n.as_f64()? * 1000.0).round();
+                #[allow(clippy::cast_possible_truncation)]
+                let micros = (micros.abs() < 9.0e18).then_some(micros as i64)?;
+                DateTime::from_timestamp_micros(micros)
+            }
+        }
+        _ => None,
+    };
     Some(Envelope {
         message_id: id("message_id"),
-        // v3 `correlation_id` wins over v4 `trace_id` when both carry a value.
         correlation_id: id("correlation_id").or_else(|| id("trace_id")),
         message_type: id("message_type"),
-        sent_time: sent_time(&map),
+        sent_time: sent_time(),
         message,
     })
-}
-
-/// The string form of an id or type field: `""` and null are absent, numbers and booleans are
-/// stringified, arrays and objects (no port writes them) are ignored.
-fn id_string(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
 }
 
 /// The payload bytes of a `message` string: base64 when it is valid, else the text itself.
@@ -386,26 +612,11 @@ fn id_string(v: &Value) -> Option<String> {
 /// can. Decoding is strict (padding required, no stray trailing bits), exactly what the other
 /// ports write, which keeps the false positives to texts that happen to be canonical base64.
 fn decode_message(s: &str) -> Vec<u8> {
-    STANDARD.decode(s).unwrap_or_else(|_| s.as_bytes().to_vec())
-}
-
-/// `sent_time` in any form a port writes; `None` when absent or unreadable.
-fn sent_time(map: &Map<String, Value>) -> Option<DateTime<Utc>> {
-    match map.get("sent_time")? {
-        Value::String(s) => parse_time(s),
-        Value::Number(n) => {
-            if let Some(ms) = n.as_i64() {
-                DateTime::from_timestamp_millis(ms)
-            } else {
-                // A fractional (or out-of-range) number of epoch milliseconds.
-                let micros = (n.as_f64()? * 1000.0).round();
-                #[allow(clippy::cast_possible_truncation)] // range checked just before
-                let micros = (micros.abs() < 9.0e18).then_some(micros as i64)?;
-                DateTime::from_timestamp_micros(micros)
-            }
-        }
-        _ => None,
-    }
+    // SIMD; as strict as the `base64` crate's canonical decoding (a property test holds them
+    // equal), which the reference decoder uses.
+    base64_simd::STANDARD
+        .decode_to_vec(s)
+        .unwrap_or_else(|_| s.as_bytes().to_vec())
 }
 
 /// Parses RFC3339 (any fraction, any offset: Node, Go) or zone-less ISO 8601 (Python, Dart:
@@ -430,6 +641,7 @@ fn parse_time(s: &str) -> Option<DateTime<Utc>> {
 mod tests {
     use super::*;
     use chrono::{TimeZone as _, Timelike as _};
+    use serde_json::Value;
 
     const ID: &str = "3f2b9c0e5d6a4e0f9a1b2c3d4e5f6a7b";
 

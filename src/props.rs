@@ -30,12 +30,79 @@ fn texty() -> impl Strategy<Value = String> {
     ]
 }
 
+/// A JSON value of the kinds an envelope's keys carry, and a few they never should.
+fn json_value() -> impl Strategy<Value = String> {
+    let text = prop_oneof![
+        any::<String>(),
+        "[A-Za-z0-9+/]{0,12}={0,2}",
+        "20[0-9]{2}-[01][0-9]-[0-3][0-9][T ][0-2][0-9]:[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?(Z|[+-][01][0-9]:?[0-5][0-9])?",
+    ];
+    prop_oneof![
+        Just("null".to_string()),
+        any::<bool>().prop_map(|b| b.to_string()),
+        any::<i64>().prop_map(|n| n.to_string()),
+        any::<u64>().prop_map(|n| n.to_string()),
+        any::<f64>()
+            .prop_filter("JSON has no NaN or infinity", |f| f.is_finite())
+            .prop_map(|f| format!("{f:e}")),
+        text.prop_map(|t| serde_json::to_string(&t).unwrap_or_default()),
+        Just("[1,{\"a\":[]}]".to_string()),
+        Just("{\"message_id\":\"x\"}".to_string()),
+    ]
+}
+
+/// An object key: the envelope's own (one of them escaped), and others.
+fn json_key() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("\"message_id\"".to_string()),
+        Just("\"message\\u005fid\"".to_string()),
+        Just("\"correlation_id\"".to_string()),
+        Just("\"trace_id\"".to_string()),
+        Just("\"message_type\"".to_string()),
+        Just("\"sent_time\"".to_string()),
+        Just("\"message\"".to_string()),
+        "[a-z_]{0,12}".prop_map(|k| format!("\"{k}\"")),
+    ]
+}
+
+proptest! {
+    #![proptest_config(cases(3000))]
+
+    #[test]
+    fn simd_base64_is_as_strict_as_the_base64_crate(
+        text in prop_oneof![
+            "[A-Za-z0-9+/]{0,40}={0,3}",
+            "[A-Za-z0-9+/=\\-_ \n]{0,40}",
+            proptest::collection::vec(any::<u8>(), 0..60)
+                .prop_map(|b| base64::Engine::encode(&base64::engine::general_purpose::STANDARD, b)),
+            any::<String>(),
+        ]
+    ) {
+        let crate_says = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &text).ok();
+        prop_assert_eq!(base64_simd::STANDARD.decode_to_vec(&text).ok(), crate_says, "{:?}", text);
+    }
+
+    #[test]
+    fn envelope_decode_equals_the_value_tree_decode(
+        fields in proptest::collection::vec((json_key(), json_value()), 0..9),
+        space in "[ \t\n]{0,2}",
+    ) {
+        let body: Vec<String> = fields.iter().map(|(k, v)| format!("{k}:{space}{v}")).collect();
+        let json = format!("{{{}}}", body.join(","));
+        prop_assert_eq!(
+            envelope::decode(json.as_bytes()),
+            envelope::decode_reference(json.as_bytes()),
+            "{}", json
+        );
+    }
+}
+
 proptest! {
     #![proptest_config(cases(3000))]
 
     #[test]
     fn envelope_decode_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
-        let _ = envelope::decode(&bytes);
+        prop_assert_eq!(envelope::decode(&bytes), envelope::decode_reference(&bytes));
     }
 
     #[test]
