@@ -207,7 +207,7 @@ pub struct Queue {
     redelivered: u64,
     /// Where envelopes are written.
     arena: arena::Arena,
-    /// `topic` as publishes carry it.
+    /// `topic` as publishes carry it (checked at open for a producer, at each send otherwise).
     pub_topic: PubTopic,
 }
 
@@ -512,13 +512,16 @@ impl Queue {
             msg.payload.clone()
         };
         let replay_topic;
-        let to = match &msg.topic {
-            Some(t) => {
-                topic::validate_publish(t)?;
-                replay_topic = PubTopic::new(t);
-                &replay_topic
+        let to = if let Some(t) = &msg.topic {
+            topic::validate_publish(t)?;
+            replay_topic = PubTopic::new(t);
+            &replay_topic
+        } else {
+            // A producer's topic was checked at open; any other role's may be a filter.
+            if self.role != Role::Producer {
+                topic::validate_publish(&self.topic)?;
             }
-            None => &self.pub_topic,
+            &self.pub_topic
         };
         self.link
             .publish(
