@@ -154,29 +154,24 @@ pub trait Sink: std::ops::DerefMut<Target = [u8]> {
     fn set_len(&mut self, len: usize);
 }
 
-impl Sink for Vec<u8> {
-    fn put(&mut self, bytes: &[u8]) {
-        self.extend_from_slice(bytes);
-    }
-    fn room(&mut self, n: usize) {
-        self.reserve(n);
-    }
-    fn set_len(&mut self, len: usize) {
-        self.resize(len, 0);
-    }
+/// `Vec<u8>` and `BytesMut` have the same inherent methods for these.
+macro_rules! sink {
+    ($t:ty) => {
+        impl Sink for $t {
+            fn put(&mut self, bytes: &[u8]) {
+                self.extend_from_slice(bytes);
+            }
+            fn room(&mut self, n: usize) {
+                self.reserve(n);
+            }
+            fn set_len(&mut self, len: usize) {
+                self.resize(len, 0);
+            }
+        }
+    };
 }
-
-impl Sink for bytes::BytesMut {
-    fn put(&mut self, bytes: &[u8]) {
-        self.extend_from_slice(bytes);
-    }
-    fn room(&mut self, n: usize) {
-        self.reserve(n);
-    }
-    fn set_len(&mut self, len: usize) {
-        self.resize(len, 0);
-    }
-}
+sink!(Vec<u8>);
+sink!(bytes::BytesMut);
 
 /// [`encode`] of borrowed fields, appended to `out`.
 ///
