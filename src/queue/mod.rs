@@ -173,7 +173,6 @@ const CONSUMER_INFLIGHT: u16 = 100;
 /// An open queue: one connection, one subscription, the event-loop task behind it.
 pub struct Queue {
     cfg: QueueConfig,
-    topic: String,
     role: Role,
     addr: BrokerAddr,
     client_id: String,
@@ -207,8 +206,9 @@ pub struct Queue {
     redelivered: u64,
     /// Where envelopes are written.
     arena: arena::Arena,
-    /// `topic` as publishes carry it (checked at open for a producer, at each send otherwise).
-    pub_topic: PubTopic,
+    /// The topic (or filter), in the forms publishes carry it (checked at open for a
+    /// producer, at each send otherwise).
+    topic: PubTopic,
 }
 
 /// The default pause that ends a burst of deliveries for `peek`/`count` (`--settle`), once the
@@ -395,10 +395,9 @@ impl Queue {
         }
         let (link, addr) = connect_any(&cfg.connections, &opts).await?;
         tracing::debug!(broker = %addr.uri(), %client_id, durable, session_present = link.session_present(), "connected with {}", link.version());
-        let pub_topic = PubTopic::new(&topic);
+        let topic = PubTopic::new(&topic);
         let mut q = Queue {
             cfg: cfg.clone(),
-            topic,
             role,
             addr,
             client_id,
@@ -420,7 +419,7 @@ impl Queue {
             unacked: PacketIds::new(),
             redelivered: 0,
             arena: arena::Arena::new(),
-            pub_topic,
+            topic,
         };
         if role != Role::Producer && cfg.options.autosubscribe {
             q.subscribe().await?;
@@ -431,18 +430,18 @@ impl Queue {
     /// Every filter of the subscription: the topic, then more `-t` filters (as subscribed:
     /// `$share/GROUP/…` with a group).
     pub fn filters(&self) -> Vec<String> {
-        std::iter::once(&self.topic)
-            .chain(&self.cfg.extra_topics)
+        std::iter::once(self.topic.as_str())
+            .chain(self.cfg.extra_topics.iter().map(String::as_str))
             .map(|f| match &self.cfg.options.group {
                 Some(g) => format!("$share/{g}/{f}"),
-                None => f.clone(),
+                None => f.to_owned(),
             })
             .collect()
     }
 
     /// The topic (or topic filter) of this queue.
     pub fn topic(&self) -> &str {
-        &self.topic
+        self.topic.as_str()
     }
 
     /// The broker this queue is connected to.
@@ -519,9 +518,9 @@ impl Queue {
         } else {
             // A producer's topic was checked at open; any other role's may be a filter.
             if self.role != Role::Producer {
-                topic::validate_publish(&self.topic)?;
+                topic::validate_publish(self.topic.as_str())?;
             }
-            &self.pub_topic
+            &self.topic
         };
         self.link
             .publish(
@@ -951,7 +950,7 @@ impl Queue {
                 self.refused += 1;
                 return Err(QueueError::PublishRefused {
                     broker: self.addr.uri(),
-                    topic: self.topic.clone(),
+                    topic: self.topic.as_str().to_owned(),
                     code,
                     reason,
                 });

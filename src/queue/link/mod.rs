@@ -584,9 +584,9 @@ impl Connected {
     }
 }
 
-/// A topic to publish to, checked (`topic::validate_publish`), in the two forms the
-/// protocol versions want: MQTT 5's `Publish` holds `Bytes`, here shared by every publish
-/// (no copy per message), 3.1.1's a `String`.
+/// A topic in the two forms the protocol versions' publishes want: MQTT 5's `Publish` holds
+/// `Bytes`, here shared by every publish (no copy per message), 3.1.1's a `String`. It is
+/// published to only once checked (`topic::validate_publish`).
 #[derive(Debug, Clone)]
 pub struct PubTopic {
     text: String,
@@ -594,7 +594,7 @@ pub struct PubTopic {
 }
 
 impl PubTopic {
-    /// `topic`, which the caller has checked.
+    /// `topic`, as it is.
     #[must_use]
     pub fn new(topic: &str) -> Self {
         Self {
