@@ -193,7 +193,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
         'mqq;listen' {
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Stop after N messages (-C as in mosquitto_sub)')
             [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Stop after N messages (-C as in mosquitto_sub)')
-            [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'Stop when no message arrived for this long (500ms, 5s, 2m)')
+            [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'Stop when no message arrived for this long (500ms, 5s, 2m); one still arriving holds it off')
             [CompletionResult]::new('-W', '-W ', [CompletionResultType]::ParameterName, 'Stop after this long in all, connecting included (as mosquitto_sub''s -W); exit 0')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Stop after this long in all, connecting included (as mosquitto_sub''s -W); exit 0')
             [CompletionResult]::new('-F', '-F ', [CompletionResultType]::ParameterName, 'Output format: text, raw, json, or a template such as ''%t %p''')
@@ -246,8 +246,8 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
         'mqq;peek' {
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'How many messages to show at most (-C as in mosquitto_sub)')
             [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'How many messages to show at most (-C as in mosquitto_sub)')
-            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Stop when no message arrived for this long')
-            [CompletionResult]::new('--settle', '--settle', [CompletionResultType]::ParameterName, 'Once messages arrive, stop when none came for this long (the broker''s burst ended; at most --wait)')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Stop when no message arrived for this long (a message still arriving holds it off)')
+            [CompletionResult]::new('--settle', '--settle', [CompletionResultType]::ParameterName, 'Once messages arrive, stop when none came for this long (at most --wait) plus the connection''s set-up time: the broker''s burst ended')
             [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'The broker''s unacked window: showing this many means more may be pending (default: MQTT 5 the Receive Maximum mqq sent, 65535; MQTT 3.1.1 10)')
             [CompletionResult]::new('-F', '-F ', [CompletionResultType]::ParameterName, 'Output format: text, raw, json, or a template such as ''%t %p''')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: text, raw, json, or a template such as ''%t %p''')
@@ -297,8 +297,8 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
             break
         }
         'mqq;count' {
-            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Stop counting when no message arrived for this long')
-            [CompletionResult]::new('--settle', '--settle', [CompletionResultType]::ParameterName, 'Once messages arrive, stop counting when none came for this long (the broker''s burst ended; at most --wait)')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Stop counting when no message arrived for this long (a message still arriving holds it off)')
+            [CompletionResult]::new('--settle', '--settle', [CompletionResultType]::ParameterName, 'Once messages arrive, stop counting when none came for this long (at most --wait) plus the connection''s set-up time: the broker''s burst ended')
             [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'The broker''s unacked window: a count at or above it prints as N+. Default: on MQTT 5 the Receive Maximum mqq sent (65535); on MQTT 3.1.1 10, which suits every broker mqq was measured with (mosquitto 20, RabbitMQ 10)')
             [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)')
             [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Queue (profile) to use from the config file [env: MQQ_QUEUE]')
@@ -483,7 +483,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
             [CompletionResult]::new('--retry-delay', '--retry-delay', [CompletionResultType]::ParameterName, 'Pause before reconnecting to get an abandoned message back')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Stop after N completed messages')
             [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Stop after N completed messages')
-            [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'Stop when no message arrived for this long')
+            [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'Stop when no message arrived for this long (one still arriving holds it off)')
             [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)')
             [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Queue (profile) to use from the config file [env: MQQ_QUEUE]')
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Topic; receiving verbs accept + and # wildcards, and several -t (one subscription) [env: MQQ_TOPIC]')
@@ -530,7 +530,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
             [CompletionResult]::new('--to-queue', '--to-queue', [CompletionResultType]::ParameterName, 'Destination: queue NAME of the config file (its topic and broker; the environment applies, the command line''s flags do not)')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Move at most N messages')
             [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Move at most N messages')
-            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Stop when nothing arrived for this long')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Stop when nothing arrived for this long (a message still arriving holds it off)')
             [CompletionResult]::new('-F', '-F ', [CompletionResultType]::ParameterName, 'Output format: text, raw, json, or a template such as ''%t %p''')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: text, raw, json, or a template such as ''%t %p''')
             [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)')

@@ -187,7 +187,7 @@ set edit:completion:arg-completer[mqq] = {|@words|
         &'mqq;listen'= {
             cand -n 'Stop after N messages (-C as in mosquitto_sub)'
             cand --count 'Stop after N messages (-C as in mosquitto_sub)'
-            cand --idle-timeout 'Stop when no message arrived for this long (500ms, 5s, 2m)'
+            cand --idle-timeout 'Stop when no message arrived for this long (500ms, 5s, 2m); one still arriving holds it off'
             cand -W 'Stop after this long in all, connecting included (as mosquitto_sub''s -W); exit 0'
             cand --timeout 'Stop after this long in all, connecting included (as mosquitto_sub''s -W); exit 0'
             cand -F 'Output format: text, raw, json, or a template such as ''%t %p'''
@@ -239,8 +239,8 @@ set edit:completion:arg-completer[mqq] = {|@words|
         &'mqq;peek'= {
             cand -n 'How many messages to show at most (-C as in mosquitto_sub)'
             cand --count 'How many messages to show at most (-C as in mosquitto_sub)'
-            cand --wait 'Stop when no message arrived for this long'
-            cand --settle 'Once messages arrive, stop when none came for this long (the broker''s burst ended; at most --wait)'
+            cand --wait 'Stop when no message arrived for this long (a message still arriving holds it off)'
+            cand --settle 'Once messages arrive, stop when none came for this long (at most --wait) plus the connection''s set-up time: the broker''s burst ended'
             cand --window 'The broker''s unacked window: showing this many means more may be pending (default: MQTT 5 the Receive Maximum mqq sent, 65535; MQTT 3.1.1 10)'
             cand -F 'Output format: text, raw, json, or a template such as ''%t %p'''
             cand --format 'Output format: text, raw, json, or a template such as ''%t %p'''
@@ -289,8 +289,8 @@ set edit:completion:arg-completer[mqq] = {|@words|
             cand --insecure 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
         }
         &'mqq;count'= {
-            cand --wait 'Stop counting when no message arrived for this long'
-            cand --settle 'Once messages arrive, stop counting when none came for this long (the broker''s burst ended; at most --wait)'
+            cand --wait 'Stop counting when no message arrived for this long (a message still arriving holds it off)'
+            cand --settle 'Once messages arrive, stop counting when none came for this long (at most --wait) plus the connection''s set-up time: the broker''s burst ended'
             cand --window 'The broker''s unacked window: a count at or above it prints as N+. Default: on MQTT 5 the Receive Maximum mqq sent (65535); on MQTT 3.1.1 10, which suits every broker mqq was measured with (mosquitto 20, RabbitMQ 10)'
             cand --set 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)'
             cand --queue 'Queue (profile) to use from the config file [env: MQQ_QUEUE]'
@@ -471,7 +471,7 @@ set edit:completion:arg-completer[mqq] = {|@words|
             cand --retry-delay 'Pause before reconnecting to get an abandoned message back'
             cand -n 'Stop after N completed messages'
             cand --count 'Stop after N completed messages'
-            cand --idle-timeout 'Stop when no message arrived for this long'
+            cand --idle-timeout 'Stop when no message arrived for this long (one still arriving holds it off)'
             cand --set 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)'
             cand --queue 'Queue (profile) to use from the config file [env: MQQ_QUEUE]'
             cand -t 'Topic; receiving verbs accept + and # wildcards, and several -t (one subscription) [env: MQQ_TOPIC]'
@@ -517,7 +517,7 @@ set edit:completion:arg-completer[mqq] = {|@words|
             cand --to-queue 'Destination: queue NAME of the config file (its topic and broker; the environment applies, the command line''s flags do not)'
             cand -n 'Move at most N messages'
             cand --count 'Move at most N messages'
-            cand --wait 'Stop when nothing arrived for this long'
+            cand --wait 'Stop when nothing arrived for this long (a message still arriving holds it off)'
             cand -F 'Output format: text, raw, json, or a template such as ''%t %p'''
             cand --format 'Output format: text, raw, json, or a template such as ''%t %p'''
             cand --set 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)'

@@ -146,7 +146,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand receive" -l quiet -d 'No summari
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s n -l count -d 'Stop after N messages (-C as in mosquitto_sub)' -r
-complete -c mqq -n "__fish_mqq_using_subcommand listen" -l idle-timeout -d 'Stop when no message arrived for this long (500ms, 5s, 2m)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -l idle-timeout -d 'Stop when no message arrived for this long (500ms, 5s, 2m); one still arriving holds it off' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s W -l timeout -d 'Stop after this long in all, connecting included (as mosquitto_sub\'s -W); exit 0' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s F -l format -d 'Output format: text, raw, json, or a template such as \'%t %p\'' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
@@ -181,8 +181,8 @@ complete -c mqq -n "__fish_mqq_using_subcommand listen" -l quiet -d 'No summarie
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s n -l count -d 'How many messages to show at most (-C as in mosquitto_sub)' -r
-complete -c mqq -n "__fish_mqq_using_subcommand peek" -l wait -d 'Stop when no message arrived for this long' -r
-complete -c mqq -n "__fish_mqq_using_subcommand peek" -l settle -d 'Once messages arrive, stop when none came for this long (the broker\'s burst ended; at most --wait)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -l wait -d 'Stop when no message arrived for this long (a message still arriving holds it off)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -l settle -d 'Once messages arrive, stop when none came for this long (at most --wait) plus the connection\'s set-up time: the broker\'s burst ended' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l window -d 'The broker\'s unacked window: showing this many means more may be pending (default: MQTT 5 the Receive Maximum mqq sent, 65535; MQTT 3.1.1 10)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s F -l format -d 'Output format: text, raw, json, or a template such as \'%t %p\'' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
@@ -216,8 +216,8 @@ complete -c mqq -n "__fish_mqq_using_subcommand peek" -s v -l verbose -d 'More d
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l quiet -d 'No summaries, progress display or warnings on stderr; errors are still printed'
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
-complete -c mqq -n "__fish_mqq_using_subcommand count" -l wait -d 'Stop counting when no message arrived for this long' -r
-complete -c mqq -n "__fish_mqq_using_subcommand count" -l settle -d 'Once messages arrive, stop counting when none came for this long (the broker\'s burst ended; at most --wait)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand count" -l wait -d 'Stop counting when no message arrived for this long (a message still arriving holds it off)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand count" -l settle -d 'Once messages arrive, stop counting when none came for this long (at most --wait) plus the connection\'s set-up time: the broker\'s burst ended' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l window -d 'The broker\'s unacked window: a count at or above it prints as N+. Default: on MQTT 5 the Receive Maximum mqq sent (65535); on MQTT 3.1.1 10, which suits every broker mqq was measured with (mosquitto 20, RabbitMQ 10)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
@@ -346,7 +346,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand work" -l timeout -d 'Kill a comm
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l grace -d 'On Ctrl-C/SIGTERM, how long running commands may finish (then they are killed)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l retry-delay -d 'Pause before reconnecting to get an abandoned message back' -r
 complete -c mqq -n "__fish_mqq_using_subcommand work" -s n -l count -d 'Stop after N completed messages' -r
-complete -c mqq -n "__fish_mqq_using_subcommand work" -l idle-timeout -d 'Stop when no message arrived for this long' -r
+complete -c mqq -n "__fish_mqq_using_subcommand work" -l idle-timeout -d 'Stop when no message arrived for this long (one still arriving holds it off)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand work" -s t -l topic -d 'Topic; receiving verbs accept + and # wildcards, and several -t (one subscription) [env: MQQ_TOPIC]' -r
@@ -379,7 +379,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand work" -l insecure -d 'Do not ver
 complete -c mqq -n "__fish_mqq_using_subcommand move" -l to -d 'Destination topic (on the same broker)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand move" -l to-queue -d 'Destination: queue NAME of the config file (its topic and broker; the environment applies, the command line\'s flags do not)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand move" -s n -l count -d 'Move at most N messages' -r
-complete -c mqq -n "__fish_mqq_using_subcommand move" -l wait -d 'Stop when nothing arrived for this long' -r
+complete -c mqq -n "__fish_mqq_using_subcommand move" -l wait -d 'Stop when nothing arrived for this long (a message still arriving holds it off)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand move" -s F -l format -d 'Output format: text, raw, json, or a template such as \'%t %p\'' -r
 complete -c mqq -n "__fish_mqq_using_subcommand move" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand move" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r

@@ -618,7 +618,7 @@ pub struct WorkArgs {
     /// Stop after N completed messages
     #[arg(short = 'n', long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub count: Option<u64>,
-    /// Stop when no message arrived for this long
+    /// Stop when no message arrived for this long (one still arriving holds it off)
     #[arg(long, value_name = "DURATION", value_parser = flag_duration)]
     pub idle_timeout: Option<Duration>,
     /// One JSON object per message outcome on stderr, for machines
@@ -643,7 +643,7 @@ pub struct MoveArgs {
     /// Move at most N messages
     #[arg(short = 'n', long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub count: Option<u64>,
-    /// Stop when nothing arrived for this long
+    /// Stop when nothing arrived for this long (a message still arriving holds it off)
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = flag_duration)]
     pub wait: Duration,
     /// Show what would move, without moving anything
@@ -681,7 +681,8 @@ pub struct ListenArgs {
     /// Stop after N messages (-C as in mosquitto_sub)
     #[arg(short = 'n', short_alias = 'C', long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub count: Option<u64>,
-    /// Stop when no message arrived for this long (500ms, 5s, 2m)
+    /// Stop when no message arrived for this long (500ms, 5s, 2m); one still arriving holds
+    /// it off
     #[arg(long, value_name = "DURATION", value_parser = flag_duration)]
     pub idle_timeout: Option<Duration>,
     /// Stop after this long in all, connecting included (as mosquitto_sub's -W); exit 0
@@ -698,11 +699,11 @@ pub struct PeekArgs {
     #[arg(short = 'n', short_alias = 'C', long, value_name = "N", default_value_t = 1,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub count: u64,
-    /// Stop when no message arrived for this long
+    /// Stop when no message arrived for this long (a message still arriving holds it off)
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = flag_duration)]
     pub wait: Duration,
-    /// Once messages arrive, stop when none came for this long (the broker's burst ended;
-    /// at most --wait)
+    /// Once messages arrive, stop when none came for this long (at most --wait) plus the
+    /// connection's set-up time: the broker's burst ended
     #[arg(long, value_name = "DURATION", default_value = "200ms", value_parser = flag_duration)]
     pub settle: Duration,
     /// The broker's unacked window: showing this many means more may be pending (default:
@@ -716,11 +717,12 @@ pub struct PeekArgs {
 /// `count` flags.
 #[derive(Debug, Args)]
 pub struct CountArgs {
-    /// Stop counting when no message arrived for this long
+    /// Stop counting when no message arrived for this long (a message still arriving holds
+    /// it off)
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = flag_duration)]
     pub wait: Duration,
-    /// Once messages arrive, stop counting when none came for this long (the broker's
-    /// burst ended; at most --wait)
+    /// Once messages arrive, stop counting when none came for this long (at most --wait)
+    /// plus the connection's set-up time: the broker's burst ended
     #[arg(long, value_name = "DURATION", default_value = "200ms", value_parser = flag_duration)]
     pub settle: Duration,
     /// The broker's unacked window: a count at or above it prints as N+. Default: on MQTT 5

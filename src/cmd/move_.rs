@@ -6,8 +6,6 @@
 
 use std::process::ExitCode;
 
-use tokio::time::Instant;
-
 use crate::cli::MoveArgs;
 use crate::config::QueueConfig;
 use crate::error::{Code, UsageError};
@@ -67,7 +65,7 @@ pub async fn run(
     let mut moved = 0usize;
     let result: Result<(), QueueError> = async {
         while moved < want {
-            let Some(first) = source.next(Some(Instant::now() + args.wait)).await? else {
+            let Some(first) = source.next_unless_quiet(args.wait).await? else {
                 break;
             };
             let mut batch: Vec<Message> = vec![first];

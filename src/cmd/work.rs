@@ -102,12 +102,16 @@ pub async fn run(
                 break 'connection;
             }
             let deadline = args.idle_timeout.map(|d| Instant::now() + d);
+            let mark = q.read_mark();
             let first = tokio::select! {
                 biased;
                 () = &mut shutdown => { q.close().await; break 'connection; }
                 m = q.next(deadline) => m?,
             };
             let Some(first) = first else {
+                if q.message_arriving_since(mark) {
+                    continue; // not idle: a message is still arriving
+                }
                 q.close().await;
                 break 'connection;
             };

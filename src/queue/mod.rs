@@ -211,13 +211,19 @@ pub struct Queue {
     topic: PubTopic,
 }
 
+/// A point in the count of bytes read from the connection (see [`Queue::read_mark`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ReadMark(u64);
+
 /// The default pause that ends a burst of deliveries for `peek`/`count` (`--settle`), once the
 /// first message arrived. A broker hands a resumed session its pending messages (up to its
 /// window) in one go; measured on loopback, the largest pause inside such a burst was 4–29 µs
 /// on mosquitto 2.0.11 and rumqttd, 60 µs on NATS 2.9 and 110 µs on RabbitMQ 3.10 (10 and
 /// 1,000 pending), and the first delivery came within 6 ms. 200 ms leaves a margin of over a
 /// thousand times; the wait for the first message (`--wait`, 1 s) is unchanged, since an
-/// empty queue has nothing that says so.
+/// empty queue has nothing that says so. Beyond loopback a burst larger than TCP's congestion
+/// window arrives in flights a round trip apart, so the quiet period is this plus the
+/// connection's set-up time (see [`Queue::quiet_after_first`]).
 pub const SETTLE: Duration = Duration::from_millis(200);
 
 /// The pauses between deliveries of a peek or count, for the debug log (`-vv`): how long
@@ -250,11 +256,12 @@ impl Gaps {
         self.last = now;
     }
 
-    fn report(&self, n: usize) {
+    fn report(&self, n: usize, quiet: Duration) {
         tracing::debug!(
             messages = n,
             first_after = ?self.first,
             largest_gap = ?self.largest,
+            quiet_period = ?quiet,
             "deliveries ended"
         );
     }
@@ -666,6 +673,37 @@ impl Queue {
         }
     }
 
+    /// The next message, or `Ok(None)` once nothing arrived for `quiet`: no message, and no
+    /// byte of one. A message still arriving (a large one, a slow link) holds the end off
+    /// until it is whole, however long that takes (`-W` bounds the whole command).
+    pub async fn next_unless_quiet(
+        &mut self,
+        quiet: Duration,
+    ) -> Result<Option<Message>, QueueError> {
+        loop {
+            let mark = self.read_mark();
+            if let Some(m) = self.next(Some(Instant::now() + quiet)).await? {
+                return Ok(Some(m));
+            }
+            if !self.message_arriving_since(mark) {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Where the connection's byte count stands, for [`Queue::message_arriving_since`].
+    pub fn read_mark(&self) -> ReadMark {
+        ReadMark(self.link.bytes_read())
+    }
+
+    /// Whether a message is on its way in: bytes came from the broker since `mark`, and
+    /// they are not (yet) a whole packet. What ends on quiet waits on while this holds. Both
+    /// are needed: bytes that are no packet at all (a WebSocket ping) come once and stop, so
+    /// the next quiet period ends; bytes of a packet already whole are no reason to wait.
+    pub fn message_arriving_since(&self, mark: ReadMark) -> bool {
+        self.link.bytes_read() != mark.0 && self.link.packet_arriving()
+    }
+
     /// A message that has already arrived, without waiting.
     pub fn try_next(&mut self) -> Result<Option<Message>, QueueError> {
         loop {
@@ -784,12 +822,18 @@ impl Queue {
                 (Some(d), Some(i)) => Some(d.min(i)),
                 (d, i) => d.or(i),
             };
+            let mark = self.read_mark();
             let first = tokio::select! {
                 biased;
                 () = &mut shutdown => return Ok(Consumed { count, stop: Stop::Shutdown }),
                 m = self.next(wait_until) => m?,
             };
             let Some(first) = first else {
+                // Not idle while a message is still arriving (only `-W` is a hard limit).
+                let before_deadline = deadline.is_none_or(|d| Instant::now() < d);
+                if idle.is_some() && before_deadline && self.message_arriving_since(mark) {
+                    continue;
+                }
                 return Ok(Consumed {
                     count,
                     stop: Stop::Timeout,
@@ -829,8 +873,9 @@ impl Queue {
 
     /// Up to `n` pending messages, never acknowledged: the broker delivers them again to
     /// the next connection of this session. Returns when `n` arrived, when nothing came for
-    /// `wait`, or, once messages flow, when none came for `settle` (at most `wait`): the
-    /// broker hands a session's pending messages out in one burst (see [`SETTLE`]).
+    /// `wait`, or, once messages flow, when none came for `settle` (at most `wait`) plus the
+    /// connection's set-up time: the broker hands a session's pending messages out in one
+    /// burst (see [`SETTLE`]).
     pub async fn peek(
         &mut self,
         n: usize,
@@ -839,13 +884,10 @@ impl Queue {
     ) -> Result<Vec<Message>, QueueError> {
         let mut out = Vec::new();
         let mut gaps = Gaps::new();
+        let settled = self.quiet_after_first(wait, settle);
         while out.len() < n {
-            let quiet = if out.is_empty() {
-                wait
-            } else {
-                settle.min(wait)
-            };
-            match self.next(Some(Instant::now() + quiet)).await? {
+            let quiet = if out.is_empty() { wait } else { settled };
+            match self.next_unless_quiet(quiet).await? {
                 Some(m) => {
                     gaps.arrived();
                     out.push(m);
@@ -853,26 +895,38 @@ impl Queue {
                 None => break,
             }
         }
-        gaps.report(out.len());
+        gaps.report(out.len(), settled);
         Ok(out)
     }
 
+    /// The pause that ends a burst of deliveries once one arrived: `settle` (at most `wait`)
+    /// plus the time the connection took to set up. A burst larger than TCP's congestion
+    /// window reaches the client in flights a round trip apart, and a set-up took at least
+    /// one round trip (the CONNECT's; TCP's handshake is another, TLS one or two more): over a
+    /// link slower than `settle` the pause between two flights would otherwise end the burst
+    /// and a count would be short. On loopback it adds about a millisecond.
+    fn quiet_after_first(&self, wait: Duration, settle: Duration) -> Duration {
+        settle.min(wait) + self.link.setup_time()
+    }
+
     /// How many messages are pending, never acknowledging any: counts deliveries until
-    /// nothing came for `wait`, or, once messages flow, for `settle` (at most `wait`). The
+    /// nothing came for `wait`, or, once messages flow, for `settle` (at most `wait`) plus
+    /// the connection's set-up time. The
     /// broker's unacked window caps what it hands out, so a caller must treat a result at or
     /// above that window as "at least".
     pub async fn count(&mut self, wait: Duration, settle: Duration) -> Result<usize, QueueError> {
         let mut n = 0;
         let mut gaps = Gaps::new();
+        let settled = self.quiet_after_first(wait, settle);
         loop {
-            let quiet = if n == 0 { wait } else { settle.min(wait) };
-            if self.next(Some(Instant::now() + quiet)).await?.is_none() {
+            let quiet = if n == 0 { wait } else { settled };
+            if self.next_unless_quiet(quiet).await?.is_none() {
                 break;
             }
             gaps.arrived();
             n += 1;
         }
-        gaps.report(n);
+        gaps.report(n, settled);
         Ok(n)
     }
 

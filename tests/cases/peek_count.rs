@@ -1,7 +1,9 @@
 //! `peek` and `count` consume nothing: the durable queue's story, one process a step.
 
 use super::durable_queue;
-use crate::support::{client_id, topic, Broker};
+use std::time::Duration;
+
+use crate::support::{client_id, topic, Broker, SlowLink};
 
 #[test]
 fn durable_story_each_step_a_process() {
@@ -71,6 +73,96 @@ fn count_never_gives_a_wrong_exact_number_past_the_window() {
         .args(["receive", "-n", "50", "-W", "20s"])
         .run()
         .expect(0, &lines);
+}
+
+/// A broker far away hands a resumed session's backlog out in flights a round trip apart (TCP's
+/// congestion window); with a round trip longer than `--settle`, the pause between two flights
+/// looked like the end of the burst. The settle period grows by the connection's set-up time
+/// (at least one round trip). MQTT 3.1.1, where a resumed session is not subscribed again: no
+/// SUBACK comes behind the backlog.
+#[test]
+fn count_and_peek_over_a_link_slower_than_the_settle_period_see_the_whole_backlog() {
+    let b = Broker::start();
+    let (t, id) = durable_queue(&b, "slowlink");
+    let lines: String = (0..9).map(|i| format!("message {i} of nine\n")).collect();
+    b.mqq()
+        .topic(&t)
+        .args(["send", "-q", "1", "-l"])
+        .stdin(&lines)
+        .run()
+        .expect_code(0);
+    // A round trip of 300 ms (settle: 200 ms), 128 bytes of deliveries per round trip: two
+    // or three of these messages a flight.
+    let link = SlowLink::start(b.port, Duration::from_millis(150), 128);
+    let far = || {
+        b.mqq()
+            .uri(&link.uri())
+            .topic(&t)
+            .id(&id)
+            .args(["-V", "3.1.1"])
+    };
+    let o = far().args(["-vv", "count", "--wait", "5s"]).run();
+    o.expect(0, "9\n");
+    // The pause that ends the burst grew by the set-up time (two one-way trips at least).
+    let quiet = o
+        .stderr
+        .split("quiet_period=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| o.fail("no quiet_period in the -vv log"));
+    let ms: f64 = match quiet.strip_suffix("ms") {
+        Some(ms) => ms.parse().unwrap(),
+        None => quiet.strip_suffix('s').unwrap().parse::<f64>().unwrap() * 1000.0,
+    };
+    assert!(
+        ms >= 500.0,
+        "quiet period {quiet}: settle 200ms + set-up >= 300ms expected"
+    );
+    far()
+        .args(["peek", "-n", "20", "--wait", "5s"])
+        .run()
+        .expect(0, &lines);
+    // Nothing was consumed.
+    b.mqq()
+        .topic(&t)
+        .id(&id)
+        .args(["receive", "-n", "9", "-W", "10s"])
+        .run()
+        .expect(0, &lines);
+}
+
+/// A message that takes longer to arrive than `--wait` (a large one over a slow link) is not
+/// "nothing came": the end waits while bytes of a packet keep arriving.
+#[test]
+fn count_and_peek_wait_for_a_message_that_is_still_arriving() {
+    let b = Broker::start();
+    let (t, id) = durable_queue(&b, "arriving");
+    let big = "x".repeat(4000);
+    for m in [big.as_str(), "small one", "small two"] {
+        b.mqq()
+            .topic(&t)
+            .args(["--raw", "send", "-q", "1", m])
+            .run()
+            .expect_code(0);
+    }
+    // 1 KiB per 300 ms round trip: the first message takes four round trips (1.2 s), more
+    // than `--wait` and than the settle period.
+    let link = SlowLink::start(b.port, Duration::from_millis(150), 1024);
+    let far = || {
+        b.mqq()
+            .uri(&link.uri())
+            .topic(&t)
+            .id(&id)
+            .args(["-V", "3.1.1", "--raw"])
+    };
+    far()
+        .args(["count", "--wait", "500ms"])
+        .run()
+        .expect(0, "3\n");
+    far()
+        .args(["peek", "-n", "5", "--wait", "500ms"])
+        .run()
+        .expect(0, &format!("{big}\nsmall one\nsmall two\n"));
 }
 
 #[test]

@@ -12,6 +12,7 @@ mod broker;
 mod command;
 pub mod nats;
 pub mod rabbitmq;
+mod slow_link;
 pub mod tls;
 
 use std::collections::HashSet;
@@ -21,6 +22,7 @@ use std::time::{Duration, Instant};
 
 pub use broker::{have_mosquitto_clients, kind, Broker, BrokerOpts, Kind};
 pub use command::{mqq, Mqq, Out};
+pub use slow_link::SlowLink;
 
 /// A loopback port nobody in this process was given before, free at the time of asking.
 pub fn free_port() -> u16 {

@@ -16,7 +16,7 @@ pub use transport::{TlsProblem, TlsSetupProblem};
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use tokio::sync::{mpsc, Notify};
@@ -566,6 +566,11 @@ struct Connected(Arc<LinkFlags>);
 struct LinkFlags {
     up: AtomicBool,
     leave_after_disconnect: AtomicBool,
+    /// Bytes read from the connection's TCP stream, counted by rumqttc (mqq's patch,
+    /// `NetworkOptions::set_read_counter`), over every connection of the link.
+    read: Arc<AtomicU64>,
+    /// `read` as it was when the event-loop task last got a whole packet.
+    read_at_packet: AtomicU64,
 }
 
 impl Connected {
@@ -581,6 +586,23 @@ impl Connected {
     /// Whether the task ends once DISCONNECT is written, not waiting for the broker's close.
     fn leaves_after_disconnect(&self) -> bool {
         self.0.leave_after_disconnect.load(Ordering::Relaxed)
+    }
+    /// The counter rumqttc adds the bytes it reads to.
+    fn read_counter(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.0.read)
+    }
+    /// The event-loop task got a whole packet.
+    fn packet_in(&self) {
+        let read = self.0.read.load(Ordering::Relaxed);
+        self.0.read_at_packet.store(read, Ordering::Relaxed);
+    }
+    /// Bytes read so far.
+    fn bytes_read(&self) -> u64 {
+        self.0.read.load(Ordering::Relaxed)
+    }
+    /// Whether bytes arrived since the last whole packet: one is on its way in.
+    fn packet_arriving(&self) -> bool {
+        self.bytes_read() != self.0.read_at_packet.load(Ordering::Relaxed)
     }
 }
 
@@ -626,6 +648,8 @@ pub struct Link {
     connected: Connected,
     receive_maximum: u16,
     budget: Arc<Budget>,
+    /// From the start of the connection (name lookup, TCP, TLS, WebSocket) to the CONNACK.
+    setup: Duration,
 }
 
 /// A CONNECT that the broker answered in a way that says it does not speak MQTT 5: `auto`
@@ -654,6 +678,7 @@ impl Link {
     }
 
     async fn connect_v4(addr: &BrokerAddr, opts: &LinkOptions) -> Result<Link, QueueError> {
+        let started = Instant::now();
         let endpoint = transport::build(addr, &opts.tls)?;
         let (tx, events) = mpsc::unbounded_channel();
         let connected = Connected::default();
@@ -670,6 +695,7 @@ impl Link {
             connected,
             receive_maximum: opts.receive_maximum,
             budget,
+            setup: started.elapsed(),
         })
     }
 
@@ -678,6 +704,7 @@ impl Link {
         addr: &BrokerAddr,
         opts: &LinkOptions,
     ) -> Result<Result<Link, QueueError>, Rejected> {
+        let started = Instant::now();
         let endpoint = match transport::build(addr, &opts.tls) {
             Ok(t) => t,
             Err(e) => return Ok(Err(e)),
@@ -698,6 +725,7 @@ impl Link {
                     connected,
                     receive_maximum: opts.receive_maximum,
                     budget,
+                    setup: started.elapsed(),
                 }),
         )
     }
@@ -723,6 +751,23 @@ impl Link {
     /// 1 keeps the broker from resending the retained message to an existing subscription.
     pub fn resubscribe_is_safe(&self) -> bool {
         matches!(self.client, Client::V5(_))
+    }
+
+    /// How long the connection took to set up, from the name lookup to the CONNACK: at least
+    /// one round trip to the broker (two with TCP's handshake, more with TLS or WebSockets).
+    pub fn setup_time(&self) -> Duration {
+        self.setup
+    }
+
+    /// Bytes read from the connection so far (below TLS and WebSockets).
+    pub fn bytes_read(&self) -> u64 {
+        self.connected.bytes_read()
+    }
+
+    /// Whether bytes arrived since the last whole packet the event loop got: a packet (a
+    /// large message, a slow link) may still be arriving.
+    pub fn packet_arriving(&self) -> bool {
+        self.connected.packet_arriving()
     }
 
     /// Whether the broker had this client's session at the last CONNACK.

@@ -46,6 +46,9 @@ pub(super) async fn connect(
     eventloop
         .network_options
         .set_tcp_quickack_always(opts.quickack_always);
+    eventloop
+        .network_options
+        .set_read_counter(connected.read_counter());
     let error = |cause| QueueError::Connect {
         broker: addr.uri(),
         cause,
@@ -57,6 +60,8 @@ pub(super) async fn connect(
         Ok(Err(e)) => return Err(connect_error(addr, opts, &e).await),
     };
     connected.set(true);
+    // The CONNACK is a whole packet too (polled here, not by the task).
+    connected.packet_in();
     let task = tokio::spawn(drive(
         eventloop,
         tx,
@@ -149,7 +154,11 @@ async fn drive(
     let mut failures = 0;
     loop {
         throttle.before_poll(closing).await;
-        let ev = match el.poll().await {
+        let polled = el.poll().await;
+        if let Ok(Event::Incoming(_)) = polled {
+            connected.packet_in();
+        }
+        let ev = match polled {
             Ok(Event::Incoming(Packet::Publish(p))) => LinkEvent::Message(Delivery {
                 hold: throttle.hold(p.payload.len() + p.topic.len()),
                 token: AckToken {

@@ -2,6 +2,8 @@
 //! signs that a broker does not speak MQTT 5), the event-loop task, requests with
 //! properties, and the mapping of reason codes to the core's typed errors.
 
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
 use std::time::Duration;
 
 use rumqttc::v5::mqttbytes::v5::{
@@ -39,12 +41,13 @@ pub(super) async fn connect(
     connected: Connected,
     throttle: Throttle,
 ) -> Result<Result<Connected5, QueueError>, Rejected> {
-    let mo = mqtt_options(opts, endpoint);
+    let read = connected.read_counter();
+    let mo = mqtt_options(opts, endpoint, &read);
     // The other nodes of the failover list, for reconnects (an unusable one is left out).
     let mut brokers = vec![(addr.clone(), mo.clone())];
     for alt in &opts.alternates {
         if let Ok(e) = transport::build(alt, &opts.tls) {
-            brokers.push((alt.clone(), mqtt_options(opts, e)));
+            brokers.push((alt.clone(), mqtt_options(opts, e, &read)));
         }
     }
     let (client, mut eventloop) = AsyncClient::new(mo, REQUEST_QUEUE);
@@ -59,6 +62,8 @@ pub(super) async fn connect(
         Ok(Err(e)) => return connect_error(addr, opts, &e).map(Err),
     };
     connected.set(true);
+    // The CONNACK is a whole packet too (polled here, not by the task).
+    connected.packet_in();
     let task = tokio::spawn(drive(
         eventloop,
         tx,
@@ -70,8 +75,8 @@ pub(super) async fn connect(
     Ok(Ok((client, task, session_present)))
 }
 
-/// The library's options for one broker.
-fn mqtt_options(opts: &LinkOptions, endpoint: Endpoint) -> MqttOptions {
+/// The library's options for one broker; the bytes read are counted into `read`.
+fn mqtt_options(opts: &LinkOptions, endpoint: Endpoint, read: &Arc<AtomicU64>) -> MqttOptions {
     let mut mo = MqttOptions::new(opts.client_id.clone(), endpoint.host, endpoint.port);
     let persistent = opts.session == Session::Persistent;
     mo.set_clean_start(!persistent)
@@ -94,6 +99,7 @@ fn mqtt_options(opts: &LinkOptions, endpoint: Endpoint) -> MqttOptions {
     let mut net = mo.network_options();
     net.set_tcp_nodelay(super::TCP_NODELAY);
     net.set_tcp_quickack_always(opts.quickack_always);
+    net.set_read_counter(Arc::clone(read));
     mo.set_network_options(net);
     mo
 }
@@ -225,7 +231,11 @@ async fn drive(
     let mut failures = 0;
     loop {
         throttle.before_poll(closing).await;
-        let ev = match el.poll().await {
+        let polled = el.poll().await;
+        if let Ok(Event::Incoming(_)) = polled {
+            connected.packet_in();
+        }
+        let ev = match polled {
             Ok(Event::Incoming(Packet::Publish(p))) => LinkEvent::Message(delivery(p, &throttle)),
             Ok(Event::Incoming(Packet::PubAck(a))) => match a.reason {
                 PubAckReason::Success | PubAckReason::NoMatchingSubscribers => LinkEvent::Completed,

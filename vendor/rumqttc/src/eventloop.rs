@@ -420,6 +420,7 @@ async fn network_connect(
 
     // mqq patch: see quickack.rs.
     let quickack_always = network_options.tcp_quickack_always;
+    let read_counter = network_options.read_counter.clone();
     #[allow(unused_assignments)]
     let mut idle = None;
     let tcp_stream: Box<dyn AsyncReadWrite> = {
@@ -430,7 +431,7 @@ async fn network_connect(
                 let addr = format!("{domain}:{port}");
                 let tcp = socket_connect(addr, network_options).await?;
                 {
-                    let (tcp, flag) = crate::quickack::QuickAck::new(tcp, quickack_always);
+                    let (tcp, flag) = crate::quickack::QuickAck::new(tcp, quickack_always, read_counter.clone());
                     idle = Some(flag);
                     Box::new(tcp)
                 }
@@ -441,7 +442,7 @@ async fn network_connect(
             let addr = format!("{domain}:{port}");
             let tcp = socket_connect(addr, network_options).await?;
             {
-                    let (tcp, flag) = crate::quickack::QuickAck::new(tcp, quickack_always);
+                    let (tcp, flag) = crate::quickack::QuickAck::new(tcp, quickack_always, read_counter.clone());
                     idle = Some(flag);
                     Box::new(tcp)
                 }

@@ -403,6 +403,8 @@ pub struct NetworkOptions {
     tcp_nodelay: bool,
     /// mqq patch: see `set_tcp_quickack_always`.
     tcp_quickack_always: bool,
+    /// mqq patch: see `set_read_counter`.
+    read_counter: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
     conn_timeout: u64,
     #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
     bind_device: Option<String>,
@@ -415,6 +417,7 @@ impl NetworkOptions {
             tcp_recv_buffer_size: None,
             tcp_nodelay: false,
             tcp_quickack_always: false,
+            read_counter: None,
             conn_timeout: 5,
             #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
             bind_device: None,
@@ -429,6 +432,13 @@ impl NetworkOptions {
     /// reads without ever writing (one that never acknowledges); see quickack.rs.
     pub fn set_tcp_quickack_always(&mut self, always: bool) {
         self.tcp_quickack_always = always;
+    }
+
+    /// mqq patch: every byte read from the connection's TCP stream (below TLS and
+    /// WebSockets) is added to `counter`, on every connection made with these options: a
+    /// caller can tell that a packet is still arriving (bytes came, no packet yet).
+    pub fn set_read_counter(&mut self, counter: std::sync::Arc<std::sync::atomic::AtomicU64>) {
+        self.read_counter = Some(counter);
     }
 
     pub fn set_tcp_send_buffer_size(&mut self, size: u32) {

@@ -14,24 +14,32 @@
 //! client that reads and never
 //! writes (mqq's peek and count: no acknowledgements) asks for it always
 //! (`NetworkOptions::set_tcp_quickack_always`): it has nothing to carry the ACK on.
+//!
+//! The stream also counts the bytes it reads into the caller's counter, when there is one
+//! (`NetworkOptions::set_read_counter`).
 
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
-pub(crate) struct QuickAck(TcpStream, Arc<AtomicBool>, bool);
+pub(crate) struct QuickAck(TcpStream, Arc<AtomicBool>, bool, Option<Arc<AtomicU64>>);
 
 impl QuickAck {
     /// The stream, and the flag the event loop sets while it waits with nothing to write.
-    /// `always`: ACK at once whatever the flag says (`set_tcp_quickack_always`).
-    pub(crate) fn new(tcp: TcpStream, always: bool) -> (Self, Arc<AtomicBool>) {
+    /// `always`: ACK at once whatever the flag says (`set_tcp_quickack_always`); `counter`:
+    /// where the bytes read are counted (`set_read_counter`).
+    pub(crate) fn new(
+        tcp: TcpStream,
+        always: bool,
+        counter: Option<Arc<AtomicU64>>,
+    ) -> (Self, Arc<AtomicBool>) {
         let idle = Arc::new(AtomicBool::new(true));
-        (Self(tcp, idle.clone(), always), idle)
+        (Self(tcp, idle.clone(), always, counter), idle)
     }
 
     #[cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia"))]
@@ -52,11 +60,14 @@ impl AsyncRead for QuickAck {
     ) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
         let polled = Pin::new(&mut self.0).poll_read(cx, buf);
-        if matches!(polled, Poll::Ready(Ok(())))
-            && buf.filled().len() > before
-            && (self.2 || self.1.load(Ordering::Relaxed))
-        {
-            self.ack_now();
+        let read = buf.filled().len() - before;
+        if matches!(polled, Poll::Ready(Ok(()))) && read > 0 {
+            if let Some(counter) = &self.3 {
+                counter.fetch_add(read as u64, Ordering::Relaxed);
+            }
+            if self.2 || self.1.load(Ordering::Relaxed) {
+                self.ack_now();
+            }
         }
         polled
     }

@@ -357,7 +357,11 @@ async fn network_connect(options: &MqttOptions) -> Result<Network, ConnectionErr
                 let addr = format!("{domain}:{port}");
                 let tcp = socket_connect(addr, options.network_options()).await?;
                 {
-                    let (tcp, flag) = crate::quickack::QuickAck::new(tcp, options.network_options().tcp_quickack_always);
+                    let (tcp, flag) = crate::quickack::QuickAck::new(
+                        tcp,
+                        options.network_options().tcp_quickack_always,
+                        options.network_options().read_counter.clone(),
+                    );
                     idle = Some(flag);
                     Box::new(tcp)
                 }
@@ -368,7 +372,11 @@ async fn network_connect(options: &MqttOptions) -> Result<Network, ConnectionErr
             let addr = format!("{domain}:{port}");
             let tcp = socket_connect(addr, options.network_options()).await?;
             {
-                    let (tcp, flag) = crate::quickack::QuickAck::new(tcp, options.network_options().tcp_quickack_always);
+                    let (tcp, flag) = crate::quickack::QuickAck::new(
+                        tcp,
+                        options.network_options().tcp_quickack_always,
+                        options.network_options().read_counter.clone(),
+                    );
                     idle = Some(flag);
                     Box::new(tcp)
                 }
