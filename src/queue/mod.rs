@@ -767,7 +767,8 @@ impl Queue {
     async fn acks_written(&mut self, limit: Duration) -> Result<(), QueueError> {
         let deadline = Instant::now() + limit;
         while self.acks_unsent > 0 {
-            match tokio::time::timeout_at(deadline, self.link.recv()).await {
+            // Not `recv`: waiting for acknowledgements is no reason to read past the budget.
+            match tokio::time::timeout_at(deadline, self.link.recv_within_budget()).await {
                 Err(_) => break,
                 Ok(None) => return Err(self.closed()),
                 Ok(Some(ev)) => self.handle(ev)?,

@@ -144,9 +144,10 @@ pub struct AckToken {
 /// budget is spent the task stops reading the socket, so a slow consumer (stdout blocked)
 /// pushes back through TCP to the broker instead of growing memory; the broker then queues
 /// or (QoS 0) drops what it cannot send, as it does for any slow subscriber. The task
-/// still polls while acknowledgements the core asked for wait to be written (else a
-/// consumer waiting for them would wait forever), while the core waits for an event (it
-/// holds the budget yet needs more: never a deadlock), and once per half keepalive to ping.
+/// still polls, writing without reading (`EventLoop::pause_reads`, mqq's patch of rumqttc),
+/// while acknowledgements the core asked for wait to be written (else a consumer waiting for
+/// them would wait forever); it reads while the core waits for an event (it holds the budget
+/// yet needs more: never a deadlock), and a few times per half keepalive to ping.
 #[derive(Debug)]
 pub(crate) struct Budget {
     waiting: AtomicBool,
@@ -223,12 +224,22 @@ impl Budget {
         }
     }
 
-    /// Whether the event-loop task must stop reading: the budget is spent, no
-    /// acknowledgement waits to be written, and the core is not waiting for an event.
+    /// Whether the event-loop task must stop reading: the budget is spent and the core is
+    /// not waiting for an event. It still polls to write acknowledgements (see
+    /// [`Budget::must_pause`]).
+    fn must_stop_reading(&self) -> bool {
+        self.spent() && !self.waiting.load(Ordering::Acquire)
+    }
+
+    /// Whether acknowledgements the core asked for wait to be written.
+    fn acks_pending(&self) -> bool {
+        self.acks_sent.load(Ordering::Acquire) < self.acks_requested.load(Ordering::Acquire)
+    }
+
+    /// Whether the event-loop task must stop polling: it may not read, and no
+    /// acknowledgement waits to be written.
     fn must_pause(&self) -> bool {
-        self.spent()
-            && !self.waiting.load(Ordering::Acquire)
-            && self.acks_sent.load(Ordering::Acquire) >= self.acks_requested.load(Ordering::Acquire)
+        self.must_stop_reading() && !self.acks_pending()
     }
 
     /// Waits while the task must pause, at most `limit`. `true`: still paused (time to
@@ -297,14 +308,18 @@ impl Throttle {
         }
     }
 
-    /// Before each poll.
-    pub(crate) async fn before_poll(&mut self, closing: bool) {
-        if closing || !self.budget.must_pause() {
-            return;
+    /// Before each poll; `false`: the poll may write (acknowledgements, pings) but not read
+    /// (`EventLoop::pause_reads`, mqq's patch of rumqttc).
+    pub(crate) async fn before_poll(&mut self, closing: bool) -> bool {
+        if closing || !self.budget.must_stop_reading() {
+            return true;
+        }
+        if self.budget.acks_pending() {
+            return false;
         }
         if self.ping_polls > 0 {
             self.ping_polls -= 1;
-            return;
+            return true;
         }
         if !self.paused_once {
             self.paused_once = true;
@@ -315,7 +330,9 @@ impl Throttle {
         }
         if self.budget.pause(self.keepalive / 2).await {
             self.ping_polls = PING_POLLS;
+            return true;
         }
+        !self.budget.must_stop_reading()
     }
 
     /// A PINGREQ went out.
@@ -790,6 +807,19 @@ impl Link {
             self.budget.set_waiting(true);
             let _waiting = Waiting(&self.budget);
             self.events.recv().await
+        };
+        self.note(ev.as_ref());
+        ev
+    }
+
+    /// The next event, waiting for it without asking the link to read past its budget: for
+    /// a core that waits for its acknowledgements to be written, which the link writes
+    /// whatever the budget (it reads nothing meanwhile if the budget is spent). `None` once
+    /// the event-loop task ended.
+    pub async fn recv_within_budget(&mut self) -> Option<LinkEvent> {
+        let ev = match self.events.try_recv() {
+            Ok(ev) => Some(ev),
+            Err(_) => self.events.recv().await,
         };
         self.note(ev.as_ref());
         ev

@@ -230,7 +230,8 @@ async fn drive(
     let mut current = 0;
     let mut failures = 0;
     loop {
-        throttle.before_poll(closing).await;
+        let may_read = throttle.before_poll(closing).await;
+        el.pause_reads(!may_read);
         let polled = el.poll().await;
         if let Ok(Event::Incoming(_)) = polled {
             connected.packet_in();

@@ -82,6 +82,8 @@ pub struct EventLoop {
     network: Option<Network>,
     /// Keep alive time
     keepalive_timeout: Option<Pin<Box<Sleep>>>,
+    /// mqq patch: see `pause_reads`.
+    read_paused: bool,
 }
 
 /// Events which can be yielded by the event loop
@@ -110,7 +112,18 @@ impl EventLoop {
             pending,
             network: None,
             keepalive_timeout: None,
+            read_paused: false,
         }
+    }
+
+    /// mqq patch: while `paused`, `poll` writes requests (a consumer's acknowledgements) and
+    /// pings but reads nothing from the network, unless it waits for an acknowledgement of its
+    /// own (a publish in flight, a SUBSCRIBE or UNSUBSCRIBE, a PINGREQ): a consumer that holds
+    /// as many messages as it can take gets its acknowledgements out without reading more.
+    /// With nothing to write and nothing awaited, `poll` then waits for a request or the
+    /// keepalive: pause only with requests queued or about to be.
+    pub fn pause_reads(&mut self, paused: bool) {
+        self.read_paused = paused;
     }
 
     /// Last session might contain packets which aren't acked. MQTT says these packets should be
@@ -187,6 +200,12 @@ impl EventLoop {
             return Ok(event);
         }
 
+        // mqq patch: see `pause_reads`.
+        let may_read = !self.read_paused
+            || self.state.inflight > 0
+            || self.state.awaiting_subacks > 0
+            || self.state.await_pingresp;
+
         // mqq patch: while publishes, subscriptions or a ping wait for their acknowledgement
         // and nothing is queued to write, what is read gets its TCP ACK at once (see quickack.rs).
         network.set_idle(
@@ -259,7 +278,7 @@ impl EventLoop {
                 Err(_) => Err(ConnectionError::RequestsDone),
             },
             // Pull a bunch of packets from network, reply in bunch and yield the first item
-            o = network.readb(&mut self.state) => {
+            o = network.readb(&mut self.state), if may_read => {
                 o?;
                 // flush all the acks and return first incoming packet
                 network.flush().await?;
