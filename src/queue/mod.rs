@@ -675,7 +675,7 @@ impl Queue {
 
     /// The next message, or `Ok(None)` once nothing arrived for `quiet`: no message, and no
     /// byte of one. A message still arriving (a large one, a slow link) holds the end off
-    /// until it is whole, however long that takes (`-W` bounds the whole command).
+    /// while its bytes keep coming, however long that takes.
     pub async fn next_unless_quiet(
         &mut self,
         quiet: Duration,
