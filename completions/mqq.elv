@@ -69,7 +69,7 @@ set edit:completion:arg-completer[mqq] = {|@words|
             cand move 'Move pending messages to another topic (acked at the source after the destination)'
             cand broker 'Run an MQTT broker in this process, for trying mqq and local work'
             cand completions 'Print shell completions: bash, zsh, fish, elvish or powershell'
-            cand man 'Print the manual page (roff)'
+            cand man 'Print a manual page (roff): mqq(1), or a verb''s mqq-VERB(1)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mqq;send'= {
@@ -647,6 +647,7 @@ set edit:completion:arg-completer[mqq] = {|@words|
             cand --insecure 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
         }
         &'mqq;man'= {
+            cand --dir 'Write every page into DIR (created if missing) instead of printing one'
             cand --set 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)'
             cand --queue 'Queue (profile) to use from the config file [env: MQQ_QUEUE]'
             cand -t 'Topic; receiving verbs accept + and # wildcards, and several -t (one subscription) [env: MQQ_TOPIC]'
@@ -699,7 +700,7 @@ set edit:completion:arg-completer[mqq] = {|@words|
             cand move 'Move pending messages to another topic (acked at the source after the destination)'
             cand broker 'Run an MQTT broker in this process, for trying mqq and local work'
             cand completions 'Print shell completions: bash, zsh, fish, elvish or powershell'
-            cand man 'Print the manual page (roff)'
+            cand man 'Print a manual page (roff): mqq(1), or a verb''s mqq-VERB(1)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mqq;help;send'= {

@@ -65,7 +65,7 @@ complete -c mqq -n "__fish_mqq_needs_command" -f -a "work" -d 'Run a command for
 complete -c mqq -n "__fish_mqq_needs_command" -f -a "move" -d 'Move pending messages to another topic (acked at the source after the destination)'
 complete -c mqq -n "__fish_mqq_needs_command" -f -a "broker" -d 'Run an MQTT broker in this process, for trying mqq and local work'
 complete -c mqq -n "__fish_mqq_needs_command" -f -a "completions" -d 'Print shell completions: bash, zsh, fish, elvish or powershell'
-complete -c mqq -n "__fish_mqq_needs_command" -f -a "man" -d 'Print the manual page (roff)'
+complete -c mqq -n "__fish_mqq_needs_command" -f -a "man" -d 'Print a manual page (roff): mqq(1), or a verb\'s mqq-VERB(1)'
 complete -c mqq -n "__fish_mqq_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s m -l message -d 'A message (repeatable; as mosquitto_pub\'s -m), sent after the MESSAGE arguments' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s f -l file -d 'Send the file\'s bytes as one message (\'-\' for stdin)' -r -F
@@ -470,6 +470,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand completions" -s v -l verbose -d 
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l quiet -d 'No summaries, progress display or warnings on stderr; errors are still printed'
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
+complete -c mqq -n "__fish_mqq_using_subcommand man" -l dir -d 'Write every page into DIR (created if missing) instead of printing one' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand man" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand man" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand man" -s t -l topic -d 'Topic; receiving verbs accept + and # wildcards, and several -t (one subscription) [env: MQQ_TOPIC]' -r
@@ -510,5 +511,5 @@ complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcom
 complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work move broker completions man help" -f -a "move" -d 'Move pending messages to another topic (acked at the source after the destination)'
 complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work move broker completions man help" -f -a "broker" -d 'Run an MQTT broker in this process, for trying mqq and local work'
 complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work move broker completions man help" -f -a "completions" -d 'Print shell completions: bash, zsh, fish, elvish or powershell'
-complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work move broker completions man help" -f -a "man" -d 'Print the manual page (roff)'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work move broker completions man help" -f -a "man" -d 'Print a manual page (roff): mqq(1), or a verb\'s mqq-VERB(1)'
 complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from send receive listen peek count clear config check work move broker completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

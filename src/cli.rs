@@ -432,11 +432,33 @@ pub enum Command {
         /// Shell
         shell: clap_complete::Shell,
     },
-    /// Print the manual page (roff)
+    /// Print a manual page (roff): mqq(1), or a verb's mqq-VERB(1)
+    ///
+    /// --dir writes every page as a file instead (mqq.1, mqq-send.1, ...), creating the
+    /// directory. man-db looks in ../share/man of each directory on PATH, so pages beside
+    /// ~/.cargo/bin are found without setting MANPATH.
     ///
     ///   mqq man | man -l -
+    ///   mqq man send | man -l -
+    ///   mqq man --dir ~/.cargo/share/man/man1
     #[command(verbatim_doc_comment)]
-    Man,
+    Man(ManArgs),
+}
+
+/// `man` flags.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The verb whose page to print (default: mqq(1), the page of mqq itself)
+    #[arg(value_name = "VERB", value_parser = man_verbs(), conflicts_with = "dir")]
+    pub verb: Option<String>,
+    /// Write every page into DIR (created if missing) instead of printing one
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+/// The verbs that have a manual page: all but `help`.
+fn man_verbs() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(VERBS.iter().filter(|v| **v != "help"))
 }
 
 /// `send` flags.

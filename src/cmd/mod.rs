@@ -10,6 +10,7 @@ pub mod clear;
 pub mod config;
 pub mod count;
 pub mod listen;
+pub mod man;
 pub mod move_;
 pub mod peek;
 pub mod receive;
@@ -46,10 +47,8 @@ pub fn run(cli: &Cli, matches: &ArgMatches, out: &mut Output) -> anyhow::Result<
         out.flush_stdout()?;
         return Ok(Code::Ok.into());
     }
-    if let Command::Man = cli.command {
-        clap_mangen::Man::new(crate::cli::command()).render(out.stdout())?;
-        out.flush_stdout()?;
-        return Ok(Code::Ok.into());
+    if let Command::Man(a) = &cli.command {
+        return man::run(a, out);
     }
     let inputs = config_inputs(&cli.global, matches, environment())?;
     let resolved = resolve(&inputs)?;
@@ -127,7 +126,7 @@ pub fn run(cli: &Cli, matches: &ArgMatches, out: &mut Output) -> anyhow::Result<
             }
             #[cfg(not(feature = "broker"))]
             Command::Broker(_) => Err(no_embedded_broker().into()),
-            Command::Config | Command::Completions { .. } | Command::Man => {
+            Command::Config | Command::Completions { .. } | Command::Man(_) => {
                 unreachable!("handled above")
             }
         }

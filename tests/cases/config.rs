@@ -14,7 +14,6 @@ fn committed_completions_match_the_cli() {
         (["completions", "fish"], "completions/mqq.fish"),
         (["completions", "elvish"], "completions/mqq.elv"),
         (["completions", "powershell"], "completions/_mqq.ps1"),
-        (["man", ""], "mqq.1"),
     ] {
         let args: Vec<&str> = args.into_iter().filter(|a| !a.is_empty()).collect();
         let o = mqq().args(&args).run();
@@ -26,6 +25,47 @@ fn committed_completions_match_the_cli() {
             args.join(" ")
         );
     }
+}
+
+#[test]
+fn committed_man_pages_match_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("man1");
+    mqq()
+        .args(["man", "--dir", out.to_str().unwrap()])
+        .run()
+        .expect(0, "");
+    let names = |d: &std::path::Path| {
+        let mut v: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    let generated = names(&out);
+    assert_eq!(generated, names(std::path::Path::new(&manifest("man"))));
+    for file in generated {
+        let committed = std::fs::read(manifest(&format!("man/{file}"))).unwrap();
+        assert!(
+            std::fs::read(out.join(&file)).unwrap() == committed,
+            "man/{file} is stale: regenerate with `bash completions/generate`"
+        );
+    }
+}
+
+#[test]
+fn every_verb_has_its_man_page() {
+    let o = mqq().args(["man", "send"]).run();
+    o.expect_code(0);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains(".TH MQQ-SEND 1"), "{text:.200}");
+    assert!(text.contains("\\-\\-lines"), "mqq-send(1) lacks --lines");
+    mqq()
+        .args(["man", "sned"])
+        .run()
+        .expect_code(2)
+        .stderr_has("sned");
 }
 
 #[test]
