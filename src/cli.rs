@@ -48,9 +48,9 @@ pub struct Cli {
 /// Parses the command line: [`Cli`], and the same flags untyped (for where each value came
 /// from).
 ///
-/// clap copies every global flag (28) into every verb (14) before it parses, and [`command`]
-/// gives the help texts their environment variables: that was 0.7 ms of the 2.4 ms a one-shot
-/// `send` took before it connected (`perf stat`), and most of its heap. So the verb is found
+/// clap copies every global flag into every verb before it parses, and [`command`] gives the
+/// help texts their environment variables: most of a one-shot `send`'s time before it
+/// connected, and most of its heap (docs/PERFORMANCE.md §5). So the verb is found
 /// first and parsed alone, without help texts; when that parse fails, asks for help, or names
 /// another verb than the one found, the full command parses again, so every error and help
 /// text is the full command's own.
@@ -93,8 +93,8 @@ fn parse_fast(argv: &[std::ffi::OsString]) -> Option<(Cli, clap::ArgMatches)> {
 }
 
 /// The busiest verbs' flags alone, as the derive of [`Command`] defines them less the verb's
-/// about text (a test compares them): building all fourteen to keep one cost a one-shot
-/// `send` 7 % of its instructions.
+/// about text (a test compares them): building all of them to keep one costs a one-shot
+/// `send` a measurable share of its instructions (docs/PERFORMANCE.md §5).
 fn verb_command(verb: &'static str) -> Option<clap::Command> {
     let c = clap::Command::new(verb);
     Some(match verb {

@@ -1,4 +1,4 @@
-//! The pip-services `MessageEnvelope` wire codec (see WIRE.md §2–§6).
+//! The pip-services `MessageEnvelope` wire codec (see docs/WIRE.md §2–§6).
 //!
 //! `encode` writes the one strict shape every pip-services reader accepts (all five keys, padded
 //! base64, RFC3339 UTC milliseconds); `decode` accepts what every port actually sends and turns
@@ -95,7 +95,7 @@ fn fresh_id() -> [u8; uuid::fmt::Simple::LENGTH] {
     buf
 }
 
-/// Encodes `env` as the compact JSON envelope of WIRE.md §4.
+/// Encodes `env` as the compact JSON envelope of docs/WIRE.md §4.
 ///
 /// All five keys are always written (Python's reader raises on a missing one). The correlation
 /// key follows `version`: `correlation_id` (V3), `trace_id` (V4), or both, `correlation_id`
@@ -334,7 +334,7 @@ fn non_empty(s: Option<&str>) -> Option<&str> {
     s.filter(|s| !s.is_empty())
 }
 
-/// Decodes an MQTT payload as an envelope (WIRE.md §1 and §5).
+/// Decodes an MQTT payload as an envelope (docs/WIRE.md §1 and §5).
 ///
 /// `Some` iff the payload is a JSON object with a `message_id` key and a `message` key;
 /// anything else is `None`, meaning a raw message. Never fails on odd field values: an unusable
@@ -724,7 +724,7 @@ mod tests {
         String::from_utf8(encode(env, version)).unwrap()
     }
 
-    // --- golden lines of WIRE.md §2 and §3 ---
+    // --- golden lines of docs/WIRE.md §2 and §3 ---
 
     #[test]
     fn golden_python() {
@@ -746,7 +746,7 @@ mod tests {
         check_golden(DART, 123_456_000);
     }
 
-    // --- tolerances of WIRE.md §5 ---
+    // --- tolerances of docs/WIRE.md §5 ---
 
     #[test]
     fn correlation_from_correlation_id_only() {

@@ -1,4 +1,4 @@
-//! The edge's error policy (DESIGN.md §5), in one place: which exit code an error means,
+//! The edge's error policy (docs/DESIGN.md §5), in one place: which exit code an error means,
 //! and the hint that tells the user what to do — naming flags, environment variables and
 //! config keys, which the core's errors never do. `main` prints `mqq: error: {error}; {hint}`.
 

@@ -137,10 +137,9 @@ pub fn run(cli: &Cli, matches: &ArgMatches, out: &mut Output) -> anyhow::Result<
 /// (`receive`, `listen`, `move`, `work`, `check`, `broker`) get two worker threads: a stdout
 /// that blocks (a pipe nobody reads) then stalls only the verb, while the link's event loop
 /// goes on pinging the broker. The others (`send`, `peek`, `count`, `clear`) run on the
-/// current thread: no thread start-up or cross-thread wake-ups. Measured against mosquitto
-/// 2.0.11 on loopback: a one-shot send used 4.5 ms of CPU on two workers and 3.5 ms on one
-/// thread; `send -l` of 100,000 lines 334 ms and 247 ms (`benches/compare.sh` W4, W1). The
-/// blocking pool (stdin, name lookups) is there either way.
+/// current thread: no thread start-up or cross-thread wake-ups (a quarter less CPU for a
+/// one-shot send: docs/PERFORMANCE.md §5). The blocking pool (stdin, name lookups) is there
+/// either way.
 fn runtime(command: &Command) -> std::io::Result<tokio::runtime::Runtime> {
     let mut builder = match command {
         Command::Send(_) | Command::Peek(_) | Command::Count(_) | Command::Clear => {

@@ -1,4 +1,4 @@
-//! pip-services `ConfigParams` (WIRE.md §8): flat, dotted, case-sensitive keys, each value a
+//! pip-services `ConfigParams` (docs/WIRE.md §8): flat, dotted, case-sensitive keys, each value a
 //! string tagged with its [`Source`]. This module flattens YAML into such keys and brings
 //! every layer to one canonical spelling (aliases, `connection` = `connections.0`,
 //! `credentials.0` = `credential`) so that layers can be compared key by key.

@@ -1,5 +1,5 @@
 //! Connections: the `uri`, `host`, `port` and `protocol` of each layer → one [`BrokerAddr`]
-//! per connection of the failover list (DESIGN.md §3). URIs are parsed with the `url` crate.
+//! per connection of the failover list (docs/DESIGN.md §3). URIs are parsed with the `url` crate.
 
 use url::{Host, Url};
 

@@ -1,4 +1,4 @@
-//! The queue core: an MQTT topic used as a message queue (DESIGN.md §2), the Rust
+//! The queue core: an MQTT topic used as a message queue (docs/DESIGN.md §2), the Rust
 //! counterpart of pip-services' `MqttMessageQueue`. No clap, no printing: callers get
 //! typed errors and hand in a [`Sink`] so that a message is acknowledged only after the
 //! sink has written and flushed it (at-least-once, never loss).
@@ -164,7 +164,7 @@ pub const CONSUMER_WINDOW: u16 = 2 * BATCH as u16;
 const PRODUCER_SESSION_EXPIRY: Duration = Duration::from_secs(300);
 
 /// Publishes a producer keeps awaiting their acknowledgement: a deep pipeline keeps the
-/// link busy while PUBACKs travel back (measured: 100k QoS 1 lines at 67k msg/s).
+/// link busy while PUBACKs travel back (docs/PERFORMANCE.md §4).
 const PRODUCER_INFLIGHT: u16 = 1024;
 
 /// Publishes a consumer may have in flight (it publishes nothing; MQTT wants a value).
@@ -217,11 +217,9 @@ pub struct ReadMark(u64);
 
 /// The default pause that ends a burst of deliveries for `peek`/`count` (`--settle`), once the
 /// first message arrived. A broker hands a resumed session its pending messages (up to its
-/// window) in one go; measured on loopback, the largest pause inside such a burst was 4–29 µs
-/// on mosquitto 2.0.11 and rumqttd, 60 µs on NATS 2.9 and 110 µs on RabbitMQ 3.10 (10 and
-/// 1,000 pending), and the first delivery came within 6 ms. 200 ms leaves a margin of over a
-/// thousand times; the wait for the first message (`--wait`, 1 s) is unchanged, since an
-/// empty queue has nothing that says so. Beyond loopback a burst larger than TCP's congestion
+/// window) in one go, with pauses of microseconds inside it on loopback: 200 ms leaves a
+/// margin of over a thousand times (docs/PERFORMANCE.md §5). The wait for the first message
+/// (`--wait`, 1 s) is unchanged, since an empty queue has nothing that says so. Beyond loopback a burst larger than TCP's congestion
 /// window arrives in flights a round trip apart, so the quiet period is this plus the
 /// connection's set-up time (see [`Queue::quiet_after_first`]).
 pub const SETTLE: Duration = Duration::from_millis(200);
@@ -849,7 +847,7 @@ impl Queue {
                     None => break,
                 }
             }
-            // Write, flush, and only then acknowledge (DESIGN.md §2: ack after output).
+            // Write, flush, and only then acknowledge (docs/DESIGN.md §2: ack after output).
             let written = batch
                 .iter()
                 .try_for_each(|m| sink.write(m))

@@ -4,7 +4,7 @@
 # cost ~14 s each. Usage:
 #   eval "$(bash tests/brokers/rabbitmq.sh start DIR)"   # exports MQQ_TEST_RABBITMQ_PORT, …
 #   bash tests/brokers/rabbitmq.sh stop DIR
-# Follows the per-test recipe of tests/support/rabbitmq.rs (DESIGN.md §6).
+# Follows the per-test recipe of tests/support/rabbitmq.rs (docs/DESIGN.md §6).
 set -euo pipefail
 cmd=$1 dir=$2
 free() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

@@ -1,5 +1,5 @@
 //! A RabbitMQ 3.10 (Debian's `rabbitmq-server`) with `rabbitmq_mqtt` and `rabbitmq_web_mqtt`,
-//! spawned on free loopback ports in a temporary directory (recipe: `../shared/DESIGN.md` §6).
+//! spawned on free loopback ports in a temporary directory (recipe: `docs/DESIGN.md` §6).
 //! Cold start takes ~14 s, so the cases that need it share one broker per test.
 //!
 //! `.ci/run` installs it and sets `MQQ_REQUIRE_BROKERS=1`: then a missing RabbitMQ fails the
