@@ -82,7 +82,7 @@ fn consumer_killed_after(after: usize) {
     // redelivered ~5,000 of the 5,000 written. The bound needs a broker that reads the
     // acknowledgements while it sends: mosquitto 2.0.11 writes a resumed session's whole
     // backlog first, so a consumer killed within that flush sees nearly everything it wrote
-    // again (2,306 of 2,318 in CI; README, "Nothing lost"). There only the loss is asserted.
+    // again (2,306 of 2,318 in CI; docs/PERFORMANCE.md §6). There only the loss is asserted.
     if crate::support::kind() != crate::support::Kind::Mosquitto {
         assert!(duplicates <= 2048, "{duplicates} duplicates");
     }

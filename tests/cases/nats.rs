@@ -96,7 +96,7 @@ fn after_a_peek_nats_hides_the_messages_and_mqq_says_so() {
         .expect(1, "")
         .stderr_has("not delivered again");
     // Without a place to remember (no HOME, no XDG_STATE_HOME), the same count is the plain
-    // number the broker shows: the README says so.
+    // number the broker shows: docs/DESIGN.md §2 says so.
     crate::support::mqq()
         .uri(&n.uri())
         .topic(&t)
