@@ -144,6 +144,10 @@ fn queue_hint(e: &QueueError) -> Option<String> {
             AuthReason::BadCredentials | AuthReason::ClosedWithCredentials => {
                 "check -u and the password (-P, --password-file or MQQ_PASSWORD)"
             }
+            AuthReason::ClosedWithoutCredentials => {
+                "give a user name with -u and the password with -P, --password-file or \
+                 MQQ_PASSWORD"
+            }
             AuthReason::NotAuthorized => "check the credentials and the broker's ACL",
             AuthReason::BadClientId => "choose another client id with -i",
             AuthReason::ProtocolVersion("5") => {

@@ -322,6 +322,9 @@ pub enum AuthReason {
     /// The broker closed the socket at CONNECT while credentials were given (rumqttd does
     /// this instead of answering with a refusal).
     ClosedWithCredentials,
+    /// The broker closed the socket at an MQTT 3.1.1 CONNECT without credentials (rumqttd
+    /// with a user list does: it wants some).
+    ClosedWithoutCredentials,
 }
 
 impl fmt::Display for AuthReason {
@@ -342,6 +345,10 @@ impl fmt::Display for AuthReason {
             AuthReason::ClosedWithCredentials => {
                 "closed the connection instead of accepting it: it most likely refused the \
                  credentials"
+            }
+            AuthReason::ClosedWithoutCredentials => {
+                "closed the connection instead of accepting it: it most likely requires a user \
+                 name and password"
             }
             AuthReason::ProtocolVersion(_) | AuthReason::Refused(..) => "",
         })

@@ -5,6 +5,7 @@
 
 pub mod arena;
 mod error;
+pub mod limits;
 pub mod link;
 pub mod topic;
 
@@ -17,6 +18,7 @@ use bytes::Bytes;
 use tokio::time::Instant;
 
 pub use error::{AuthReason, ConnectCause, QueueError, TlsProblem, TlsSetupProblem, TopicProblem};
+pub use limits::ServerLimits;
 pub use link::{Delivery, Properties, Version};
 use link::{Disconnect, ErrorKind, Link, LinkEvent, LinkOptions, PubTopic, Session};
 
@@ -209,6 +211,12 @@ pub struct Queue {
     /// The topic (or filter), in the forms publishes carry it (checked at open for a
     /// producer, at each send otherwise).
     topic: PubTopic,
+    /// Filters subscribed to whose SUBACK has not come yet, in order.
+    pending_subacks: VecDeque<String>,
+    /// When a missing SUBACK becomes an error: the connect timeout after the SUBSCRIBE or
+    /// after the last message (a broker may hold the SUBACK until a resumed session's
+    /// backlog drains: rumqttd's MQTT 5 listener does).
+    suback_deadline: Option<Instant>,
 }
 
 /// A point in the count of bytes read from the connection (see [`Queue::read_mark`]).
@@ -425,9 +433,11 @@ impl Queue {
             redelivered: 0,
             arena: arena::Arena::new(),
             topic,
+            pending_subacks: VecDeque::new(),
+            suback_deadline: None,
         };
         if role != Role::Producer && cfg.options.autosubscribe {
-            q.subscribe().await?;
+            q.send_subscribe().await?;
         }
         Ok(q)
     }
@@ -478,6 +488,12 @@ impl Queue {
     /// Whether the broker already had this client's session at connect.
     pub fn session_present(&self) -> bool {
         self.link.session_present()
+    }
+
+    /// What the broker's MQTT 5 CONNACK said of its limits and features (all `None` on
+    /// MQTT 3.1.1).
+    pub fn server_limits(&self) -> &ServerLimits {
+        self.link.server_limits()
     }
 
     /// Hands one message to the link. Completion is counted by [`Queue::flush`].
@@ -565,7 +581,7 @@ impl Queue {
                     break;
                 }
                 Ok(Some(ev)) => {
-                    let progress = matches!(ev, LinkEvent::Completed);
+                    let progress = matches!(ev, LinkEvent::Completed(_));
                     if let Err(e) = self.handle(ev) {
                         error = Some(e);
                         break;
@@ -589,10 +605,34 @@ impl Queue {
         (self.reconnects, self.maybe_twice)
     }
 
-    /// Subscribes to the topic unless a durable session already holds the subscription
-    /// (re-subscribing would make an MQTT 3.1.1 broker resend the retained message; MQTT 5's
-    /// Retain Handling makes it harmless, so there mqq always subscribes).
+    /// Subscribes to the topic (see [`Queue::send_subscribe`]) and waits until the broker
+    /// acknowledged every filter or a message arrived, whichever comes first: from then on,
+    /// messages published to the topic reach this queue. A message before the SUBACK is a
+    /// resumed session's backlog, which some brokers send first (mosquitto) and some before
+    /// they acknowledge the subscription at all (rumqttd's MQTT 5 listener holds the SUBACK
+    /// until the backlog drains); the SUBACKs still due are checked as they come.
     pub async fn subscribe(&mut self) -> Result<(), QueueError> {
+        self.send_subscribe().await?;
+        while !self.pending_subacks.is_empty() && self.buffered.is_empty() {
+            let deadline = self
+                .suback_deadline
+                .unwrap_or_else(|| Instant::now() + self.cfg.options.connect_timeout);
+            match tokio::time::timeout_at(deadline, self.link.recv()).await {
+                Err(_) => return Err(self.suback_timeout()),
+                Ok(None) => return Err(self.closed()),
+                Ok(Some(ev)) => self.handle(ev)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends the SUBSCRIBEs unless a durable session already holds the subscription
+    /// (re-subscribing would make an MQTT 3.1.1 broker resend the retained message; MQTT 5's
+    /// Retain Handling makes it harmless, so there mqq always subscribes). Does not wait for
+    /// the SUBACKs: they are checked as they arrive (a refusal is an error then), and one
+    /// that does not come within the connect timeout while nothing else arrives either is
+    /// an error of the broker's.
+    async fn send_subscribe(&mut self) -> Result<(), QueueError> {
         if self.subscribed {
             return Ok(());
         }
@@ -606,8 +646,10 @@ impl Queue {
             self.cfg.options.qos
         };
         for filter in self.filters() {
-            self.subscribe_one(&filter, qos).await?;
+            self.link.subscribe(&filter, qos).await?;
+            self.pending_subacks.push_back(filter);
         }
+        self.suback_deadline = Some(Instant::now() + self.cfg.options.connect_timeout);
         self.subscribed = true;
         if self.reconnects > 0 {
             tracing::info!(
@@ -619,32 +661,15 @@ impl Queue {
         Ok(())
     }
 
-    /// Sends one SUBSCRIBE and waits for its SUBACK.
-    async fn subscribe_one(&mut self, filter: &str, qos: u8) -> Result<(), QueueError> {
-        self.link.subscribe(filter, qos).await?;
-        let deadline = Instant::now() + self.cfg.options.connect_timeout;
-        loop {
-            let ev = match tokio::time::timeout_at(deadline, self.link.recv()).await {
-                Err(_) => {
-                    return Err(QueueError::SubscribeTimeout {
-                        broker: self.addr.uri(),
-                        topic: filter.to_string(),
-                        after: self.cfg.options.connect_timeout,
-                    })
-                }
-                Ok(None) => return Err(self.closed()),
-                Ok(Some(ev)) => ev,
-            };
-            if let LinkEvent::SubAck(granted) = ev {
-                if granted.iter().all(|g| *g) {
-                    return Ok(());
-                }
-                return Err(QueueError::SubscribeRefused {
-                    broker: self.addr.uri(),
-                    topic: filter.to_string(),
-                });
-            }
-            self.handle(ev)?;
+    fn suback_timeout(&self) -> QueueError {
+        QueueError::SubscribeTimeout {
+            broker: self.addr.uri(),
+            topic: self
+                .pending_subacks
+                .front()
+                .cloned()
+                .unwrap_or_else(|| self.topic.as_str().to_owned()),
+            after: self.cfg.options.connect_timeout,
         }
     }
 
@@ -653,12 +678,23 @@ impl Queue {
         loop {
             self.ack_skipped().await?;
             // Also after a reconnect that lost the subscription (see `handle`).
-            self.subscribe().await?;
+            self.send_subscribe().await?;
             if let Some(d) = self.buffered.pop_front() {
                 return Ok(Some(self.message(d)));
             }
-            let ev = match deadline {
-                Some(d) => match tokio::time::timeout_at(d, self.link.recv()).await {
+            // A SUBACK still due bounds the wait too, unless the caller's deadline is first.
+            let suback = self
+                .suback_deadline
+                .filter(|_| !self.pending_subacks.is_empty());
+            let wait = match (deadline, suback) {
+                (Some(d), Some(s)) => Some(d.min(s)),
+                (d, s) => d.or(s),
+            };
+            let ev = match wait {
+                Some(w) => match tokio::time::timeout_at(w, self.link.recv()).await {
+                    Err(_) if suback.is_some_and(|s| w >= s) && deadline != Some(w) => {
+                        return Err(self.suback_timeout())
+                    }
                     Err(_) => return Ok(None),
                     Ok(ev) => ev,
                 },
@@ -981,6 +1017,10 @@ impl Queue {
             }
             return;
         }
+        if !self.pending_subacks.is_empty() {
+            // Messages flow: the broker is busy with this session, not ignoring it.
+            self.suback_deadline = Some(Instant::now() + self.cfg.options.connect_timeout);
+        }
         // Tracked for what a peek or count leaves pending, and to drop a message sent again
         // within one connection: NATS resends unacknowledged messages every `ack_wait`, and
         // counting or showing one twice would be wrong.
@@ -996,9 +1036,20 @@ impl Queue {
     fn handle(&mut self, ev: LinkEvent) -> Result<(), QueueError> {
         match ev {
             LinkEvent::Message(d) => self.arrived(d),
-            LinkEvent::Completed => self.completed += 1,
-            LinkEvent::AckSent => self.acks_unsent = self.acks_unsent.saturating_sub(1),
-            LinkEvent::SubAck(_) => {}
+            LinkEvent::Completed(n) => self.completed += n,
+            LinkEvent::AcksSent(n) => self.acks_unsent = self.acks_unsent.saturating_sub(n),
+            LinkEvent::SubAck(granted) => {
+                let filter = self.pending_subacks.pop_front();
+                if self.pending_subacks.is_empty() {
+                    self.suback_deadline = None;
+                }
+                if !granted.iter().all(|g| *g) {
+                    return Err(QueueError::SubscribeRefused {
+                        broker: self.addr.uri(),
+                        topic: filter.unwrap_or_else(|| self.topic.as_str().to_owned()),
+                    });
+                }
+            }
             LinkEvent::PublishRefused(code, reason) => {
                 self.refused += 1;
                 return Err(QueueError::PublishRefused {
@@ -1015,6 +1066,9 @@ impl Queue {
                 self.addr = broker;
                 // Acknowledgements of the old connection are void: the broker redelivers.
                 self.acks_unsent = 0;
+                // So are SUBACKs still due: a lost subscription is made again (below).
+                self.pending_subacks.clear();
+                self.suback_deadline = None;
                 self.unacked.clear();
                 self.reconnects += 1;
                 self.link_was_up = true;

@@ -1,27 +1,25 @@
-//! The link to the broker: everything protocol-library-specific sits behind this seam. One
-//! task owns the client's event loop and turns its packets into protocol-neutral
-//! [`LinkEvent`]s; the queue acts through [`Link`] and never sees a rumqttc type.
-//!
-//! Dispatch is an enum ([`Client`]), not a trait: the set of protocol versions is closed
-//! (3.1.1 and 5), their rumqttc clients are unrelated concrete types with async
-//! methods (a trait would need boxing or `async_trait`), and `auto` must choose a variant
-//! at run time after a CONNACK refusal, which an enum expresses directly. Transports (TCP,
-//! TLS, WebSocket) are built in one place, [`transport`], for every variant.
+//! The link to the broker: everything protocol-specific sits behind this seam. One task of
+//! mqq's own ([`driver`]) owns the connection, over rumqttc's packet codecs ([`codec`]) and
+//! transports opened here ([`transport`]); the queue acts through [`Link`] and never sees a
+//! codec type. The task is generic over the protocol version; `auto` chooses it at connect,
+//! after a CONNACK refusal or a probe that went unanswered ([`Link::connect`]).
 
+mod codec;
+mod driver;
+mod handshake;
 mod transport;
-mod v4;
-mod v5;
 
+pub use super::limits::ServerLimits;
 pub use transport::{TlsProblem, TlsSetupProblem};
 
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use tokio::sync::{mpsc, Notify};
 
-use super::QueueError;
+use super::{ConnectCause, QueueError};
 use crate::config::{BrokerAddr, Credential, ProtocolVersion, QueueConfig, TlsConfig};
 
 /// How long [`Link::close`] waits for the broker to close the connection after DISCONNECT.
@@ -54,12 +52,6 @@ pub(crate) fn failover_delay(base: Duration, n: u32, brokers: usize) -> Duration
         Duration::ZERO
     }
 }
-
-/// Every packet goes out as soon as it is written (Nagle's algorithm off). With it on, a
-/// packet the broker does not answer (a QoS 0 publish, our PUBACK) held back the next small
-/// one, the DISCONNECT above all, until the broker's delayed TCP acknowledgement: a QoS 0
-/// `send hello` took 51 ms instead of 4, a `receive -n 1` 40 ms more than needed.
-const TCP_NODELAY: bool = true;
 
 /// Requests (publishes, acks) that may wait for the event loop before `publish` blocks: deep
 /// enough that a fast producer never waits on a round trip, small enough to stay a few MB.
@@ -138,16 +130,14 @@ pub struct AckToken {
     pkid: u16,
 }
 
-/// Back-pressure between the event-loop task and the core. Every message the task hands
+/// Back-pressure between the connection task and the core. Every message the task hands
 /// over holds a share of the budget until the core drops it (written, skipped or counted),
 /// wherever it waits meanwhile: the event channel, the queue's buffer, a batch. While the
 /// budget is spent the task stops reading the socket, so a slow consumer (stdout blocked)
 /// pushes back through TCP to the broker instead of growing memory; the broker then queues
-/// or (QoS 0) drops what it cannot send, as it does for any slow subscriber. The task
-/// still polls, writing without reading (`EventLoop::pause_reads`, mqq's patch of rumqttc),
-/// while acknowledgements the core asked for wait to be written (else a consumer waiting for
-/// them would wait forever); it reads while the core waits for an event (it holds the budget
-/// yet needs more: never a deadlock), and a few times per half keepalive to ping.
+/// or (QoS 0) drops what it cannot send, as it does for any slow subscriber. The task still
+/// writes meanwhile (acknowledgements, pings), and reads while the core waits for an event
+/// with nothing in hand (it then holds no budget: never a deadlock).
 #[derive(Debug)]
 pub(crate) struct Budget {
     waiting: AtomicBool,
@@ -155,8 +145,6 @@ pub(crate) struct Budget {
     msgs: AtomicUsize,
     max_bytes: usize,
     max_msgs: usize,
-    acks_requested: AtomicU64,
-    acks_sent: AtomicU64,
     wake: Notify,
 }
 
@@ -174,8 +162,6 @@ impl Budget {
             msgs: AtomicUsize::new(0),
             max_bytes,
             max_msgs,
-            acks_requested: AtomicU64::new(0),
-            acks_sent: AtomicU64::new(0),
             wake: Notify::new(),
         })
     }
@@ -205,17 +191,6 @@ impl Budget {
             || self.msgs.load(Ordering::Acquire) > self.max_msgs
     }
 
-    /// The core handed the link an acknowledgement to write.
-    fn ack_requested(&self) {
-        self.acks_requested.fetch_add(1, Ordering::AcqRel);
-        self.wake.notify_one();
-    }
-
-    /// The link wrote an acknowledgement.
-    fn ack_sent(&self) {
-        self.acks_sent.fetch_add(1, Ordering::AcqRel);
-    }
-
     /// The core waits for an event (`true`) or stopped waiting (`false`).
     fn set_waiting(&self, on: bool) {
         self.waiting.store(on, Ordering::Release);
@@ -224,39 +199,10 @@ impl Budget {
         }
     }
 
-    /// Whether the event-loop task must stop reading: the budget is spent and the core is
-    /// not waiting for an event. It still polls to write acknowledgements (see
-    /// [`Budget::must_pause`]).
+    /// Whether the connection task must stop reading: the budget is spent and the core is
+    /// not waiting for an event.
     fn must_stop_reading(&self) -> bool {
         self.spent() && !self.waiting.load(Ordering::Acquire)
-    }
-
-    /// Whether acknowledgements the core asked for wait to be written.
-    fn acks_pending(&self) -> bool {
-        self.acks_sent.load(Ordering::Acquire) < self.acks_requested.load(Ordering::Acquire)
-    }
-
-    /// Whether the event-loop task must stop polling: it may not read, and no
-    /// acknowledgement waits to be written.
-    fn must_pause(&self) -> bool {
-        self.must_stop_reading() && !self.acks_pending()
-    }
-
-    /// Waits while the task must pause, at most `limit`. `true`: still paused (time to
-    /// ping); `false`: go on reading.
-    async fn pause(&self, limit: Duration) -> bool {
-        let deadline = tokio::time::Instant::now() + limit;
-        loop {
-            let woken = self.wake.notified();
-            tokio::pin!(woken);
-            woken.as_mut().enable();
-            if !self.must_pause() {
-                return false;
-            }
-            if tokio::time::timeout_at(deadline, woken).await.is_err() {
-                return self.must_pause();
-            }
-        }
     }
 }
 
@@ -282,72 +228,6 @@ impl Clone for Hold {
 impl std::fmt::Debug for Hold {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Hold")
-    }
-}
-
-/// What an event-loop task does between polls: pause while the budget is spent, and when a
-/// pause lasted half a keepalive, poll a few times (reading a little over budget) so that
-/// the keepalive PINGREQ goes out and the broker keeps the connection.
-pub(crate) struct Throttle {
-    budget: Arc<Budget>,
-    keepalive: Duration,
-    ping_polls: u32,
-    paused_once: bool,
-}
-
-/// Polls allowed over budget to get a PINGREQ out: each may read up to ten packets.
-const PING_POLLS: u32 = 32;
-
-impl Throttle {
-    fn new(budget: Arc<Budget>, keepalive: Duration) -> Throttle {
-        Throttle {
-            budget,
-            keepalive,
-            ping_polls: 0,
-            paused_once: false,
-        }
-    }
-
-    /// Before each poll; `false`: the poll may write (acknowledgements, pings) but not read
-    /// (`EventLoop::pause_reads`, mqq's patch of rumqttc).
-    pub(crate) async fn before_poll(&mut self, closing: bool) -> bool {
-        if closing || !self.budget.must_stop_reading() {
-            return true;
-        }
-        if self.budget.acks_pending() {
-            return false;
-        }
-        if self.ping_polls > 0 {
-            self.ping_polls -= 1;
-            return true;
-        }
-        if !self.paused_once {
-            self.paused_once = true;
-            tracing::info!(
-                "the output is slower than the broker: reading paused until it catches up \
-                 (meanwhile the broker queues what it can; QoS 0 messages it may drop)"
-            );
-        }
-        if self.budget.pause(self.keepalive / 2).await {
-            self.ping_polls = PING_POLLS;
-            return true;
-        }
-        !self.budget.must_stop_reading()
-    }
-
-    /// A PINGREQ went out.
-    pub(crate) fn pinged(&mut self) {
-        self.ping_polls = 0;
-    }
-
-    /// An acknowledgement was written.
-    pub(crate) fn ack_sent(&self) {
-        self.budget.ack_sent();
-    }
-
-    /// The budget share of a message of `bytes`.
-    pub(crate) fn hold(&self, bytes: usize) -> Hold {
-        self.budget.take(bytes)
     }
 }
 
@@ -406,10 +286,10 @@ pub enum LinkEvent {
     },
     /// A message arrived.
     Message(Delivery),
-    /// A QoS 1/2 publish was acknowledged, or a QoS 0 publish was flushed.
-    Completed,
-    /// An acknowledgement of ours (PUBACK / PUBREC) was written to the connection.
-    AckSent,
+    /// This many QoS 1/2 publishes were acknowledged, or QoS 0 publishes flushed.
+    Completed(u64),
+    /// This many acknowledgements of ours (PUBACK / PUBREC) were written to the connection.
+    AcksSent(usize),
     /// SUBACK: `true` per granted filter, `false` per refused one.
     SubAck(Vec<bool>),
     /// The broker refused a publish (MQTT 5 PUBACK/PUBREC reason code ≥ 0x80): its
@@ -488,7 +368,7 @@ pub struct LinkOptions {
     /// TCP: ACK what is read at once, always. For a link that reads and never writes (peek,
     /// count: no acknowledgements), whose delayed ACKs would let a broker with Nagle's algorithm
     /// on (mosquitto) hold its next small packets for 40 ms. Other links get it only while
-    /// their publishes wait for acknowledgements (see vendor/rumqttc/src/quickack.rs).
+    /// they wait for an answer with nothing to write (see `transport::Wire::quickack`).
     pub quickack_always: bool,
 }
 
@@ -544,91 +424,14 @@ impl LinkOptions {
     }
 }
 
-/// Why a publish was not queued.
-pub(super) enum Unsent {
-    /// The event-loop task has ended.
-    Closed,
-    /// The request queue stayed full for the whole stall limit.
-    Stalled,
-}
 
-/// Waits for a request to be queued, at most `stall` if given.
-async fn within<E>(
-    stall: Option<Duration>,
-    send: impl std::future::Future<Output = Result<(), E>>,
-) -> Result<(), Unsent> {
-    match stall {
-        None => send.await.map_err(|_| Unsent::Closed),
-        Some(d) => match tokio::time::timeout(d, send).await {
-            Err(_) => Err(Unsent::Stalled),
-            Ok(r) => r.map_err(|_| Unsent::Closed),
-        },
-    }
-}
-
-/// The protocol client behind a link (see the module header for why an enum).
-enum Client {
-    /// MQTT 3.1.1 (rumqttc's top-level client).
-    V4(rumqttc::AsyncClient),
-    /// MQTT 5 (`rumqttc::v5`).
-    V5(rumqttc::v5::AsyncClient),
-}
-
-/// Whether the link is connected right now, as the event-loop task knows it, and whether the
-/// task is to end as soon as its DISCONNECT is written (see [`Link::close`]).
-#[derive(Debug, Clone, Default)]
-struct Connected(Arc<LinkFlags>);
-
-#[derive(Debug, Default)]
-struct LinkFlags {
-    up: AtomicBool,
-    leave_after_disconnect: AtomicBool,
-    /// Bytes read from the connection's TCP stream, counted by rumqttc (mqq's patch,
-    /// `NetworkOptions::set_read_counter`), over every connection of the link.
-    read: Arc<AtomicU64>,
-    /// `read` as it was when the event-loop task last got a whole packet.
-    read_at_packet: AtomicU64,
-}
-
-impl Connected {
-    fn set(&self, on: bool) {
-        self.0.up.store(on, Ordering::Relaxed);
-    }
-    fn get(&self) -> bool {
-        self.0.up.load(Ordering::Relaxed)
-    }
-    fn leave_after_disconnect(&self) {
-        self.0.leave_after_disconnect.store(true, Ordering::Relaxed);
-    }
-    /// Whether the task ends once DISCONNECT is written, not waiting for the broker's close.
-    fn leaves_after_disconnect(&self) -> bool {
-        self.0.leave_after_disconnect.load(Ordering::Relaxed)
-    }
-    /// The counter rumqttc adds the bytes it reads to.
-    fn read_counter(&self) -> Arc<AtomicU64> {
-        Arc::clone(&self.0.read)
-    }
-    /// The event-loop task got a whole packet.
-    fn packet_in(&self) {
-        let read = self.0.read.load(Ordering::Relaxed);
-        self.0.read_at_packet.store(read, Ordering::Relaxed);
-    }
-    /// Bytes read so far.
-    fn bytes_read(&self) -> u64 {
-        self.0.read.load(Ordering::Relaxed)
-    }
-    /// Whether bytes arrived since the last whole packet: one is on its way in.
-    fn packet_arriving(&self) -> bool {
-        self.bytes_read() != self.0.read_at_packet.load(Ordering::Relaxed)
-    }
-}
-
-/// A topic in the two forms the protocol versions' publishes want: MQTT 5's `Publish` holds
-/// `Bytes`, here shared by every publish (no copy per message), 3.1.1's a `String`. It is
-/// published to only once checked (`topic::validate_publish`).
+/// A topic in the two forms the codecs want: text (MQTT 3.1.1's publish holds a `String`)
+/// and `Bytes` (MQTT 5's), both shared by every publish of a stream (a clone is two
+/// reference counts, no copy). It is published to only once checked
+/// (`topic::validate_publish`).
 #[derive(Debug, Clone)]
 pub struct PubTopic {
-    text: String,
+    text: Arc<str>,
     bytes: Bytes,
 }
 
@@ -637,7 +440,7 @@ impl PubTopic {
     #[must_use]
     pub fn new(topic: &str) -> Self {
         Self {
-            text: topic.to_owned(),
+            text: Arc::from(topic),
             bytes: Bytes::copy_from_slice(topic.as_bytes()),
         }
     }
@@ -655,119 +458,199 @@ impl PubTopic {
     }
 }
 
+/// How long `auto` waits for the answer to its MQTT 5 CONNECT before it tries MQTT 3.1.1: a
+/// broker that does not speak MQTT 5 may ignore such a CONNECT instead of refusing it
+/// (amqtt 0.12 does). Every broker of the test matrix answers within a few milliseconds on
+/// loopback and well within a second across regions; `-V 5` waits the whole connect timeout.
+pub const V5_PROBE: Duration = Duration::from_secs(3);
+
 /// Handle to a connected link.
 pub struct Link {
-    client: Client,
+    version: Version,
+    requests: mpsc::Sender<driver::Request>,
     task: tokio::task::JoinHandle<()>,
     events: mpsc::UnboundedReceiver<LinkEvent>,
     session_present: bool,
     broker: String,
-    connected: Connected,
+    shared: Arc<driver::Shared>,
     receive_maximum: u16,
     budget: Arc<Budget>,
+    limits: ServerLimits,
     /// From the start of the connection (name lookup, TCP, TLS, WebSocket) to the CONNACK.
     setup: Duration,
 }
 
-/// A CONNECT that the broker answered in a way that says it does not speak MQTT 5: `auto`
-/// tries MQTT 3.1.1 next; with `-V 5` the error stands.
-pub(super) struct Rejected(QueueError);
+/// A connect attempt that showed the broker does not speak MQTT 5: `auto` tries MQTT 3.1.1
+/// next; with `-V 5` the error stands.
+struct Rejected(QueueError);
+
+/// The keepalive in whole seconds as CONNECT carries it: 0 turns it off; a part of a second
+/// rounds up (pip-services gives it in milliseconds: 3000 is 3 s). Checked against MQTT's
+/// range at config time (`options.keepalive_timeout`); clamped here all the same.
+fn keepalive_secs(d: Duration) -> u16 {
+    let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+    u16::try_from(secs).unwrap_or(u16::MAX)
+}
 
 impl Link {
     /// Connects to one broker and waits for its CONNACK, in the version asked for: `auto`
-    /// tries MQTT 5 and falls back to 3.1.1 only when the broker rejects the protocol.
+    /// tries MQTT 5 and falls back to 3.1.1 when the broker refuses the protocol, closes the
+    /// connection at CONNECT, or leaves the CONNECT unanswered for [`V5_PROBE`].
     pub async fn connect(addr: &BrokerAddr, opts: &LinkOptions) -> Result<Link, QueueError> {
-        let v5 = |e| match e {
-            Err(Rejected(e)) | Ok(Err(e)) => Err(e),
-            Ok(Ok(link)) => Ok(link),
-        };
+        let first = transport::Dialer::new(addr, &opts.tls)?;
+        // The other nodes of the failover list, for reconnects (an unusable one is left out).
+        let mut brokers = vec![first];
+        for alt in &opts.alternates {
+            if let Ok(d) = transport::Dialer::new(alt, &opts.tls) {
+                brokers.push(d);
+            }
+        }
         match opts.version {
-            ProtocolVersion::V311 => Link::connect_v4(addr, opts).await,
-            ProtocolVersion::V5 => v5(Link::connect_v5(addr, opts).await),
-            ProtocolVersion::Auto => match Link::connect_v5(addr, opts).await {
-                Err(Rejected(why)) => {
-                    tracing::debug!("{why}; falling back to MQTT 3.1.1");
-                    Link::connect_v4(addr, opts).await
+            ProtocolVersion::V311 => Link::connect_as::<codec::V4>(brokers, opts, None).await,
+            ProtocolVersion::V5 => Link::connect_as::<codec::V5>(brokers, opts, None).await,
+            ProtocolVersion::Auto => {
+                let probe = V5_PROBE.min(opts.connect_timeout);
+                match Link::attempt::<codec::V5>(brokers.clone(), opts, Some(probe)).await {
+                    Err(Rejected(why)) => {
+                        tracing::info!(
+                            "{why}; trying MQTT 3.1.1 (-V 5 insists on MQTT 5, -V 3.1.1 skips this)"
+                        );
+                        Link::connect_as::<codec::V4>(brokers, opts, None).await
+                    }
+                    Ok(link) => link,
                 }
-                other => v5(other),
-            },
+            }
         }
     }
 
-    async fn connect_v4(addr: &BrokerAddr, opts: &LinkOptions) -> Result<Link, QueueError> {
+    async fn connect_as<C: codec::Codec>(
+        brokers: Vec<transport::Dialer>,
+        opts: &LinkOptions,
+        probe: Option<Duration>,
+    ) -> Result<Link, QueueError> {
+        match Link::attempt::<C>(brokers, opts, probe).await {
+            Ok(link) => link,
+            Err(Rejected(e)) => Err(e),
+        }
+    }
+
+    /// One attempt in version `C`; `Err(Rejected)` when it showed the broker does not speak
+    /// that version (MQTT 5 only), `Ok(Err)` for any other failure.
+    async fn attempt<C: codec::Codec>(
+        brokers: Vec<transport::Dialer>,
+        opts: &LinkOptions,
+        probe: Option<Duration>,
+    ) -> Result<Result<Link, QueueError>, Rejected> {
         let started = Instant::now();
-        let endpoint = transport::build(addr, &opts.tls)?;
+        let shared = Arc::new(driver::Shared::default());
+        let plan = driver::Plan {
+            brokers,
+            client_id: opts.client_id.clone(),
+            clean: opts.session == Session::Clean,
+            keepalive: keepalive_secs(opts.keepalive),
+            login: opts
+                .credential
+                .as_ref()
+                .map(|c| (c.username.clone(), c.password.expose().to_owned())),
+            session_expiry: if opts.session == Session::Persistent {
+                codec::expiry_secs(opts.session_expiry)
+            } else {
+                0
+            },
+            receive_maximum: opts.receive_maximum,
+            connect_timeout: opts.connect_timeout,
+            reconnect: opts.reconnect,
+            inflight: opts.inflight,
+            quickack_always: opts.quickack_always,
+        };
+        shared
+            .wire
+            .quickack
+            .store(opts.quickack_always, Ordering::Relaxed);
+        let limit = probe.unwrap_or(opts.connect_timeout);
+        let dialer = &plan.brokers[0];
+        let addr = dialer.addr.clone();
+        let attempt = tokio::time::timeout(
+            limit,
+            handshake::attempt::<C>(dialer, &plan.params(), &shared.wire),
+        )
+        .await;
+        let opened = match attempt {
+            Ok(Ok(opened)) => opened,
+            Ok(Err(e)) => {
+                return match C::VERSION {
+                    Version::V311 => Ok(Err(errors::v4(&addr, opts, &e).await)),
+                    Version::V5 => errors::v5(&addr, opts, &e).await.map(Err),
+                }
+            }
+            Err(_) => {
+                let e = QueueError::Connect {
+                    broker: addr.uri(),
+                    cause: ConnectCause::Timeout(limit),
+                };
+                return if probe.is_some() && C::VERSION == Version::V5 {
+                    Err(Rejected(e))
+                } else {
+                    Ok(Err(e))
+                };
+            }
+        };
+        let setup = started.elapsed();
+        // The CONNACK is a whole packet; what came after it may not be.
+        if opened.rbuf.is_empty() {
+            shared.read_at_packet.store(
+                shared.wire.read.load(Ordering::Relaxed),
+                Ordering::Relaxed,
+            );
+        }
+        let session_present = opened.session_present;
+        let limits = opened.limits.clone();
+        let (requests, rx) = mpsc::channel(REQUEST_QUEUE);
         let (tx, events) = mpsc::unbounded_channel();
-        let connected = Connected::default();
         let budget = Budget::new(opts.budget);
-        let throttle = Throttle::new(Arc::clone(&budget), opts.keepalive);
-        let (client, task, session_present) =
-            v4::connect(addr, opts, endpoint, tx, connected.clone(), throttle).await?;
-        Ok(Link {
-            client: Client::V4(client),
+        let task = tokio::spawn(
+            driver::Driver::<C>::new(plan, opened, rx, tx, Arc::clone(&shared), Arc::clone(&budget))
+                .run(),
+        );
+        Ok(Ok(Link {
+            version: C::VERSION,
+            requests,
             task,
             events,
             session_present,
             broker: addr.uri(),
-            connected,
+            shared,
             receive_maximum: opts.receive_maximum,
             budget,
-            setup: started.elapsed(),
-        })
-    }
-
-    /// `Err(Rejected)`: the broker does not speak MQTT 5; `Ok(Err)`: any other failure.
-    async fn connect_v5(
-        addr: &BrokerAddr,
-        opts: &LinkOptions,
-    ) -> Result<Result<Link, QueueError>, Rejected> {
-        let started = Instant::now();
-        let endpoint = match transport::build(addr, &opts.tls) {
-            Ok(t) => t,
-            Err(e) => return Ok(Err(e)),
-        };
-        let (tx, events) = mpsc::unbounded_channel();
-        let connected = Connected::default();
-        let budget = Budget::new(opts.budget);
-        let throttle = Throttle::new(Arc::clone(&budget), opts.keepalive);
-        Ok(
-            v5::connect(addr, opts, endpoint, tx, connected.clone(), throttle)
-                .await?
-                .map(|(client, task, session_present)| Link {
-                    client: Client::V5(client),
-                    task,
-                    events,
-                    session_present,
-                    broker: addr.uri(),
-                    connected,
-                    receive_maximum: opts.receive_maximum,
-                    budget,
-                    setup: started.elapsed(),
-                }),
-        )
+            limits,
+            setup,
+        }))
     }
 
     /// The MQTT version this link speaks.
     pub fn version(&self) -> Version {
-        match self.client {
-            Client::V4(_) => Version::V311,
-            Client::V5(_) => Version::V5,
-        }
+        self.version
+    }
+
+    /// What the broker's CONNACK said of its limits and features (MQTT 5; all `None` on
+    /// MQTT 3.1.1).
+    pub fn server_limits(&self) -> &ServerLimits {
+        &self.limits
     }
 
     /// The unacknowledged window this link asked the broker for: MQTT 5's Receive Maximum;
     /// `None` on MQTT 3.1.1, where the broker alone decides.
     pub fn window(&self) -> Option<u16> {
-        match self.client {
-            Client::V4(_) => None,
-            Client::V5(_) => Some(self.receive_maximum),
+        match self.version {
+            Version::V311 => None,
+            Version::V5 => Some(self.receive_maximum),
         }
     }
 
     /// Whether subscribing again on a resumed session is harmless: MQTT 5's Retain Handling
     /// 1 keeps the broker from resending the retained message to an existing subscription.
     pub fn resubscribe_is_safe(&self) -> bool {
-        matches!(self.client, Client::V5(_))
+        self.version == Version::V5
     }
 
     /// How long the connection took to set up, from the name lookup to the CONNACK: at least
@@ -778,13 +661,13 @@ impl Link {
 
     /// Bytes read from the connection so far (below TLS and WebSockets).
     pub fn bytes_read(&self) -> u64 {
-        self.connected.bytes_read()
+        self.shared.bytes_read()
     }
 
-    /// Whether bytes arrived since the last whole packet the event loop got: a packet (a
-    /// large message, a slow link) may still be arriving.
+    /// Whether bytes arrived that are not yet a whole packet: a packet (a large message, a
+    /// slow link) may still be arriving.
     pub fn packet_arriving(&self) -> bool {
-        self.connected.packet_arriving()
+        self.shared.packet_arriving()
     }
 
     /// Whether the broker had this client's session at the last CONNACK.
@@ -792,7 +675,7 @@ impl Link {
         self.session_present
     }
 
-    /// The next event, waiting for it; `None` once the event-loop task ended.
+    /// The next event, waiting for it; `None` once the connection task ended.
     pub async fn recv(&mut self) -> Option<LinkEvent> {
         /// Marks the core as waiting until dropped (also when the wait is cancelled).
         struct Waiting<'a>(&'a Budget);
@@ -814,8 +697,7 @@ impl Link {
 
     /// The next event, waiting for it without asking the link to read past its budget: for
     /// a core that waits for its acknowledgements to be written, which the link writes
-    /// whatever the budget (it reads nothing meanwhile if the budget is spent). `None` once
-    /// the event-loop task ended.
+    /// whatever the budget. `None` once the connection task ended.
     pub async fn recv_within_budget(&mut self) -> Option<LinkEvent> {
         let ev = match self.events.try_recv() {
             Ok(ev) => Some(ev),
@@ -841,6 +723,34 @@ impl Link {
         }
     }
 
+    /// Queues a request; while the queue is full (the broker is slow or away) this waits, at
+    /// most `stall` if given: then [`QueueError::NoAck`].
+    async fn request(
+        &self,
+        r: driver::Request,
+        stall: Option<Duration>,
+    ) -> Result<(), QueueError> {
+        use mpsc::error::TrySendError;
+        // Without a send future when the queue has room (nearly always): a future (and a
+        // timer around it) per message cost more than the publish itself.
+        let r = match self.requests.try_send(r) {
+            Ok(()) => return Ok(()),
+            Err(TrySendError::Closed(_)) => return Err(self.closed()),
+            Err(TrySendError::Full(r)) => r,
+        };
+        let sent = match stall {
+            None => self.requests.send(r).await.map_err(|_| self.closed()),
+            Some(after) => match tokio::time::timeout(after, self.requests.send(r)).await {
+                Err(_) => Err(QueueError::NoAck {
+                    broker: self.broker.clone(),
+                    after,
+                }),
+                Ok(r) => r.map_err(|_| self.closed()),
+            },
+        };
+        sent
+    }
+
     /// Queues a publish; completion is reported as [`LinkEvent::Completed`]. While the
     /// request queue is full (the broker is slow or away) this waits, at most `stall` if
     /// given: then [`QueueError::NoAck`].
@@ -853,41 +763,36 @@ impl Link {
         properties: &Properties,
         stall: Option<Duration>,
     ) -> Result<(), QueueError> {
-        match &self.client {
-            Client::V4(c) => v4::publish(c, topic, qos, retain, payload, stall).await,
-            Client::V5(c) => v5::publish(c, topic, qos, retain, payload, properties, stall).await,
-        }
-        .map_err(|e| match (e, stall) {
-            (Unsent::Stalled, Some(after)) => QueueError::NoAck {
-                broker: self.broker.clone(),
-                after,
-            },
-            _ => self.closed(),
-        })
+        let properties = (self.version == Version::V5 && !properties.is_empty())
+            .then(|| Box::new(properties.clone()));
+        let p = codec::OutPublish {
+            topic: topic.clone(),
+            qos,
+            retain,
+            payload,
+            properties,
+        };
+        self.request(driver::Request::Publish(p), stall).await
     }
 
     /// Sends SUBSCRIBE; the answer is [`LinkEvent::SubAck`].
     pub async fn subscribe(&self, filter: &str, qos: u8) -> Result<(), QueueError> {
-        match &self.client {
-            Client::V4(c) => v4::subscribe(c, filter, qos).await,
-            Client::V5(c) => v5::subscribe(c, filter, qos).await,
-        }
-        .map_err(|()| self.closed())
+        let r = driver::Request::Subscribe {
+            filter: filter.to_owned(),
+            qos,
+        };
+        self.request(r, None).await
     }
 
     /// Acknowledges a delivery (PUBACK / PUBREC); a no-op at QoS 0.
     pub async fn ack(&self, d: &Delivery) -> Result<(), QueueError> {
-        if d.token.qos > 0 {
-            self.budget.ack_requested();
+        if d.token.qos == 0 {
+            return Ok(());
         }
-        match &self.client {
-            Client::V4(c) => v4::ack(c, d.token).await,
-            Client::V5(c) => v5::ack(c, d.token).await,
-        }
-        .map_err(|()| self.closed())
+        self.request(driver::Request::Ack(d.token), None).await
     }
 
-    /// The error of a request on a link whose event-loop task has ended.
+    /// The error of a request on a link whose connection task has ended.
     fn closed(&self) -> QueueError {
         QueueError::Closed {
             broker: self.broker.clone(),
@@ -902,28 +807,154 @@ impl Link {
     /// as mosquitto_pub does. A link that is not connected (between reconnect attempts) has
     /// nothing to deliver: it stops at once.
     pub async fn close(self, settled: bool) {
+        self.close_within(settled, CLOSE_WAIT).await;
+    }
+
+    /// [`Link::close`], waiting at most `limit` for the broker's close.
+    pub async fn close_within(self, settled: bool, limit: Duration) {
         let Link {
-            client,
+            requests,
             mut task,
             events,
-            connected,
+            shared,
             ..
         } = self;
         drop(events);
-        if !connected.get() {
+        if !shared.up.load(Ordering::Relaxed) {
             task.abort();
             return;
         }
         if settled {
-            connected.leave_after_disconnect();
+            shared.leave_after_disconnect.store(true, Ordering::Relaxed);
         }
-        let sent = match &client {
-            Client::V4(c) => c.disconnect().await.is_ok(),
-            Client::V5(c) => c.disconnect().await.is_ok(),
-        };
-        if sent && tokio::time::timeout(CLOSE_WAIT, &mut task).await.is_ok() {
+        let sent = requests.send(driver::Request::Disconnect).await.is_ok();
+        drop(requests);
+        if sent && tokio::time::timeout(limit, &mut task).await.is_ok() {
             return;
         }
         task.abort();
+    }
+}
+
+/// Failed first connections as the core's typed errors, per version.
+mod errors {
+    use super::handshake::Failed;
+    use super::transport;
+    use super::{LinkOptions, Rejected};
+    use crate::config::BrokerAddr;
+    use crate::queue::{AuthReason, ConnectCause, QueueError};
+
+    use super::codec::Refusal;
+
+    fn refused(addr: &BrokerAddr, opts: &LinkOptions, reason: AuthReason) -> QueueError {
+        QueueError::Auth {
+            broker: addr.uri(),
+            client_id: opts.client_id.clone(),
+            reason,
+        }
+    }
+
+    fn connect(addr: &BrokerAddr, cause: ConnectCause) -> QueueError {
+        QueueError::Connect {
+            broker: addr.uri(),
+            cause,
+        }
+    }
+
+    /// A refusal in a CONNACK (either version; `version` names the one refused).
+    fn refusal(
+        addr: &BrokerAddr,
+        opts: &LinkOptions,
+        r: Refusal,
+        version: &'static str,
+    ) -> QueueError {
+        match r {
+            Refusal::ProtocolVersion | Refusal::V311Answer => {
+                refused(addr, opts, AuthReason::ProtocolVersion(version))
+            }
+            Refusal::BadCredentials => refused(addr, opts, AuthReason::BadCredentials),
+            Refusal::NotAuthorized => refused(addr, opts, AuthReason::NotAuthorized),
+            Refusal::BadClientId => refused(addr, opts, AuthReason::BadClientId),
+            Refusal::Unavailable => connect(addr, ConnectCause::Unavailable),
+            Refusal::Other(code, name) => refused(addr, opts, AuthReason::Refused(code, name)),
+        }
+    }
+
+    /// What a failure before any MQTT answer means: the transport's own errors, a TLS
+    /// problem, or a plain connection to a TLS port.
+    async fn transport_cause(addr: &BrokerAddr, opts: &LinkOptions, e: &Failed) -> Option<ConnectCause> {
+        if let Failed::Open(o) = e {
+            return Some(o.cause(&opts.tls));
+        }
+        if addr.is_tls() {
+            if let Some(p) = e.io().and_then(|io| transport::classify(io, &opts.tls)) {
+                return Some(ConnectCause::Tls(p));
+            }
+        }
+        None
+    }
+
+    /// A failed MQTT 3.1.1 connect.
+    pub(super) async fn v4(addr: &BrokerAddr, opts: &LinkOptions, e: &Failed) -> QueueError {
+        if let Some(cause) = transport_cause(addr, opts, e).await {
+            return connect(addr, cause);
+        }
+        match e {
+            Failed::Refused(r) => refusal(addr, opts, *r, "3.1.1"),
+            // A server of another protocol (an HTTP server's "HTTP/1.1 400" reads as a PUBACK).
+            Failed::NotConnAck(_) | Failed::Decode(_) if !addr.is_tls() => connect(
+                addr,
+                if transport::speaks_tls(addr).await {
+                    ConnectCause::TlsPort
+                } else {
+                    ConnectCause::NotMqtt
+                },
+            ),
+            // A plain MQTT client on a TLS port: the broker closes or answers with an alert.
+            e if e.is_close() && !addr.is_tls() && transport::speaks_tls(addr).await => {
+                connect(addr, ConnectCause::TlsPort)
+            }
+            // Some brokers (rumqttd) close the socket instead of answering CONNECT with a
+            // refusal when credentials are wrong, or missing.
+            e if e.is_close() && opts.credential.is_some() => {
+                refused(addr, opts, AuthReason::ClosedWithCredentials)
+            }
+            e if e.is_close() => refused(addr, opts, AuthReason::ClosedWithoutCredentials),
+            other => connect(addr, ConnectCause::Other(other.to_string())),
+        }
+    }
+
+    /// A failed MQTT 5 connect; `Err(Rejected)` when it shows the broker does not speak
+    /// MQTT 5: a refusal of the protocol version, a CONNACK the MQTT 5 decoder cannot read,
+    /// or a close right after CONNECT (with or without credentials: a refusal of them is a
+    /// CONNACK with a reason code, and the MQTT 3.1.1 attempt that follows tells them apart).
+    pub(super) async fn v5(
+        addr: &BrokerAddr,
+        opts: &LinkOptions,
+        e: &Failed,
+    ) -> Result<QueueError, Rejected> {
+        if let Some(cause) = transport_cause(addr, opts, e).await {
+            return Ok(connect(addr, cause));
+        }
+        Ok(match e {
+            // A 3.1.1 broker's answer (NATS 2.9: a 3.1.1 CONNACK, then a close): as a close.
+            Failed::Refused(Refusal::V311Answer) => {
+                return Err(Rejected(connect(addr, ConnectCause::ClosedAtConnect)))
+            }
+            Failed::Refused(Refusal::ProtocolVersion) | Failed::Decode(_) => {
+                return Err(Rejected(refused(addr, opts, AuthReason::ProtocolVersion("5"))))
+            }
+            Failed::Refused(r) => refusal(addr, opts, *r, "5"),
+            Failed::NotConnAck(_) if !addr.is_tls() => connect(
+                addr,
+                if transport::speaks_tls(addr).await {
+                    ConnectCause::TlsPort
+                } else {
+                    ConnectCause::NotMqtt
+                },
+            ),
+            e if e.is_close() => return Err(Rejected(connect(addr, ConnectCause::ClosedAtConnect))),
+            other => connect(addr, ConnectCause::Other(other.to_string())),
+        })
     }
 }

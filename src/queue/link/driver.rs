@@ -1,0 +1,715 @@
+//! The connection task: the one owner of a link's connection, as in tokio's mini-redis. The
+//! queue talks to it over two channels: requests in ([`Request`]), events out
+//! ([`LinkEvent`]). Written once, generic over the protocol version ([`Codec`]).
+//!
+//! What it does by design, turn after turn:
+//! - every request already queued (publishes, the consumer's acknowledgements in the order
+//!   they were given, subscriptions) is encoded into one buffer and written before one flush;
+//! - the socket is read into one buffer and whole packets are handed up;
+//! - reading stops while the consumer's budget is spent ([`Budget`]) and nothing of its own
+//!   awaits an answer, so a slow output pushes back through TCP to the broker; requests are
+//!   still written meanwhile (acknowledgements above all), and keepalive pings go out;
+//! - TCP quick ACKs are asked for while it waits for an answer with nothing to write;
+//! - QoS 1 and 2 flows both ways, in-flight publishes resent in order (DUP) after a
+//!   reconnect, keepalive pings, and one reconnect, back-off and failover policy.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::codec::{AckKind, Codec, ConnectParams, DecodeError, In, OutPublish};
+use super::handshake::{self, Opened, READ_CHUNK};
+use super::transport::{Dialer, Stream, Wire};
+use super::{
+    failover_delay, AckToken, Budget, Delivery, Disconnect, ErrorKind, LinkEvent, ServerLimits,
+    MAX_PACKET,
+};
+
+/// What the queue asks of the connection task.
+#[derive(Debug)]
+pub(super) enum Request {
+    Publish(OutPublish),
+    Ack(AckToken),
+    Subscribe { filter: String, qos: u8 },
+    Disconnect,
+}
+
+/// Flags the task shares with the [`super::Link`] handle.
+#[derive(Debug, Default)]
+pub(super) struct Shared {
+    /// Connected right now.
+    pub up: AtomicBool,
+    /// End as soon as DISCONNECT is written, not waiting for the broker's close.
+    pub leave_after_disconnect: AtomicBool,
+    /// The TCP socket's byte count and quick-ACK flag.
+    pub wire: Arc<Wire>,
+    /// [`Wire::read`] as it was when the read buffer last held no partial packet.
+    pub read_at_packet: AtomicU64,
+}
+
+impl Shared {
+    pub fn bytes_read(&self) -> u64 {
+        self.wire.read.load(Ordering::Relaxed)
+    }
+
+    /// Bytes arrived that are not yet a whole packet.
+    pub fn packet_arriving(&self) -> bool {
+        self.bytes_read() != self.read_at_packet.load(Ordering::Relaxed)
+    }
+
+    fn whole(&self) {
+        self.read_at_packet
+            .store(self.bytes_read(), Ordering::Relaxed);
+    }
+}
+
+/// How the task reaches brokers and what it says in CONNECT.
+pub(super) struct Plan {
+    /// The failover list: the broker connected to first, then the others.
+    pub brokers: Vec<Dialer>,
+    pub client_id: String,
+    pub clean: bool,
+    pub keepalive: u16,
+    pub login: Option<(String, String)>,
+    pub session_expiry: u32,
+    pub receive_maximum: u16,
+    pub connect_timeout: Duration,
+    /// Reconnect after this base delay; `None`: the first broken connection ends the task.
+    pub reconnect: Option<Duration>,
+    /// At most this many QoS 1/2 publishes awaiting their acknowledgement.
+    pub inflight: u16,
+    /// Ask for quick ACKs after every read (a link that never writes: peek, count).
+    pub quickack_always: bool,
+}
+
+impl Plan {
+    pub fn params(&self) -> ConnectParams<'_> {
+        ConnectParams {
+            client_id: &self.client_id,
+            clean: self.clean,
+            keepalive: self.keepalive,
+            login: self.login.as_ref().map(|(u, p)| (u.as_str(), p.as_str())),
+            session_expiry: self.session_expiry,
+            receive_maximum: self.receive_maximum,
+            max_packet: MAX_PACKET as u32,
+        }
+    }
+}
+
+/// Bytes of encoded requests after which the task writes before taking more.
+const WRITE_BATCH: usize = 256 << 10;
+
+/// Packet ids of subscriptions: above every publish's (at most [`MAX_WINDOW`]).
+const SUB_PKIDS: std::ops::RangeInclusive<u16> = 64_001..=65_535;
+
+/// The largest window of publishes in flight.
+const MAX_WINDOW: u16 = 64_000;
+
+/// A slot of the in-flight window.
+#[derive(Debug)]
+enum Slot {
+    Free,
+    /// Published, awaiting PUBACK (QoS 1) or PUBREC (QoS 2).
+    Sent(OutPublish),
+    /// QoS 2: PUBREL written, awaiting PUBCOMP.
+    Released,
+}
+
+/// Why a connection ended.
+enum Broken {
+    /// Every handle is gone, or the broker closed after our DISCONNECT: the task ends.
+    Done,
+    /// The connection broke: report, and reconnect if allowed.
+    Lost {
+        cause: String,
+        kind: ErrorKind,
+        reason: Option<Disconnect>,
+    },
+    /// A publish larger than the broker takes: sending it again would fail again.
+    Fatal { cause: String, kind: ErrorKind },
+}
+
+fn lost(cause: impl Into<String>, kind: ErrorKind) -> Broken {
+    Broken::Lost {
+        cause: cause.into(),
+        kind,
+        reason: None,
+    }
+}
+
+fn io_lost(e: &std::io::Error) -> Broken {
+    let kind = if matches!(
+        e.kind(),
+        std::io::ErrorKind::UnexpectedEof
+            | std::io::ErrorKind::ConnectionReset
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::BrokenPipe
+    ) {
+        ErrorKind::ClosedByBroker
+    } else {
+        ErrorKind::Other
+    };
+    lost(e.to_string(), kind)
+}
+
+/// The connection task of one link.
+pub(super) struct Driver<C> {
+    plan: Plan,
+    current: usize,
+    stream: Stream,
+    rbuf: BytesMut,
+    wbuf: BytesMut,
+    rx: mpsc::Receiver<Request>,
+    /// A publish taken from `rx` that waits for room in the window.
+    held: Option<Request>,
+    tx: mpsc::UnboundedSender<LinkEvent>,
+    shared: Arc<Shared>,
+    budget: Arc<Budget>,
+    slots: Vec<Slot>,
+    /// The next packet id of a publish (1-based, cycling through the window).
+    next_pkid: u16,
+    window: u16,
+    in_flight: usize,
+    next_sub_pkid: u16,
+    subs_pending: usize,
+    /// The broker's Maximum Packet Size.
+    max_out: Option<u32>,
+    keepalive: Option<Duration>,
+    last_write: Instant,
+    /// A PINGREQ is unanswered since then (only while reading).
+    ping_sent: Option<Instant>,
+    /// DISCONNECT was taken: write it, then wait for the broker's close.
+    closing: bool,
+    failures: u32,
+    /// Whether reading was paused for the budget yet (said once).
+    paused_once: bool,
+    /// Events of what the last write carried, sent once it is flushed.
+    qos0_written: u64,
+    acks_written: usize,
+    _codec: std::marker::PhantomData<C>,
+}
+
+/// What woke the task.
+enum Wake {
+    Request(Option<Request>),
+    Read(std::io::Result<usize>),
+    Ping,
+    Budget,
+}
+
+impl<C: Codec> Driver<C> {
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn new(
+        plan: Plan,
+        opened: Opened,
+        rx: mpsc::Receiver<Request>,
+        tx: mpsc::UnboundedSender<LinkEvent>,
+        shared: Arc<Shared>,
+        budget: Arc<Budget>,
+    ) -> Driver<C> {
+        let window = plan.inflight.clamp(1, MAX_WINDOW);
+        let mut d = Driver {
+            keepalive: (plan.keepalive > 0).then(|| Duration::from_secs(plan.keepalive.into())),
+            plan,
+            current: 0,
+            stream: opened.stream,
+            rbuf: opened.rbuf,
+            wbuf: BytesMut::with_capacity(8 << 10),
+            rx,
+            held: None,
+            tx,
+            shared,
+            budget,
+            slots: (0..=window).map(|_| Slot::Free).collect(),
+            next_pkid: 1,
+            window,
+            in_flight: 0,
+            next_sub_pkid: *SUB_PKIDS.start(),
+            subs_pending: 0,
+            max_out: None,
+            last_write: Instant::now(),
+            ping_sent: None,
+            closing: false,
+            failures: 0,
+            paused_once: false,
+            qos0_written: 0,
+            acks_written: 0,
+            _codec: std::marker::PhantomData,
+        };
+        d.adopt(&opened.limits);
+        d.shared.up.store(true, Ordering::Relaxed);
+        d
+    }
+
+    /// What the broker's CONNACK says the task must honour.
+    fn adopt(&mut self, limits: &ServerLimits) {
+        self.max_out = limits.max_packet_size;
+        let asked = self.plan.inflight.clamp(1, MAX_WINDOW);
+        self.window = limits
+            .receive_maximum
+            .map_or(asked, |m| asked.min(m.max(1)));
+        if let Some(k) = limits.server_keep_alive {
+            self.keepalive = (k > 0).then(|| Duration::from_secs(k.into()));
+        }
+    }
+
+    /// Runs until the link is closed, every handle dropped, or (without reconnect) the
+    /// connection broke.
+    pub(super) async fn run(mut self) {
+        loop {
+            let broken = self.serve().await;
+            self.shared.up.store(false, Ordering::Relaxed);
+            let (mut cause, mut kind, mut reason) = match broken {
+                Broken::Done => return,
+                Broken::Fatal { cause, kind } => {
+                    let _ = self.tx.send(LinkEvent::Error {
+                        cause,
+                        kind,
+                        reason: None,
+                        retry_in: None,
+                    });
+                    return;
+                }
+                Broken::Lost { .. } if self.closing => return,
+                Broken::Lost {
+                    cause,
+                    kind,
+                    reason,
+                } => (cause, kind, reason),
+            };
+            loop {
+                let n = self.plan.brokers.len();
+                let retry_in = self
+                    .plan
+                    .reconnect
+                    .map(|base| failover_delay(base, self.failures, n));
+                self.failures += 1;
+                if self.plan.reconnect.is_some() && n > 1 {
+                    self.current = (self.current + 1) % n;
+                }
+                let _ = self.tx.send(LinkEvent::Error {
+                    cause,
+                    kind,
+                    reason: reason.take(),
+                    retry_in,
+                });
+                let Some(delay) = retry_in else { return };
+                tokio::time::sleep(delay).await;
+                let dialer = &self.plan.brokers[self.current];
+                let attempt = tokio::time::timeout(
+                    self.plan.connect_timeout,
+                    handshake::attempt::<C>(dialer, &self.plan.params(), &self.shared.wire),
+                )
+                .await;
+                match attempt {
+                    Ok(Ok(opened)) => {
+                        self.resume(opened);
+                        break;
+                    }
+                    Ok(Err(e)) => {
+                        kind = if e.is_close() {
+                            ErrorKind::ClosedByBroker
+                        } else {
+                            ErrorKind::Other
+                        };
+                        cause = e.to_string();
+                    }
+                    Err(_) => {
+                        kind = ErrorKind::Other;
+                        cause = format!(
+                            "no CONNACK within {}",
+                            humantime::format_duration(self.plan.connect_timeout)
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// A reconnect's CONNACK: the new connection replaces the old, the queue is told, and
+    /// what was in flight is sent again in order.
+    fn resume(&mut self, opened: Opened) {
+        self.stream = opened.stream;
+        self.rbuf = opened.rbuf;
+        self.wbuf.clear();
+        self.qos0_written = 0;
+        self.acks_written = 0;
+        self.ping_sent = None;
+        self.subs_pending = 0;
+        self.last_write = Instant::now();
+        self.failures = 0;
+        self.adopt(&opened.limits);
+        self.shared.whole();
+        self.shared.up.store(true, Ordering::Relaxed);
+        let _ = self.tx.send(LinkEvent::Reconnected {
+            session_present: opened.session_present,
+            broker: self.plan.brokers[self.current].addr.clone(),
+        });
+        // The oldest in flight is at `next_pkid` (ids are taken in turn through the window).
+        let len = self.slots.len() - 1;
+        for i in 0..len {
+            let pkid = ((usize::from(self.next_pkid) - 1 + i) % len + 1) as u16;
+            match &self.slots[usize::from(pkid)] {
+                Slot::Free => {}
+                Slot::Sent(p) => {
+                    let _ = C::publish(&mut self.wbuf, p, pkid, true, self.max_out);
+                }
+                Slot::Released => C::ack(&mut self.wbuf, AckKind::PubRel, pkid),
+            }
+        }
+    }
+
+    /// Whether the socket may be read now.
+    fn may_read(&self) -> bool {
+        self.closing
+            || self.in_flight > 0
+            || self.ping_sent.is_some()
+            || !self.budget.must_stop_reading()
+    }
+
+    /// Serves one connection until it ends.
+    async fn serve(&mut self) -> Broken {
+        // What came in the CONNACK's reads (a resumed session's first messages).
+        if let Err(b) = self.parse() {
+            return b;
+        }
+        loop {
+            if let Err(b) = self.take_requests() {
+                return b;
+            }
+            if !self.wbuf.is_empty() {
+                if let Err(b) = self.write().await {
+                    return b;
+                }
+                if self.closing && self.shared.leave_after_disconnect.load(Ordering::Relaxed) {
+                    return Broken::Done;
+                }
+                continue;
+            }
+            let may_read = self.may_read();
+            if !may_read && !self.paused_once {
+                self.paused_once = true;
+                tracing::info!(
+                    "the output is slower than the broker: reading paused until it catches up \
+                     (meanwhile the broker queues what it can; QoS 0 messages it may drop)"
+                );
+            }
+            let awaiting = self.in_flight > 0 || self.subs_pending > 0 || self.ping_sent.is_some();
+            self.shared.wire.quickack.store(
+                awaiting && self.held.is_none() && self.rx.is_empty()
+                    || self.plan.quickack_always,
+                Ordering::Relaxed,
+            );
+            if self.rbuf.capacity() - self.rbuf.len() < 4096 {
+                let want = super::codec::missing(&self.rbuf)
+                    .unwrap_or(0)
+                    .clamp(READ_CHUNK, MAX_PACKET);
+                self.rbuf.reserve(want);
+            }
+            let ping_at = self.ping_at();
+            let take = self.held.is_none() && !self.closing;
+            let wake = tokio::select! {
+                biased;
+                r = self.rx.recv(), if take => Wake::Request(r),
+                r = self.stream.read_buf(&mut self.rbuf), if may_read => Wake::Read(r),
+                () = sleep_until(ping_at), if ping_at.is_some() => Wake::Ping,
+                () = self.budget.wake.notified(), if !may_read => Wake::Budget,
+            };
+            match wake {
+                Wake::Request(None) => {
+                    // Every handle is gone: nothing more to say to the broker.
+                    return Broken::Done;
+                }
+                Wake::Request(Some(r)) => {
+                    if let Err(b) = self.take(r) {
+                        return b;
+                    }
+                }
+                Wake::Read(Ok(0)) => {
+                    if self.closing {
+                        return Broken::Done;
+                    }
+                    return lost(
+                        "the broker closed the connection",
+                        ErrorKind::ClosedByBroker,
+                    );
+                }
+                Wake::Read(Ok(_)) => {
+                    if let Err(b) = self.parse() {
+                        return b;
+                    }
+                }
+                Wake::Read(Err(e)) => {
+                    if self.closing {
+                        return Broken::Done;
+                    }
+                    return io_lost(&e);
+                }
+                Wake::Ping => {
+                    if let Err(b) = self.ping() {
+                        return b;
+                    }
+                }
+                Wake::Budget => {}
+            }
+        }
+    }
+
+    /// When the next keepalive action is due: a PINGREQ a keepalive after the last write, or
+    /// the end of the wait for its PINGRESP.
+    fn ping_at(&self) -> Option<Instant> {
+        let k = self.keepalive?;
+        Some(match self.ping_sent {
+            Some(at) => at + k,
+            None => self.last_write + k,
+        })
+    }
+
+    fn ping(&mut self) -> Result<(), Broken> {
+        let k = self.keepalive.unwrap_or(Duration::MAX);
+        if let Some(at) = self.ping_sent {
+            if at.elapsed() >= k {
+                return Err(lost(
+                    format!(
+                        "no answer to a keepalive ping within {}",
+                        humantime::format_duration(k)
+                    ),
+                    ErrorKind::Other,
+                ));
+            }
+            return Ok(());
+        }
+        C::ping(&mut self.wbuf);
+        // The answer is awaited only while reading: a paused reader (its output is slower
+        // than the broker) still pings, so that the broker keeps the connection, but the
+        // PINGRESP waits behind the messages it has not read.
+        if self.may_read() {
+            self.ping_sent = Some(Instant::now());
+        }
+        Ok(())
+    }
+
+    /// Takes every request already queued, while the write buffer has room.
+    fn take_requests(&mut self) -> Result<(), Broken> {
+        while self.wbuf.len() < WRITE_BATCH && !self.closing {
+            let req = match self.held.take() {
+                Some(r) => r,
+                None => match self.rx.try_recv() {
+                    Ok(r) => r,
+                    Err(_) => break,
+                },
+            };
+            self.take(req)?;
+            if self.held.is_some() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Encodes one request into the write buffer (a publish without room in the window is
+    /// held until a slot frees).
+    fn take(&mut self, req: Request) -> Result<(), Broken> {
+        match req {
+            Request::Publish(p) if p.qos == 0 => {
+                self.encode(&p, 0)?;
+                self.qos0_written += 1;
+            }
+            Request::Publish(p) => {
+                let pkid = self.next_pkid;
+                if self.in_flight >= usize::from(self.window)
+                    || !matches!(self.slots[usize::from(pkid)], Slot::Free)
+                {
+                    self.held = Some(Request::Publish(p));
+                    return Ok(());
+                }
+                self.encode(&p, pkid)?;
+                self.slots[usize::from(pkid)] = Slot::Sent(p);
+                self.in_flight += 1;
+                self.next_pkid = if pkid >= self.window { 1 } else { pkid + 1 };
+            }
+            Request::Ack(t) => {
+                match t.qos {
+                    0 => return Ok(()),
+                    1 => C::ack(&mut self.wbuf, AckKind::PubAck, t.pkid),
+                    _ => C::ack(&mut self.wbuf, AckKind::PubRec, t.pkid),
+                }
+                self.acks_written += 1;
+            }
+            Request::Subscribe { filter, qos } => {
+                let pkid = self.next_sub_pkid;
+                self.next_sub_pkid = if pkid == *SUB_PKIDS.end() {
+                    *SUB_PKIDS.start()
+                } else {
+                    pkid + 1
+                };
+                C::subscribe(&mut self.wbuf, pkid, &filter, qos);
+                self.subs_pending += 1;
+            }
+            Request::Disconnect => {
+                C::disconnect(&mut self.wbuf);
+                self.closing = true;
+            }
+        }
+        Ok(())
+    }
+
+    fn encode(&mut self, p: &OutPublish, pkid: u16) -> Result<(), Broken> {
+        C::publish(&mut self.wbuf, p, pkid, false, self.max_out).map_err(|t| Broken::Fatal {
+            cause: format!(
+                "a publish of {} bytes is larger than the broker's maximum packet size ({} bytes)",
+                t.size, t.max
+            ),
+            kind: ErrorKind::PacketTooLarge {
+                size: t.size,
+                max: t.max,
+            },
+        })
+    }
+
+    /// Writes and flushes the write buffer, then tells the queue what went out.
+    async fn write(&mut self) -> Result<(), Broken> {
+        let written = async {
+            self.stream.write_all(&self.wbuf).await?;
+            self.stream.flush().await
+        }
+        .await;
+        self.wbuf.clear();
+        if let Err(e) = written {
+            if self.closing {
+                return Err(Broken::Done);
+            }
+            return Err(io_lost(&e));
+        }
+        self.last_write = Instant::now();
+        if self.qos0_written > 0 {
+            let _ = self
+                .tx
+                .send(LinkEvent::Completed(std::mem::take(&mut self.qos0_written)));
+        }
+        if self.acks_written > 0 {
+            let n = std::mem::take(&mut self.acks_written);
+            let _ = self.tx.send(LinkEvent::AcksSent(n));
+        }
+        Ok(())
+    }
+
+    /// Hands up every whole packet in the read buffer.
+    fn parse(&mut self) -> Result<(), Broken> {
+        loop {
+            match C::read(&mut self.rbuf, MAX_PACKET) {
+                Ok(Some(p)) => {
+                    self.ping_sent = None;
+                    self.incoming(p)?;
+                }
+                Ok(None) => break,
+                Err(e @ DecodeError::TooLarge { .. }) => {
+                    return Err(lost(e.to_string(), ErrorKind::Other));
+                }
+                Err(e) => return Err(lost(e.to_string(), ErrorKind::Other)),
+            }
+        }
+        if self.rbuf.is_empty() {
+            self.shared.whole();
+        }
+        Ok(())
+    }
+
+    fn incoming(&mut self, p: In) -> Result<(), Broken> {
+        let ev = match p {
+            In::Publish {
+                topic,
+                payload,
+                qos,
+                retain,
+                dup,
+                pkid,
+                properties,
+            } => LinkEvent::Message(Delivery {
+                hold: self.budget.take(payload.len() + topic.len()),
+                token: AckToken { qos, pkid },
+                topic,
+                payload,
+                qos,
+                retain,
+                dup,
+                pkid,
+                properties,
+            }),
+            In::PubAck { pkid, refused } => {
+                if !self.free(pkid) {
+                    return Ok(());
+                }
+                match refused {
+                    None => LinkEvent::Completed(1),
+                    Some((code, name)) => LinkEvent::PublishRefused(code, name.into()),
+                }
+            }
+            In::PubRec { pkid, refused } => {
+                let slot = self.slots.get_mut(usize::from(pkid));
+                let Some(slot @ Slot::Sent(_)) = slot else {
+                    // Not ours (or already released): answer so that the broker moves on.
+                    C::ack(&mut self.wbuf, AckKind::PubRel, pkid);
+                    return Ok(());
+                };
+                if let Some((code, name)) = refused {
+                    *slot = Slot::Free;
+                    self.in_flight -= 1;
+                    LinkEvent::PublishRefused(code, name.into())
+                } else {
+                    *slot = Slot::Released;
+                    C::ack(&mut self.wbuf, AckKind::PubRel, pkid);
+                    return Ok(());
+                }
+            }
+            In::PubComp { pkid } => {
+                if !self.free(pkid) {
+                    return Ok(());
+                }
+                LinkEvent::Completed(1)
+            }
+            In::PubRel { pkid } => {
+                C::ack(&mut self.wbuf, AckKind::PubComp, pkid);
+                return Ok(());
+            }
+            In::SubAck { granted, .. } => {
+                self.subs_pending = self.subs_pending.saturating_sub(1);
+                LinkEvent::SubAck(granted)
+            }
+            In::Disconnect(reason) => {
+                return Err(Broken::Lost {
+                    cause: format!("the broker disconnected: {reason}"),
+                    kind: ErrorKind::ClosedByBroker,
+                    reason: Some(reason),
+                })
+            }
+            In::PingResp | In::Other | In::ConnAck { .. } => return Ok(()),
+        };
+        let _ = self.tx.send(ev);
+        Ok(())
+    }
+
+    /// Frees the slot of an acknowledged publish; `false` if it was not in flight.
+    fn free(&mut self, pkid: u16) -> bool {
+        match self.slots.get_mut(usize::from(pkid)) {
+            Some(slot @ (Slot::Sent(_) | Slot::Released)) => {
+                *slot = Slot::Free;
+                self.in_flight -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
