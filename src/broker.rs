@@ -35,6 +35,9 @@ pub struct BrokerOptions {
     pub window: u16,
     /// Also serve MQTT over WebSockets here (any path); port 0 picks a free loopback port.
     pub ws: Option<SocketAddr>,
+    /// Also serve MQTT 5 here (rumqttd's MQTT 5 listener; the suite's MQTT 5 cases on the
+    /// embedded broker); port 0 picks a free loopback port.
+    pub v5: Option<SocketAddr>,
 }
 
 impl Default for BrokerOptions {
@@ -44,6 +47,7 @@ impl Default for BrokerOptions {
             users: Vec::new(),
             window: DEFAULT_WINDOW,
             ws: None,
+            v5: None,
         }
     }
 }
@@ -54,6 +58,7 @@ impl Default for BrokerOptions {
 pub struct EmbeddedBroker {
     addr: SocketAddr,
     ws: Option<SocketAddr>,
+    v5: Option<SocketAddr>,
 }
 
 impl EmbeddedBroker {
@@ -68,8 +73,9 @@ impl EmbeddedBroker {
         };
         let addr = pick(opts.bind)?;
         let ws = opts.ws.map(pick).transpose()?;
+        let v5 = opts.v5.map(pick).transpose()?;
         let (done_tx, done_rx) = mpsc::channel();
-        let config = config(addr, ws, opts);
+        let config = config(addr, ws, v5, opts);
         std::thread::Builder::new()
             .name(format!("mqq-broker-{}", addr.port()))
             .spawn(move || {
@@ -79,9 +85,9 @@ impl EmbeddedBroker {
             })?;
         let deadline = Instant::now() + READY_WITHIN;
         loop {
-            if TcpStream::connect(addr).is_ok() && ws.is_none_or(|w| TcpStream::connect(w).is_ok())
-            {
-                return Ok(EmbeddedBroker { addr, ws });
+            let up = |a: Option<SocketAddr>| a.is_none_or(|a| TcpStream::connect(a).is_ok());
+            if TcpStream::connect(addr).is_ok() && up(ws) && up(v5) {
+                return Ok(EmbeddedBroker { addr, ws, v5 });
             }
             match done_rx.try_recv() {
                 Ok(Err(e)) => return Err(io::Error::other(format!("broker on {addr}: {e}"))),
@@ -115,9 +121,19 @@ impl EmbeddedBroker {
     pub fn ws_addr(&self) -> Option<SocketAddr> {
         self.ws
     }
+
+    /// The MQTT 5 listener's address, when there is one.
+    pub fn v5_addr(&self) -> Option<SocketAddr> {
+        self.v5
+    }
 }
 
-fn config(addr: SocketAddr, ws: Option<SocketAddr>, opts: &BrokerOptions) -> Config {
+fn config(
+    addr: SocketAddr,
+    ws: Option<SocketAddr>,
+    v5: Option<SocketAddr>,
+    opts: &BrokerOptions,
+) -> Config {
     let auth = (!opts.users.is_empty()).then(|| opts.users.iter().cloned().collect());
     let server = ServerSettings {
         name: "v4".into(),
@@ -143,6 +159,16 @@ fn config(addr: SocketAddr, ws: Option<SocketAddr>, opts: &BrokerOptions) -> Con
             },
         )])
     });
+    let v5 = v5.map(|listen| {
+        HashMap::from([(
+            "v5".to_string(),
+            ServerSettings {
+                name: "v5".into(),
+                listen,
+                ..server.clone()
+            },
+        )])
+    });
     Config {
         id: 0,
         router: RouterConfig {
@@ -155,7 +181,7 @@ fn config(addr: SocketAddr, ws: Option<SocketAddr>, opts: &BrokerOptions) -> Con
             shared_subscriptions_strategy: rumqttd::Strategy::default(),
         },
         v4: Some(HashMap::from([("v4".to_string(), server)])),
-        v5: None,
+        v5,
         ws,
         cluster: None,
         console: None,

@@ -513,6 +513,18 @@ fn build(
         ),
         group: Some(opt("group", ValueKind::Text)?).filter(|g| !g.is_empty()),
     };
+    // MQTT carries the keepalive in whole seconds, at most 65,535 (0 turns it off).
+    if options.keepalive_timeout > Duration::from_secs(u64::from(u16::MAX)) {
+        if let Some(e) = pick(layers, "options.keepalive_timeout") {
+            return Err(ConfigError::BadValue {
+                key: e.key.clone(),
+                value: e.value.clone(),
+                origin: e.source.clone(),
+                expected: "is longer than MQTT's longest keepalive, 65535 s (18h 12m 15s); \
+                           use at most that, or 0 to turn keepalive off",
+            });
+        }
+    }
     opt("tls", ValueKind::Bool)?;
     let some = |t: String| (!t.is_empty()).then_some(t);
     let tls = TlsConfig {

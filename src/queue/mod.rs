@@ -1246,8 +1246,50 @@ fn check_identity(cfg: &QueueConfig) -> Result<(), QueueError> {
 }
 
 /// Tries each broker of the failover list in order; a refusal (bad credentials) stops the
-/// search, since the next broker would most likely refuse too.
+/// search, since the next broker would most likely refuse too. A link that reconnects (a
+/// streaming verb) also rides out CONNECTs closed or refused as unavailable for a while (a
+/// NATS cluster electing leaders after a node's loss does that for a few seconds): it tries
+/// again after the reconnect back-off until the connect timeout has passed, then reports the
+/// last cause.
 async fn connect_any(
+    addrs: &[BrokerAddr],
+    opts: &LinkOptions,
+) -> Result<(Link, BrokerAddr), QueueError> {
+    let give_up = Instant::now() + opts.connect_timeout;
+    let mut round = 0;
+    loop {
+        let e = match connect_round(addrs, opts).await {
+            Ok(found) => return Ok(found),
+            Err(e) => e,
+        };
+        let transient = matches!(
+            &e,
+            QueueError::Connect {
+                cause: ConnectCause::ClosedAtConnect | ConnectCause::Unavailable,
+                ..
+            } | QueueError::Auth {
+                reason: AuthReason::ClosedWithoutCredentials,
+                ..
+            }
+        );
+        let Some(base) = opts.reconnect.filter(|_| transient) else {
+            return Err(e);
+        };
+        let delay = link::backoff(base, round);
+        if Instant::now() + delay >= give_up {
+            return Err(e);
+        }
+        tracing::warn!(
+            "{e}; trying again in {}",
+            humantime::format_duration(Duration::from_millis(delay.as_millis() as u64))
+        );
+        round += 1;
+        tokio::time::sleep(delay).await;
+    }
+}
+
+/// One pass over the failover list.
+async fn connect_round(
     addrs: &[BrokerAddr],
     opts: &LinkOptions,
 ) -> Result<(Link, BrokerAddr), QueueError> {
@@ -1260,6 +1302,12 @@ async fn connect_any(
         };
         match Link::connect(addr, opts).await {
             Ok(link) => return Ok((link, addr.clone())),
+            Err(
+                e @ QueueError::Auth {
+                    reason: AuthReason::ClosedWithoutCredentials,
+                    ..
+                },
+            ) => last = Some(e),
             Err(
                 e @ (QueueError::Auth { .. }
                 | QueueError::Unsupported { .. }

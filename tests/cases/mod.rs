@@ -9,6 +9,7 @@ mod core;
 mod errors;
 mod faults;
 mod interop;
+mod link;
 mod listen;
 mod move_;
 mod nats;

@@ -10,6 +10,7 @@
 
 mod broker;
 mod command;
+pub mod fake;
 pub mod nats;
 pub mod rabbitmq;
 mod slow_link;

@@ -124,10 +124,14 @@ pub(super) struct TooLarge {
 /// The acknowledgements a client writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum AckKind {
-    PubAck,
-    PubRec,
-    PubRel,
-    PubComp,
+    /// PUBACK (QoS 1).
+    Ack,
+    /// PUBREC (QoS 2, first answer).
+    Rec,
+    /// PUBREL (QoS 2, the sender's second step).
+    Rel,
+    /// PUBCOMP (QoS 2, last answer).
+    Comp,
 }
 
 /// One MQTT version's encoding. Every method appends to `out`.
@@ -226,10 +230,10 @@ impl Codec for V4 {
 
     fn ack(out: &mut BytesMut, kind: AckKind, pkid: u16) {
         let _ = match kind {
-            AckKind::PubAck => v4::PubAck::new(pkid).write(out),
-            AckKind::PubRec => v4::PubRec::new(pkid).write(out),
-            AckKind::PubRel => v4::PubRel::new(pkid).write(out),
-            AckKind::PubComp => v4::PubComp::new(pkid).write(out),
+            AckKind::Ack => v4::PubAck::new(pkid).write(out),
+            AckKind::Rec => v4::PubRec::new(pkid).write(out),
+            AckKind::Rel => v4::PubRel::new(pkid).write(out),
+            AckKind::Comp => v4::PubComp::new(pkid).write(out),
         };
     }
 
@@ -374,10 +378,10 @@ impl Codec for V5 {
 
     fn ack(out: &mut BytesMut, kind: AckKind, pkid: u16) {
         let _ = match kind {
-            AckKind::PubAck => v5::PubAck::new(pkid, None).write(out),
-            AckKind::PubRec => v5::PubRec::new(pkid, None).write(out),
-            AckKind::PubRel => v5::PubRel::new(pkid, None).write(out),
-            AckKind::PubComp => v5::PubComp::new(pkid, None).write(out),
+            AckKind::Ack => v5::PubAck::new(pkid, None).write(out),
+            AckKind::Rec => v5::PubRec::new(pkid, None).write(out),
+            AckKind::Rel => v5::PubRel::new(pkid, None).write(out),
+            AckKind::Comp => v5::PubComp::new(pkid, None).write(out),
         };
     }
 
@@ -442,7 +446,7 @@ impl Codec for V5 {
             v5::Packet::ConnAck(a) => In::ConnAck {
                 session_present: a.session_present,
                 refused: connack_refusal(a.code),
-                limits: a.properties.map(limits).unwrap_or_default(),
+                limits: a.properties.as_ref().map(limits).unwrap_or_default(),
             },
             v5::Packet::Publish(p) => In::Publish {
                 topic: String::from_utf8_lossy(&p.topic).into_owned(),
@@ -477,7 +481,7 @@ impl Codec for V5 {
     }
 }
 
-fn limits(p: v5::ConnAckProperties) -> ServerLimits {
+fn limits(p: &v5::ConnAckProperties) -> ServerLimits {
     ServerLimits {
         receive_maximum: p.receive_max,
         max_packet_size: p.max_packet_size,
@@ -596,7 +600,10 @@ mod tests {
         // A publish is a packet both ways: read it back as the broker would send it.
         let mut half = out.split_to(out.len() - 1);
         let last = out;
-        assert!(C::read(&mut half, 1 << 20).unwrap().is_none(), "partial packet");
+        assert!(
+            C::read(&mut half, 1 << 20).unwrap().is_none(),
+            "partial packet"
+        );
         half.unsplit(last);
         match C::read(&mut half, 1 << 20).unwrap() {
             Some(In::Publish {

@@ -359,7 +359,7 @@ impl<C: Codec> Driver<C> {
                 Slot::Sent(p) => {
                     let _ = C::publish(&mut self.wbuf, p, pkid, true, self.max_out);
                 }
-                Slot::Released => C::ack(&mut self.wbuf, AckKind::PubRel, pkid),
+                Slot::Released => C::ack(&mut self.wbuf, AckKind::Rel, pkid),
             }
         }
     }
@@ -401,8 +401,7 @@ impl<C: Codec> Driver<C> {
             }
             let awaiting = self.in_flight > 0 || self.subs_pending > 0 || self.ping_sent.is_some();
             self.shared.wire.quickack.store(
-                awaiting && self.held.is_none() && self.rx.is_empty()
-                    || self.plan.quickack_always,
+                awaiting && self.held.is_none() && self.rx.is_empty() || self.plan.quickack_always,
                 Ordering::Relaxed,
             );
             if self.rbuf.capacity() - self.rbuf.len() < 4096 {
@@ -536,8 +535,8 @@ impl<C: Codec> Driver<C> {
             Request::Ack(t) => {
                 match t.qos {
                     0 => return Ok(()),
-                    1 => C::ack(&mut self.wbuf, AckKind::PubAck, t.pkid),
-                    _ => C::ack(&mut self.wbuf, AckKind::PubRec, t.pkid),
+                    1 => C::ack(&mut self.wbuf, AckKind::Ack, t.pkid),
+                    _ => C::ack(&mut self.wbuf, AckKind::Rec, t.pkid),
                 }
                 self.acks_written += 1;
             }
@@ -654,7 +653,7 @@ impl<C: Codec> Driver<C> {
                 let slot = self.slots.get_mut(usize::from(pkid));
                 let Some(slot @ Slot::Sent(_)) = slot else {
                     // Not ours (or already released): answer so that the broker moves on.
-                    C::ack(&mut self.wbuf, AckKind::PubRel, pkid);
+                    C::ack(&mut self.wbuf, AckKind::Rel, pkid);
                     return Ok(());
                 };
                 if let Some((code, name)) = refused {
@@ -663,7 +662,7 @@ impl<C: Codec> Driver<C> {
                     LinkEvent::PublishRefused(code, name.into())
                 } else {
                     *slot = Slot::Released;
-                    C::ack(&mut self.wbuf, AckKind::PubRel, pkid);
+                    C::ack(&mut self.wbuf, AckKind::Rel, pkid);
                     return Ok(());
                 }
             }
@@ -674,7 +673,7 @@ impl<C: Codec> Driver<C> {
                 LinkEvent::Completed(1)
             }
             In::PubRel { pkid } => {
-                C::ack(&mut self.wbuf, AckKind::PubComp, pkid);
+                C::ack(&mut self.wbuf, AckKind::Comp, pkid);
                 return Ok(());
             }
             In::SubAck { granted, .. } => {

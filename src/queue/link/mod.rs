@@ -424,7 +424,6 @@ impl LinkOptions {
     }
 }
 
-
 /// A topic in the two forms the codecs want: text (MQTT 3.1.1's publish holds a `String`)
 /// and `Bytes` (MQTT 5's), both shared by every publish of a stream (a clone is two
 /// reference counts, no copy). It is published to only once checked
@@ -598,10 +597,9 @@ impl Link {
         let setup = started.elapsed();
         // The CONNACK is a whole packet; what came after it may not be.
         if opened.rbuf.is_empty() {
-            shared.read_at_packet.store(
-                shared.wire.read.load(Ordering::Relaxed),
-                Ordering::Relaxed,
-            );
+            shared
+                .read_at_packet
+                .store(shared.wire.read.load(Ordering::Relaxed), Ordering::Relaxed);
         }
         let session_present = opened.session_present;
         let limits = opened.limits.clone();
@@ -609,8 +607,15 @@ impl Link {
         let (tx, events) = mpsc::unbounded_channel();
         let budget = Budget::new(opts.budget);
         let task = tokio::spawn(
-            driver::Driver::<C>::new(plan, opened, rx, tx, Arc::clone(&shared), Arc::clone(&budget))
-                .run(),
+            driver::Driver::<C>::new(
+                plan,
+                opened,
+                rx,
+                tx,
+                Arc::clone(&shared),
+                Arc::clone(&budget),
+            )
+            .run(),
         );
         Ok(Ok(Link {
             version: C::VERSION,
@@ -725,11 +730,7 @@ impl Link {
 
     /// Queues a request; while the queue is full (the broker is slow or away) this waits, at
     /// most `stall` if given: then [`QueueError::NoAck`].
-    async fn request(
-        &self,
-        r: driver::Request,
-        stall: Option<Duration>,
-    ) -> Result<(), QueueError> {
+    async fn request(&self, r: driver::Request, stall: Option<Duration>) -> Result<(), QueueError> {
         use mpsc::error::TrySendError;
         // Without a send future when the queue has room (nearly always): a future (and a
         // timer around it) per message cost more than the publish itself.
@@ -882,7 +883,11 @@ mod errors {
 
     /// What a failure before any MQTT answer means: the transport's own errors, a TLS
     /// problem, or a plain connection to a TLS port.
-    async fn transport_cause(addr: &BrokerAddr, opts: &LinkOptions, e: &Failed) -> Option<ConnectCause> {
+    fn transport_cause(
+        addr: &BrokerAddr,
+        opts: &LinkOptions,
+        e: &Failed,
+    ) -> Option<ConnectCause> {
         if let Failed::Open(o) = e {
             return Some(o.cause(&opts.tls));
         }
@@ -896,7 +901,7 @@ mod errors {
 
     /// A failed MQTT 3.1.1 connect.
     pub(super) async fn v4(addr: &BrokerAddr, opts: &LinkOptions, e: &Failed) -> QueueError {
-        if let Some(cause) = transport_cause(addr, opts, e).await {
+        if let Some(cause) = transport_cause(addr, opts, e) {
             return connect(addr, cause);
         }
         match e {
@@ -933,7 +938,7 @@ mod errors {
         opts: &LinkOptions,
         e: &Failed,
     ) -> Result<QueueError, Rejected> {
-        if let Some(cause) = transport_cause(addr, opts, e).await {
+        if let Some(cause) = transport_cause(addr, opts, e) {
             return Ok(connect(addr, cause));
         }
         Ok(match e {
@@ -942,7 +947,11 @@ mod errors {
                 return Err(Rejected(connect(addr, ConnectCause::ClosedAtConnect)))
             }
             Failed::Refused(Refusal::ProtocolVersion) | Failed::Decode(_) => {
-                return Err(Rejected(refused(addr, opts, AuthReason::ProtocolVersion("5"))))
+                return Err(Rejected(refused(
+                    addr,
+                    opts,
+                    AuthReason::ProtocolVersion("5"),
+                )))
             }
             Failed::Refused(r) => refusal(addr, opts, *r, "5"),
             Failed::NotConnAck(_) if !addr.is_tls() => connect(
@@ -953,7 +962,9 @@ mod errors {
                     ConnectCause::NotMqtt
                 },
             ),
-            e if e.is_close() => return Err(Rejected(connect(addr, ConnectCause::ClosedAtConnect))),
+            e if e.is_close() => {
+                return Err(Rejected(connect(addr, ConnectCause::ClosedAtConnect)))
+            }
             other => connect(addr, ConnectCause::Other(other.to_string())),
         })
     }
