@@ -263,3 +263,41 @@ fn a_streaming_send_rides_out_connects_refused_for_a_while() {
         .run()
         .expect(0, &numbers(3));
 }
+
+/// A resumed backlog drained into a stdout nobody reads: the link stops reading once the
+/// core holds its budget (4 MiB), in bytes, whatever the version. Over MQTT 5 the broker
+/// sends the backlog before the SUBACK, and the wait for the SUBACK read all of it (400 × 1
+/// MiB pending: 408 MB resident).
+#[test]
+fn a_resumed_backlog_into_a_blocked_stdout_stays_within_the_budget_in_bytes() {
+    const N: usize = 80;
+    // Under NATS's 1 MB maximum payload.
+    const SIZE: usize = 512 * 1024;
+    let b = Broker::start();
+    let (t, id) = super::durable_queue(&b, "backlog-bytes");
+    let line = "x".repeat(SIZE - 1) + "\n";
+    b.mqq()
+        .topic(&t)
+        .args(["-q", "1", "--raw", "--quiet", "send", "-l"])
+        .stdin(line.repeat(N))
+        .run()
+        .expect_code(0);
+    let mut bg = b
+        .mqq()
+        .topic(&t)
+        .id(&id)
+        .args(["--raw", "listen", "-n", &N.to_string()])
+        .spawn_unread();
+    bg.wait_stderr("reading paused");
+    let peak = bg.peak_rss();
+    assert!(
+        peak < 32 << 20,
+        "peak RSS {} MiB with {} MiB pending",
+        peak >> 20,
+        (N * SIZE) >> 20
+    );
+    bg.read_stdout();
+    let out = bg.finish();
+    out.expect_code(0);
+    assert_eq!(out.stdout.len(), N * SIZE, "{}", out.stderr);
+}

@@ -883,11 +883,7 @@ mod errors {
 
     /// What a failure before any MQTT answer means: the transport's own errors, a TLS
     /// problem, or a plain connection to a TLS port.
-    fn transport_cause(
-        addr: &BrokerAddr,
-        opts: &LinkOptions,
-        e: &Failed,
-    ) -> Option<ConnectCause> {
+    fn transport_cause(addr: &BrokerAddr, opts: &LinkOptions, e: &Failed) -> Option<ConnectCause> {
         if let Failed::Open(o) = e {
             return Some(o.cause(&opts.tls));
         }
