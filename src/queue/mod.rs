@@ -154,6 +154,10 @@ const BATCH: usize = 512;
 /// for it not to drop that connection again.
 const PROBE_TIMEOUT: Duration = Duration::from_millis(300);
 
+/// How long [`Queue::close`] may take past the command's time limit: long enough to write
+/// DISCONNECT and let the broker read what was written before it.
+const CLOSE_GRACE: Duration = Duration::from_millis(100);
+
 /// A durable `listen` whose session is taken over twice within this long stops (exit 5):
 /// another consumer holds the client id, and reconnecting would only knock it off in turn.
 const TAKEOVER_WINDOW: Duration = Duration::from_secs(60);
@@ -213,6 +217,8 @@ pub struct Queue {
     topic: PubTopic,
     /// Filters subscribed to whose SUBACK has not come yet, in order.
     pending_subacks: VecDeque<String>,
+    /// The command's own time limit (`-W`), which bounds [`Queue::close`] too.
+    close_by: Option<Instant>,
     /// When a missing SUBACK becomes an error: the connect timeout after the SUBSCRIBE or
     /// after the last message (a broker may hold the SUBACK until a resumed session's
     /// backlog drains: rumqttd's MQTT 5 listener does).
@@ -435,6 +441,7 @@ impl Queue {
             topic,
             pending_subacks: VecDeque::new(),
             suback_deadline: None,
+            close_by: None,
         };
         if role != Role::Producer && cfg.options.autosubscribe {
             q.send_subscribe().await?;
@@ -820,6 +827,7 @@ impl Queue {
         sink: &mut dyn Sink,
     ) -> Result<Consumed, QueueError> {
         let deadline = Instant::now() + timeout;
+        self.close_by = Some(deadline);
         self.consume(sink, Some(n), Some(deadline), None, std::future::pending())
             .await
     }
@@ -831,6 +839,7 @@ impl Queue {
         sink: &mut dyn Sink,
         shutdown: impl Future<Output = ()>,
     ) -> Result<Consumed, QueueError> {
+        self.close_by = limits.until;
         self.consume(sink, limits.max, limits.until, limits.idle, shutdown)
             .await
     }
@@ -986,7 +995,13 @@ impl Queue {
         let settled = self.role == Role::Producer
             && self.cfg.options.qos > 0
             && self.completed + self.refused == self.published;
-        self.link.close(settled).await;
+        // Within the command's time limit, if it has one: the wait for the broker's close is
+        // cut short there (DISCONNECT still goes out; CLOSE_GRACE covers writing it).
+        let limit = self.close_by.map_or(link::CLOSE_WAIT, |by| {
+            by.saturating_duration_since(Instant::now())
+                .clamp(CLOSE_GRACE, link::CLOSE_WAIT)
+        });
+        self.link.close_within(settled, limit).await;
         if self.role == Role::Producer && self.reconnect && self.cfg.options.qos > 0 {
             // Remove the producer's own session (see `open`); failing that, it expires.
             let opts = LinkOptions::new(&self.cfg, self.client_id.clone(), Session::Clean);

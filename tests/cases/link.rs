@@ -301,3 +301,57 @@ fn a_resumed_backlog_into_a_blocked_stdout_stays_within_the_budget_in_bytes() {
     out.expect_code(0);
     assert_eq!(out.stdout.len(), N * SIZE, "{}", out.stderr);
 }
+
+/// `-W` bounds the whole command, closing included: a server that keeps the connection open
+/// after DISCONNECT added the 5 s wait for its close on top of `-W`.
+#[test]
+fn the_time_limit_bounds_the_close_too() {
+    let b = Broker::start();
+    let port = fake::front(b.port, Behaviour::HoldOpen);
+    let t = topic("close-bound");
+    let started = Instant::now();
+    mqq()
+        .uri(&format!("mqtt://127.0.0.1:{port}"))
+        .topic(&t)
+        .args(["receive", "-W", "2s"])
+        .run()
+        .expect_code(1);
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_millis(3500),
+        "receive -W 2s took {took:?}"
+    );
+}
+
+/// A server that answers CONNECT with a header claiming 256 MB and then streams zeros: the
+/// answer is refused from its header (it read the whole claim first, 261 MB resident, then
+/// said "Invalid packet type").
+#[test]
+fn an_oversized_answer_to_connect_is_refused_from_its_header() {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut conn in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut connect = [0u8; 16];
+                let _ = conn.read(&mut connect);
+                let _ = conn.write_all(&[0x20, 0xFF, 0xFF, 0xFF, 0x7F]);
+                let zeros = vec![0u8; 1 << 20];
+                for _ in 0..64 {
+                    if conn.write_all(&zeros).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    mqq()
+        .uri(&format!("mqtt://127.0.0.1:{port}"))
+        .topic("x")
+        .args(["send", "x"])
+        .run()
+        .expect_code(3)
+        .stderr_has("not MQTT")
+        .stderr_lines(1);
+}

@@ -17,6 +17,9 @@ pub enum Behaviour {
     /// The first `n` connections are closed right after their CONNECT, the rest forwarded
     /// (a NATS cluster electing leaders refuses CONNECTs for a few seconds).
     CloseFirst(usize),
+    /// Forwarded, but when the broker closes (after DISCONNECT) the client's connection is
+    /// kept open until the client closes it.
+    HoldOpen,
 }
 
 /// A front for `backend` on a free port; returns the port.
@@ -88,6 +91,11 @@ fn serve(mut conn: TcpStream, backend: u16, behaviour: Behaviour, seen: &AtomicU
         let _ = back2.shutdown(Shutdown::Write);
     });
     let _ = std::io::copy(&mut back, &mut conn);
+    if matches!(behaviour, Behaviour::HoldOpen) {
+        let _ = up.join();
+        let _ = std::io::copy(&mut conn, &mut std::io::sink());
+        return;
+    }
     let _ = conn.shutdown(Shutdown::Write);
     let _ = up.join();
 }

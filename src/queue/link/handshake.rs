@@ -10,11 +10,16 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 use super::codec::{Codec, ConnectParams, DecodeError, In, Refusal};
 use super::transport::{Dialer, OpenError, Stream, Wire};
-use super::{ServerLimits, MAX_PACKET};
+use super::ServerLimits;
 
 /// Bytes asked of the transport per read: large enough for a burst of small messages in one
 /// syscall, small enough that a partly consumed buffer costs little to keep.
 pub(super) const READ_CHUNK: usize = 64 << 10;
+
+/// The largest CONNACK taken: its properties are a few short strings. A header that claims
+/// more is refused at once, before its body is read (a server of another protocol, or a
+/// hostile one, could otherwise make mqq read up to MQTT's 256 MB maximum).
+const CONNACK_MAX: usize = 64 << 10;
 
 /// A connection whose CONNACK accepted it.
 pub(super) struct Opened {
@@ -93,7 +98,7 @@ pub(super) async fn attempt<C: Codec>(
     stream.flush().await.map_err(Failed::Io)?;
     let mut rbuf = BytesMut::with_capacity(READ_CHUNK);
     loop {
-        match C::read(&mut rbuf, MAX_PACKET) {
+        match C::read(&mut rbuf, CONNACK_MAX) {
             Ok(Some(In::ConnAck {
                 session_present,
                 refused,
