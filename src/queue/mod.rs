@@ -1124,13 +1124,17 @@ impl Queue {
                     // Sending it again would fail again.
                     return Err(self.lost(&cause, kind, reason.as_ref()));
                 }
-                if self.role == Role::Producer && self.link_was_up {
+                let was_up = self.link_was_up;
+                if self.role == Role::Producer && was_up {
                     self.maybe_twice += self.published - self.completed - self.refused;
                 }
                 self.link_was_up = false;
                 // Two consumers with one client id knock each other off forever: the second
-                // take-over within TAKEOVER_WINDOW stops this one.
-                if self.durable && self.is_take_over(kind, reason.as_ref()) {
+                // take-over within TAKEOVER_WINDOW stops this one. Only an established
+                // connection can be taken over: a reconnect attempt closed at CONNECT (a
+                // cluster node whose queue's home node is down) is no evidence of another
+                // consumer.
+                if was_up && self.durable && self.is_take_over(kind, reason.as_ref()) {
                     let now = Instant::now();
                     if self
                         .taken_over_at
