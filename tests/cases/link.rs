@@ -355,3 +355,19 @@ fn an_oversized_answer_to_connect_is_refused_from_its_header() {
         .stderr_has("not MQTT")
         .stderr_lines(1);
 }
+
+/// `ws://` to a plain MQTT port: the broker reads the HTTP upgrade as a malformed CONNECT and
+/// hangs up. That is "this port does not serve MQTT over WebSockets", not a raw reset.
+#[test]
+fn websockets_to_a_plain_mqtt_port_say_so() {
+    let b = Broker::start();
+    mqq()
+        .uri(&format!("ws://127.0.0.1:{}/mqtt", b.port))
+        .topic(&topic("ws-plain"))
+        .args(["send", "x"])
+        .run()
+        .expect_code(3)
+        .stderr_has("WebSocket")
+        .stderr_has("mqtt://")
+        .stderr_lines(1);
+}
