@@ -102,7 +102,7 @@ impl Plan {
 }
 
 /// Bytes of encoded requests after which the task writes before taking more.
-const WRITE_BATCH: usize = 256 << 10;
+const WRITE_BATCH: usize = 64 << 10;
 
 /// Packet ids of subscriptions: above every publish's (at most [`MAX_WINDOW`]).
 const SUB_PKIDS: std::ops::RangeInclusive<u16> = 64_001..=65_535;
@@ -400,8 +400,11 @@ impl<C: Codec> Driver<C> {
                 );
             }
             let awaiting = self.in_flight > 0 || self.subs_pending > 0 || self.ping_sent.is_some();
+            // Nothing queued at all (a stream with requests queued gets its acknowledgements
+            // in time without: asking after every read there cost a QoS 1 stream 39 % more CPU).
+            let idle = self.held.is_none() && self.rx.is_empty();
             self.shared.wire.quickack.store(
-                awaiting && self.held.is_none() && self.rx.is_empty() || self.plan.quickack_always,
+                awaiting && idle || self.plan.quickack_always,
                 Ordering::Relaxed,
             );
             if self.rbuf.capacity() - self.rbuf.len() < 4096 {
