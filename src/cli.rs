@@ -367,7 +367,8 @@ pub enum Command {
     ///
     /// The broker hands out only a window of unacknowledged messages at once (MQTT 3.1.1:
     /// mosquitto 20, RabbitMQ 10; MQTT 5: the Receive Maximum mqq sends, 65535); a count
-    /// that may have hit it prints as N+.
+    /// that may have hit it prints as N+ (on `mqq broker`, exact up to its 100). Needs a
+    /// durable queue (-i): an ephemeral one holds nothing.
     ///
     ///   mqq -t orders -i worker-1 count
     #[command(verbatim_doc_comment)]

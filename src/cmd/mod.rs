@@ -336,11 +336,36 @@ pub(crate) async fn subscribe(q: &mut Queue, out: &Output) -> Result<(), QueueEr
 /// of the brokers mqq was measured with (RabbitMQ's `mqtt.prefetch`).
 const DEFAULT_WINDOW: u64 = 10;
 
+/// The window that may cap what a peek or count sees, and whether it is the broker's own.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Window {
+    /// At most this many unacknowledged messages come at once.
+    pub size: usize,
+    /// The broker's window is known (MQTT 5 told it; or the broker is an `mqq broker` on this
+    /// machine), not assumed: no other broker's default is in play, and the broker resends
+    /// what a peek left on reconnect, as MQTT asks.
+    pub known: bool,
+}
+
 /// For peek and count: the window that may cap what the broker handed out — `--window` if
-/// given, else the one the connection asked for (MQTT 5), else [`DEFAULT_WINDOW`].
-pub(crate) fn window(given: Option<u64>, q: &Queue) -> usize {
-    let w = given.unwrap_or_else(|| q.window().map_or(DEFAULT_WINDOW, u64::from));
-    usize::try_from(w).unwrap_or(usize::MAX)
+/// given, else the one the connection asked for (MQTT 5), else the one an `mqq broker` on
+/// this machine recorded, else [`DEFAULT_WINDOW`].
+pub(crate) fn window(given: Option<u64>, q: &Queue) -> Window {
+    let local = || {
+        let b = q.broker();
+        (q.window().is_none() && b.transport == crate::config::Transport::Tcp)
+            .then(|| crate::state::local_broker(&b.host, b.port))
+            .flatten()
+    };
+    let (w, known) = match (given, q.window()) {
+        (Some(w), v5) => (usize::try_from(w).unwrap_or(usize::MAX), v5.is_some()),
+        (None, Some(v5)) => (usize::from(v5), true),
+        (None, None) => match local() {
+            Some(b) => (b.window, true),
+            None => (usize::try_from(DEFAULT_WINDOW).unwrap_or(10), false),
+        },
+    };
+    Window { size: w, known }
 }
 
 /// The unacknowledged windows of the brokers mqq knows (MQTT 3.1.1 defaults): a count that
@@ -352,12 +377,13 @@ const KNOWN_WINDOWS: [(usize, &str); 3] = [
 ];
 
 /// The warning for `n` of a `window` larger than what some broker hands out: `n` may be
-/// that broker's window, not the queue's length. Only on MQTT 3.1.1 (`q.window()` is
-/// `None`): an MQTT 5 broker was told the window.
-pub(crate) fn known_window(n: usize, window: usize, v5_window: Option<u16>) -> Option<String> {
-    if v5_window.is_some() {
+/// that broker's window, not the queue's length. Only when the broker's window is not known
+/// (MQTT 3.1.1 to a broker other than `mqq broker`): an MQTT 5 broker was told the window.
+pub(crate) fn known_window(n: usize, window: Window) -> Option<String> {
+    if window.known {
         return None;
     }
+    let window = window.size;
     let (_, whose) = KNOWN_WINDOWS.iter().find(|(w, _)| *w == n && n < window)?;
     Some(format!(
         "{n} is {whose} default window of unacknowledged messages: with --window {window} \
