@@ -1281,8 +1281,13 @@ async fn connect_any(
             Ok(found) => return Ok(found),
             Err(e) => e,
         };
+        // Several addresses: whether to try again follows the last one's error.
+        let last = match &e {
+            QueueError::NoneAccepted { tried } => tried.last().map_or(&e, |(_, e)| e),
+            other => other,
+        };
         let transient = matches!(
-            &e,
+            last,
             QueueError::Connect {
                 cause: ConnectCause::ClosedAtConnect | ConnectCause::Unavailable,
                 ..
@@ -1312,7 +1317,7 @@ async fn connect_round(
     addrs: &[BrokerAddr],
     opts: &LinkOptions,
 ) -> Result<(Link, BrokerAddr), QueueError> {
-    let mut last = None;
+    let mut tried = Vec::new();
     for (i, addr) in addrs.iter().enumerate() {
         // A reconnect tries the next nodes first, then the earlier ones.
         let opts = &LinkOptions {
@@ -1326,7 +1331,7 @@ async fn connect_round(
                     reason: AuthReason::ClosedWithoutCredentials,
                     ..
                 },
-            ) => last = Some(e),
+            ) => tried.push((addr.uri(), e)),
             Err(
                 e @ (QueueError::Auth { .. }
                 | QueueError::Unsupported { .. }
@@ -1334,15 +1339,20 @@ async fn connect_round(
             ) => return Err(e),
             Err(e) => {
                 tracing::debug!("{e}");
-                last = Some(e);
+                tried.push((addr.uri(), e));
             }
         }
     }
-    // The config always resolves at least one address (mqtt://localhost:1883 by default).
-    Err(last.unwrap_or_else(|| QueueError::Connect {
-        broker: "(no address)".into(),
-        cause: ConnectCause::Other("no broker address configured".into()),
-    }))
+    // One address: its own error; several: each named with why.
+    match tried.len() {
+        // The config always resolves at least one address (mqtt://localhost:1883 by default).
+        0 => Err(QueueError::Connect {
+            broker: "(no address)".into(),
+            cause: ConnectCause::Other("no broker address configured".into()),
+        }),
+        1 => Err(tried.remove(0).1),
+        _ => Err(QueueError::NoneAccepted { tried }),
+    }
 }
 
 #[cfg(test)]

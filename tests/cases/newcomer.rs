@@ -107,3 +107,66 @@ fn count_without_a_client_id_is_refused() {
         .expect(2, "")
         .stderr_has("-i");
 }
+
+/// The README's opening order (send, then receive) gets nothing: receive says why, for an
+/// ephemeral queue and for a durable queue it just created.
+#[test]
+fn a_receive_that_got_nothing_says_why() {
+    let b = Broker::start();
+    let t = topic("send-first");
+    b.mqq().topic(&t).args(["send", "hi"]).run().expect_code(0);
+    b.mqq()
+        .topic(&t)
+        .args(["receive", "-W", "300ms"])
+        .run()
+        .expect(1, "")
+        .stderr_has("received 0 of 1")
+        .stderr_has("ephemeral: it gets only messages sent while it runs")
+        .stderr_has("-i ID");
+    let id = crate::support::client_id("send-first");
+    b.mqq()
+        .topic(&t)
+        .id(&id)
+        .args(["receive", "-W", "300ms"])
+        .run()
+        .expect(1, "")
+        .stderr_has("had no session at the broker")
+        .stderr_has("keeps what is sent from now on");
+    // Now the queue exists: what is sent is kept, and an empty queue needs no hint.
+    b.mqq()
+        .topic(&t)
+        .args(["send", "kept"])
+        .run()
+        .expect_code(0);
+    b.mqq()
+        .topic(&t)
+        .id(&id)
+        .arg("receive")
+        .run()
+        .expect(0, "kept\n");
+    let o = b
+        .mqq()
+        .topic(&t)
+        .id(&id)
+        .args(["receive", "-W", "300ms"])
+        .run();
+    o.expect(1, "");
+    assert!(!o.stderr.contains("hint"), "{}", o.stderr);
+}
+
+/// Two nodes both down: both are named, each with why, and the exit is 3.
+#[test]
+fn every_node_that_refused_is_named() {
+    let (a, b) = (free_port(), free_port());
+    let o = mqq()
+        .args(["-L", &format!("mqtt://127.0.0.1:{a}"), "-L"])
+        .arg(format!("mqtt://127.0.0.1:{b}"))
+        .topic("x")
+        .args(["send", "hi"])
+        .run();
+    o.expect(3, "").stderr_has(&format!(
+        "none of 2 addresses accepted: mqtt://127.0.0.1:{a} (connection refused); \
+         mqtt://127.0.0.1:{b} (connection refused)"
+    ));
+    o.stderr_lines(1);
+}
