@@ -312,9 +312,10 @@ pub(crate) async fn subscribe(q: &mut Queue, out: &Output) -> Result<(), QueueEr
     {
         out.diag().warn(
             "--group with MQTT 3.1.1: mosquitto, EMQX, HiveMQ and the embedded broker share \
-             $share/… subscriptions, but NATS 2.9 and RabbitMQ 3.10 take it for a plain topic \
-             and deliver nothing to the group; there, split the work by topic, or use the \
-             broker's own protocol (NATS queue groups, RabbitMQ queues)",
+             $share/… subscriptions, but brokers without shared subscriptions (NATS 2.9, \
+             RabbitMQ 3.10, aedes, amqtt) take it for a plain topic and deliver nothing to the \
+             group; there, split the work by topic, or use the broker's own protocol (NATS \
+             queue groups, RabbitMQ queues)",
         );
     }
     out.diag().verbose(&format!(

@@ -170,3 +170,136 @@ fn every_node_that_refused_is_named() {
     ));
     o.stderr_lines(1);
 }
+
+/// What mosquitto's and NATS's users type gets a tip naming mqq's way, on one line, exit 2.
+#[test]
+fn mosquitto_habits_get_a_tip() {
+    for (line, says) in [
+        ("-t a pub hi", "mqq publishes with send"),
+        ("-t a publish hi", "mqq publishes with send"),
+        ("-t a sub", "mqq subscribes with listen"),
+        ("-t a subscribe", "mqq subscribes with listen"),
+        ("listen orders", "the topic is a flag: mqq -t orders listen"),
+        ("-t a send -s", "reads all of stdin as one message"),
+        ("-t a -s send", "reads all of stdin as one message"),
+        ("-t a listen -c", "durable sessions come from -i ID"),
+        ("-t a listen -d", "use -vv"),
+        ("-t a -k 5 listen", "options.keepalive_timeout"),
+        ("-t a send -F json", "send has no -F"),
+        ("completions", "were not provided: <SHELL>; see --help"),
+        ("-t a receive -n 0", "'0' for '--count <N>': use 1 or more"),
+    ] {
+        let o = mqq().args(line.split(' ')).run();
+        o.expect(2, "").stderr_has(says).stderr_lines(1);
+        assert!(!o.stderr.contains("'-- -"), "{line}: {}", o.stderr);
+    }
+    // mosquitto's --id is -i's long name too.
+    mqq()
+        .args(["-t", "a", "--id", "w1", "config"])
+        .run()
+        .stdout_has("client_id: w1  # flag --client-id");
+}
+
+/// A verb's -F, -n and -W may come before it, as connection flags may.
+#[test]
+fn verb_flags_before_the_verb() {
+    let b = Broker::start();
+    let t = topic("hoisted");
+    let listener = b
+        .mqq()
+        .topic(&t)
+        .args(["-F", "%t %p", "-n", "2", "-W", "20s", "listen"])
+        .spawn();
+    b.mqq()
+        .topic(&t)
+        .args(["send", "one", "two"])
+        .run()
+        .expect_code(0);
+    listener.finish().expect(0, &format!("{t} one\n{t} two\n"));
+    // Before send, -n is send's own switch: an empty message.
+    let (t2, id) = durable_queue_at(b.mqq(), "hoisted-null");
+    b.mqq().topic(&t2).args(["-n", "send"]).run().expect_code(0);
+    b.mqq()
+        .topic(&t2)
+        .id(&id)
+        .args(["-F", "%l", "receive"])
+        .run()
+        .expect(0, "0\n");
+}
+
+/// `--help` of a verb: its own options first, then the global ones under headings, without
+/// those that do nothing for it; completions offer the values of -F, -V, -q and
+/// --envelope-version.
+#[test]
+fn help_and_completions_are_per_verb() {
+    let help = mqq().args(["send", "--help"]).run().text();
+    let at = |needle: &str| {
+        help.find(needle)
+            .unwrap_or_else(|| panic!("send --help lacks {needle:?}:\n{help}"))
+    };
+    assert!(at("--repeat <N>") < at("\nQueue:\n"));
+    assert!(at("\nQueue:\n") < at("\nConnection:\n"));
+    assert!(at("\nConnection:\n") < at("\nTLS:\n"));
+    assert!(at("\nTLS:\n") < at("\nConfig:\n"));
+    assert!(!help.contains("--group"), "send has no use for --group");
+    assert!(
+        !help.contains("--client-id"),
+        "send connects with its own id"
+    );
+    let listen = mqq().args(["listen", "--help"]).run().text();
+    assert!(listen.contains("--group") && listen.contains("--client-id"));
+    let bash = mqq().args(["completions", "bash"]).run().text();
+    for values in [
+        "\"text raw json\"",
+        "\"3.1.1 5 auto\"",
+        "\"0 1 2\"",
+        "\"3 4 both\"",
+    ] {
+        assert!(bash.contains(values), "bash completion lacks {values}");
+    }
+}
+
+/// `%I` and `%j` as mosquitto_sub writes them (its manual's forms).
+#[test]
+fn receive_time_and_json_templates_are_mosquitto_sub_s() {
+    let b = Broker::start();
+    let (t, id) = durable_queue_at(b.mqq(), "mosq-letters");
+    b.mqq()
+        .topic(&t)
+        .args(["--raw", "send", "hi"])
+        .run()
+        .expect_code(0);
+    let o = b
+        .mqq()
+        .topic(&t)
+        .id(&id)
+        .args(["--raw", "receive", "-F", "%I|%j"])
+        .run();
+    o.expect_code(0);
+    let text = o.text();
+    let (iso, json) = text.trim_end().split_once('|').unwrap();
+    // 2016-08-10T09:47:38+0100
+    let shape: String = iso
+        .chars()
+        .map(|c| if c.is_ascii_digit() { '9' } else { c })
+        .collect();
+    assert_eq!(shape, "9999-99-99T99:99:99+9999", "{iso}");
+    let v: serde_json::Value = serde_json::from_str(json).unwrap();
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        &keys[..7],
+        [
+            "tst",
+            "topic",
+            "qos",
+            "retain",
+            "payloadlen",
+            "mid",
+            "payload"
+        ],
+        "{json}"
+    );
+    assert_eq!(v["retain"], 0);
+    assert_eq!(v["payloadlen"], 2);
+    assert_eq!(v["payload"], "hi");
+}
