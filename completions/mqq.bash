@@ -991,7 +991,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__count)
-            opts="-t -i -q -L -h -p -V -u -P -v --wait --settle --window --group --raw --envelope-version --topic --id --client-id --qos --uri --host --port --protocol --protocol-version --username --password --password-file --tls --cafile --capath --cert --key --insecure --tls-server-name --alpn --config --queue --set --verbose --quiet --help"
+            opts="-W -t -i -q -L -h -p -V -u -P -v --wait --settle --window --timeout --group --raw --envelope-version --topic --id --client-id --qos --uri --host --port --protocol --protocol-version --username --password --password-file --tls --cafile --capath --cert --key --insecure --tls-server-name --alpn --config --queue --set --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1006,6 +1006,14 @@ _mqq() {
                     return 0
                     ;;
                 --window)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -W)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1841,7 +1849,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__peek)
-            opts="-n -F -R -N -t -i -q -L -h -p -V -u -P -v --count --wait --settle --window --format --pretty --no-retained --no-eol --group --envelope-version --topic --id --client-id --qos --raw --uri --host --port --protocol --protocol-version --username --password --password-file --tls --cafile --capath --cert --key --insecure --tls-server-name --alpn --config --queue --set --verbose --quiet --help"
+            opts="-n -W -F -R -N -t -i -q -L -h -p -V -u -P -v --count --wait --settle --window --timeout --format --pretty --no-retained --no-eol --group --envelope-version --topic --id --client-id --qos --raw --uri --host --port --protocol --protocol-version --username --password --password-file --tls --cafile --capath --cert --key --insecure --tls-server-name --alpn --config --queue --set --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1864,6 +1872,14 @@ _mqq() {
                     return 0
                     ;;
                 --window)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -W)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2177,7 +2193,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__send)
-            opts="-m -f -l -n -r -i -t -q -L -h -p -V -u -P -v --message --file --lines --ndjson --skip-bad --null-message --retain --type --correlation-id --message-id --property --content-type --expiry --response-topic --correlation-data --repeat --id --client-id --group --topic --qos --raw --envelope-version --uri --host --port --protocol --protocol-version --username --password --password-file --tls --cafile --capath --cert --key --insecure --tls-server-name --alpn --config --queue --set --verbose --quiet --help"
+            opts="-m -f -l -n -r -W -i -t -q -L -h -p -V -u -P -v --message --file --lines --ndjson --skip-bad --null-message --retain --type --correlation-id --message-id --property --content-type --expiry --response-topic --correlation-data --repeat --timeout --id --client-id --group --topic --qos --raw --envelope-version --uri --host --port --protocol --protocol-version --username --password --password-file --tls --cafile --capath --cert --key --insecure --tls-server-name --alpn --config --queue --set --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2232,6 +2248,14 @@ _mqq() {
                     return 0
                     ;;
                 --repeat)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -W)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

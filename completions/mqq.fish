@@ -52,7 +52,7 @@ complete -c mqq -n "__fish_mqq_needs_command" -l alpn -d 'ALPN protocol to offer
 complete -c mqq -n "__fish_mqq_needs_command" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
 complete -c mqq -n "__fish_mqq_needs_command" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
 complete -c mqq -n "__fish_mqq_needs_command" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
-complete -c mqq -n "__fish_mqq_needs_command" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
+complete -c mqq -n "__fish_mqq_needs_command" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
 complete -c mqq -n "__fish_mqq_needs_command" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_needs_command" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_needs_command" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
@@ -101,7 +101,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand config" -l alpn -d 'ALPN protoco
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
-complete -c mqq -n "__fish_mqq_using_subcommand config" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
+complete -c mqq -n "__fish_mqq_using_subcommand config" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand config" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
@@ -136,7 +136,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand broker" -l alpn -d 'ALPN protoco
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
-complete -c mqq -n "__fish_mqq_using_subcommand broker" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
@@ -153,6 +153,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand send" -l expiry -d 'MQTT 5 messa
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l response-topic -d 'MQTT 5 response topic' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l correlation-data -d 'MQTT 5 correlation data (the text\'s bytes)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l repeat -d 'Send everything N times' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -s W -l timeout -d 'How long to wait for the broker: connecting, and each answer after (exit 3 when none comes). Default: options.connect_timeout (30s)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s i -l client-id -l id -d 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto) [env: MQQ_GROUP]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s t -l topic -d 'Topic; receiving verbs accept + and # wildcards, and several -t (one subscription) [env: MQQ_TOPIC]' -r
@@ -186,7 +187,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand send" -l ndjson -d 'Replay a cap
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l skip-bad -d 'With --ndjson: skip lines that are not messages (a warning each) instead of stopping'
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s n -l null-message -d 'Send one empty message: zero bytes, never wrapped in an envelope'
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s r -l retain -d 'Set the retain flag. An empty retained message (-r -n, or -r \'\') clears the topic\'s retained message: it is always sent as zero bytes, whatever the envelope mode'
-complete -c mqq -n "__fish_mqq_using_subcommand send" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
@@ -228,7 +229,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand receive" -l set -d 'Set any conf
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l pretty -d 'Pretty-print JSON (-F json, %j), one object over several lines; implies -F json'
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s R -l no-retained -d 'Skip retained messages (a durable queue still acknowledges them)'
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s N -l no-eol -d 'No newline after each message (text and templates), as mosquitto_sub -N'
-complete -c mqq -n "__fish_mqq_using_subcommand receive" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
@@ -271,7 +272,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand listen" -l set -d 'Set any confi
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l pretty -d 'Pretty-print JSON (-F json, %j), one object over several lines; implies -F json'
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s R -l no-retained -d 'Skip retained messages (a durable queue still acknowledges them)'
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s N -l no-eol -d 'No newline after each message (text and templates), as mosquitto_sub -N'
-complete -c mqq -n "__fish_mqq_using_subcommand listen" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
@@ -281,6 +282,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand peek" -s n -l count -d 'How many
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l wait -d 'Stop when no message arrived for this long (a message still arriving holds it off)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l settle -d 'Once messages arrive, stop when none came for this long (at most --wait) plus the connection\'s set-up time: the broker\'s burst ended' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l window -d 'The broker\'s unacked window: showing this many means more may be pending (default: MQTT 5 the Receive Maximum mqq sent, 65535; MQTT 3.1.1 10)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -s W -l timeout -d 'How long to wait for the broker: connecting, and each answer after (exit 3 when none comes). Default: options.connect_timeout (30s)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s F -l format -d 'Output format: text, raw, json, or a template such as \'%t %p\'' -r -f -a "text\t''
 raw\t''
 json\t''"
@@ -315,7 +317,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand peek" -l set -d 'Set any config 
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l pretty -d 'Pretty-print JSON (-F json, %j), one object over several lines; implies -F json'
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s R -l no-retained -d 'Skip retained messages (a durable queue still acknowledges them)'
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s N -l no-eol -d 'No newline after each message (text and templates), as mosquitto_sub -N'
-complete -c mqq -n "__fish_mqq_using_subcommand peek" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
@@ -324,6 +326,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand peek" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l wait -d 'Stop counting when no message arrived for this long (a message still arriving holds it off)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l settle -d 'Once messages arrive, stop counting when none came for this long (at most --wait) plus the connection\'s set-up time: the broker\'s burst ended' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l window -d 'The broker\'s unacked window: a count at or above it prints as N+. Default: on MQTT 5 the Receive Maximum mqq sent (65535); on MQTT 3.1.1 10, which suits every broker mqq was measured with (mosquitto 20, RabbitMQ 10)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand count" -s W -l timeout -d 'How long to wait for the broker: connecting, and each answer after (exit 3 when none comes). Default: options.connect_timeout (30s)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto) [env: MQQ_GROUP]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r -f -a "3\t''
 4\t''
@@ -352,7 +355,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand count" -l alpn -d 'ALPN protocol
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
-complete -c mqq -n "__fish_mqq_using_subcommand count" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
+complete -c mqq -n "__fish_mqq_using_subcommand count" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand count" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
@@ -386,7 +389,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand clear" -l alpn -d 'ALPN protocol
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
-complete -c mqq -n "__fish_mqq_using_subcommand clear" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
@@ -431,7 +434,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand move" -l dry-run -d 'Show what w
 complete -c mqq -n "__fish_mqq_using_subcommand move" -l pretty -d 'Pretty-print JSON (-F json, %j), one object over several lines; implies -F json'
 complete -c mqq -n "__fish_mqq_using_subcommand move" -s R -l no-retained -d 'Skip retained messages (a durable queue still acknowledges them)'
 complete -c mqq -n "__fish_mqq_using_subcommand move" -s N -l no-eol -d 'No newline after each message (text and templates), as mosquitto_sub -N'
-complete -c mqq -n "__fish_mqq_using_subcommand move" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
+complete -c mqq -n "__fish_mqq_using_subcommand move" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
 complete -c mqq -n "__fish_mqq_using_subcommand move" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand move" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand move" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
@@ -474,7 +477,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand work" -l config -d 'YAML config 
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l json-events -d 'One JSON object per message outcome on stderr, for machines'
-complete -c mqq -n "__fish_mqq_using_subcommand work" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
+complete -c mqq -n "__fish_mqq_using_subcommand work" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand work" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
@@ -516,7 +519,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand check" -l set -d 'Set any config
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l no-retained -d 'Skip the retained-message round trip'
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l no-durable -d 'Skip the durable (persistent session) round trip'
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l embedded -d 'Start an in-process broker on a free port and check against it'
-complete -c mqq -n "__fish_mqq_using_subcommand check" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
+complete -c mqq -n "__fish_mqq_using_subcommand check" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand check" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
@@ -550,7 +553,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand completions" -l alpn -d 'ALPN pr
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
-complete -c mqq -n "__fish_mqq_using_subcommand completions" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
@@ -585,7 +588,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand man" -l alpn -d 'ALPN protocol t
 complete -c mqq -n "__fish_mqq_using_subcommand man" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand man" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand man" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
-complete -c mqq -n "__fish_mqq_using_subcommand man" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false)'
+complete -c mqq -n "__fish_mqq_using_subcommand man" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
 complete -c mqq -n "__fish_mqq_using_subcommand man" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand man" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand man" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'

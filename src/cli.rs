@@ -566,7 +566,8 @@ pub struct GlobalArgs {
     )]
     pub set: Vec<String>,
 
-    /// Raw payloads: no pip-services envelope (options.serialize_envelope=false)
+    /// Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the
+    /// environment MQQ_ENVELOPE=false)
     #[arg(help_heading = "Queue", long, global = true)]
     pub raw: bool,
 
@@ -780,6 +781,10 @@ pub struct SendArgs {
     #[arg(long, value_name = "N", default_value_t = 1,
           value_parser = at_least_one)]
     pub repeat: u64,
+    /// How long to wait for the broker: connecting, and each answer after (exit 3 when none
+    /// comes). Default: options.connect_timeout (30s)
+    #[arg(short = 'W', long, value_name = "DURATION", value_parser = flag_duration)]
+    pub timeout: Option<Duration>,
 }
 
 /// How received messages are printed.
@@ -1074,6 +1079,10 @@ pub struct PeekArgs {
     /// MQTT 5 the Receive Maximum mqq sent, 65535; MQTT 3.1.1 10)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=65535))]
     pub window: Option<u64>,
+    /// How long to wait for the broker: connecting, and each answer after (exit 3 when none
+    /// comes). Default: options.connect_timeout (30s)
+    #[arg(short = 'W', long, value_name = "DURATION", value_parser = flag_duration)]
+    pub timeout: Option<Duration>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -1094,6 +1103,10 @@ pub struct CountArgs {
     /// was measured with (mosquitto 20, RabbitMQ 10)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=65535))]
     pub window: Option<u64>,
+    /// How long to wait for the broker: connecting, and each answer after (exit 3 when none
+    /// comes). Default: options.connect_timeout (30s)
+    #[arg(short = 'W', long, value_name = "DURATION", value_parser = flag_duration)]
+    pub timeout: Option<Duration>,
 }
 
 #[cfg(test)]

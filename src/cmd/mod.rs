@@ -64,7 +64,17 @@ pub fn run(cli: &Cli, matches: &ArgMatches, out: &mut Output) -> anyhow::Result<
     if let Command::Config = cli.command {
         return config::run(&resolved, out);
     }
-    let cfg = resolved.config;
+    let mut cfg = resolved.config;
+    // -W of the one-shot verbs bounds every wait for the broker, connecting first.
+    let bound = match &cli.command {
+        Command::Send(a) => a.timeout,
+        Command::Peek(a) => a.timeout,
+        Command::Count(a) => a.timeout,
+        _ => None,
+    };
+    if let Some(w) = bound {
+        cfg.options.connect_timeout = cfg.options.connect_timeout.min(w);
+    }
     warn_tls(&cfg, out);
     // `move --to-queue NAME`: the destination is another queue of the config file.
     let destination = match &cli.command {
@@ -392,17 +402,25 @@ pub(crate) fn known_window(n: usize, window: Window) -> Option<String> {
     ))
 }
 
+/// Fewer messages than this get no rate in a summary: it would measure one round trip (a
+/// single message "at 16203 msg/s"), not throughput.
+const RATE_FROM: u64 = 10;
+
+/// ` (N msg/s)` for a summary of `count` messages in `took`, or nothing for a handful.
+pub(crate) fn rate(count: u64, took: std::time::Duration) -> String {
+    if count < RATE_FROM || took.is_zero() {
+        return String::new();
+    }
+    format!(" ({:.0} msg/s)", count as f64 / took.as_secs_f64())
+}
+
 /// The end-of-command line of receive and listen: how many, how long, how fast.
 pub(crate) fn summary(out: &Output, what: &str, count: usize, took: std::time::Duration) {
-    let rate = if took.as_secs_f64() > 0.0 {
-        count as f64 / took.as_secs_f64()
-    } else {
-        0.0
-    };
     out.diag().report(&format!(
-        "{what} {count} message{} in {:.2?} ({rate:.0} msg/s)",
+        "{what} {count} message{} in {:.2?}{}",
         if count == 1 { "" } else { "s" },
-        took
+        took,
+        rate(count as u64, took)
     ));
 }
 

@@ -189,10 +189,12 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
         ));
     }
     if report.published > 1 {
-        let rate = report.completed as f64 / elapsed.as_secs_f64().max(1e-9);
         out.diag().report(&format!(
-            "sent {}, acknowledged {} in {:.2?} ({rate:.0} msg/s)",
-            report.published, report.completed, elapsed
+            "sent {}, acknowledged {} in {:.2?}{}",
+            report.published,
+            report.completed,
+            elapsed,
+            super::rate(report.completed as u64, elapsed)
         ));
     }
     for why in skipped.iter().take(10) {

@@ -475,9 +475,12 @@ fn event(out: &Output, args: &WorkArgs, m: &Message, what: &str, why: Option<&st
 }
 
 fn summary(out: &Output, t: &Tally, took: Duration) {
-    let rate = t.completed as f64 / took.as_secs_f64().max(1e-9);
     out.diag().report(&format!(
-        "completed {}, abandoned {}, dead-lettered {} in {:.2?} ({rate:.0} msg/s)",
-        t.completed, t.abandoned, t.dead_lettered, took
+        "completed {}, abandoned {}, dead-lettered {} in {:.2?}{}",
+        t.completed,
+        t.abandoned,
+        t.dead_lettered,
+        took,
+        super::rate(t.completed, took)
     ));
 }

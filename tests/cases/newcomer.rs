@@ -96,18 +96,6 @@ fn count_on_mqq_broker_is_exact() {
     broker.finish().expect_code(0);
 }
 
-/// `count` of an ephemeral queue is refused as `clear` and `work` are: it can only be 0.
-#[test]
-fn count_without_a_client_id_is_refused() {
-    let b = Broker::start();
-    b.mqq()
-        .topic(&topic("no-id"))
-        .arg("count")
-        .run()
-        .expect(2, "")
-        .stderr_has("-i");
-}
-
 /// The README's opening order (send, then receive) gets nothing: receive says why, for an
 /// ephemeral queue and for a durable queue it just created.
 #[test]
@@ -302,4 +290,64 @@ fn receive_time_and_json_templates_are_mosquitto_sub_s() {
     assert_eq!(v["retain"], 0);
     assert_eq!(v["payloadlen"], 2);
     assert_eq!(v["payload"], "hi");
+}
+
+/// A summary of a handful of messages has no rate (it would measure one round trip); from
+/// ten on it has. `MQQ_ENVELOPE=false` is `--raw`.
+#[test]
+fn rates_from_ten_messages_and_raw_from_the_environment() {
+    let b = Broker::start();
+    let (t, id) = durable_queue_at(b.mqq(), "rates");
+    let sent = b.mqq().topic(&t).args(["send", "a", "b"]).run();
+    sent.expect_code(0).stderr_has("sent 2, acknowledged 2 in ");
+    assert!(!sent.stderr.contains("msg/s"), "{}", sent.stderr);
+    let sent = b
+        .mqq()
+        .topic(&t)
+        .env("MQQ_ENVELOPE", "false")
+        .args(["send", "-l"])
+        .stdin(numbers(10))
+        .run();
+    sent.expect_code(0).stderr_has("msg/s");
+    let got = b
+        .mqq()
+        .topic(&t)
+        .id(&id)
+        .args(["--raw", "receive", "-n", "12"])
+        .run();
+    let text = got.text();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].starts_with("{\"") && lines[1].starts_with("{\""),
+        "{text}"
+    );
+    assert_eq!(lines[2..].join("\n") + "\n", numbers(10), "bare bytes");
+    got.expect_code(0).stderr_has("msg/s");
+}
+
+/// A broker that never answers: every one-shot verb gives up within its -W (or the connect
+/// timeout it sets), exit 3, naming the wait.
+#[test]
+fn a_broker_that_never_answers_gets_exit_3_within_the_bound() {
+    let silent = crate::support::silent_server();
+    let uri = format!("mqtt://{}", silent.local_addr().unwrap());
+    for verb in [
+        &["send", "-W", "1s", "hi"][..],
+        &["-W", "1s", "send", "hi"],
+        &["count", "-W", "1s"],
+        &["peek", "-W", "1s"],
+        &["receive", "-W", "1s"],
+        &["listen", "-W", "1s"],
+        &["--set", "options.connect_timeout=1s", "clear"],
+    ] {
+        let o = crate::support::within(std::time::Duration::from_secs(5), || {
+            mqq().uri(&uri).topic("x").id("c").args(verb).run()
+        });
+        if verb[0] == "listen" {
+            // listen's -W is its whole run, and a run that ends on it succeeds.
+            o.expect_code(0);
+        } else {
+            o.expect(3, "").stderr_has("no answer within 1s");
+        }
+    }
 }
