@@ -55,7 +55,7 @@ complete -c mqq -n "__fish_mqq_needs_command" -l set -d 'Set any config key, e.g
 complete -c mqq -n "__fish_mqq_needs_command" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
 complete -c mqq -n "__fish_mqq_needs_command" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_needs_command" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
-complete -c mqq -n "__fish_mqq_needs_command" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
+complete -c mqq -n "__fish_mqq_needs_command" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace; mosquitto_sub\'s -v, topic and payload on stdout, is -F \'%t %p\')'
 complete -c mqq -n "__fish_mqq_needs_command" -l quiet -d 'No summaries, progress display or warnings on stderr; errors are still printed'
 complete -c mqq -n "__fish_mqq_needs_command" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_needs_command" -l version -d 'Print mqq\'s version (-V is the MQTT protocol version, as in mosquitto\'s clients)'
@@ -104,7 +104,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand config" -l set -d 'Set any confi
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
-complete -c mqq -n "__fish_mqq_using_subcommand config" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
+complete -c mqq -n "__fish_mqq_using_subcommand config" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace; mosquitto_sub\'s -v, topic and payload on stdout, is -F \'%t %p\')'
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l quiet -d 'No summaries, progress display or warnings on stderr; errors are still printed'
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -l ws-port -d 'Also serve MQTT over WebSockets on this port (any path, e.g. ws://localhost:PORT/mqtt)' -r
@@ -139,7 +139,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand broker" -l set -d 'Set any confi
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
-complete -c mqq -n "__fish_mqq_using_subcommand broker" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace; mosquitto_sub\'s -v, topic and payload on stdout, is -F \'%t %p\')'
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -l quiet -d 'No summaries, progress display or warnings on stderr; errors are still printed'
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s m -l message -d 'A message (repeatable; as mosquitto_pub\'s -m), sent after the MESSAGE arguments' -r
@@ -190,7 +190,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand send" -s r -l retain -d 'Set the
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
-complete -c mqq -n "__fish_mqq_using_subcommand send" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
+complete -c mqq -n "__fish_mqq_using_subcommand send" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace; mosquitto_sub\'s -v, topic and payload on stdout, is -F \'%t %p\')'
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l quiet -d 'No summaries, progress display or warnings on stderr; errors are still printed'
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s n -l count -d 'How many messages to take (-C as in mosquitto_sub)' -r
@@ -232,7 +232,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand receive" -s N -l no-eol -d 'No n
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
-complete -c mqq -n "__fish_mqq_using_subcommand receive" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace; mosquitto_sub\'s -v, topic and payload on stdout, is -F \'%t %p\')'
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l quiet -d 'No summaries, progress display or warnings on stderr; errors are still printed'
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s n -l count -d 'Stop after N messages (-C as in mosquitto_sub)' -r
@@ -275,7 +275,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand listen" -s N -l no-eol -d 'No ne
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
-complete -c mqq -n "__fish_mqq_using_subcommand listen" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace; mosquitto_sub\'s -v, topic and payload on stdout, is -F \'%t %p\')'
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l quiet -d 'No summaries, progress display or warnings on stderr; errors are still printed'
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s n -l count -d 'How many messages to show at most (-C as in mosquitto_sub)' -r
@@ -320,7 +320,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand peek" -s N -l no-eol -d 'No newl
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
-complete -c mqq -n "__fish_mqq_using_subcommand peek" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace; mosquitto_sub\'s -v, topic and payload on stdout, is -F \'%t %p\')'
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l quiet -d 'No summaries, progress display or warnings on stderr; errors are still printed'
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l wait -d 'Stop counting when no message arrived for this long (a message still arriving holds it off)' -r
@@ -358,7 +358,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand count" -l set -d 'Set any config
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
-complete -c mqq -n "__fish_mqq_using_subcommand count" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
+complete -c mqq -n "__fish_mqq_using_subcommand count" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace; mosquitto_sub\'s -v, topic and payload on stdout, is -F \'%t %p\')'
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l quiet -d 'No summaries, progress display or warnings on stderr; errors are still printed'
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r -f -a "0\t''
@@ -392,7 +392,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand clear" -l set -d 'Set any config
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
-complete -c mqq -n "__fish_mqq_using_subcommand clear" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace; mosquitto_sub\'s -v, topic and payload on stdout, is -F \'%t %p\')'
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l quiet -d 'No summaries, progress display or warnings on stderr; errors are still printed'
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand move" -l to -d 'Destination topic (on the same broker)' -r
@@ -437,7 +437,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand move" -s N -l no-eol -d 'No newl
 complete -c mqq -n "__fish_mqq_using_subcommand move" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
 complete -c mqq -n "__fish_mqq_using_subcommand move" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand move" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
-complete -c mqq -n "__fish_mqq_using_subcommand move" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
+complete -c mqq -n "__fish_mqq_using_subcommand move" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace; mosquitto_sub\'s -v, topic and payload on stdout, is -F \'%t %p\')'
 complete -c mqq -n "__fish_mqq_using_subcommand move" -l quiet -d 'No summaries, progress display or warnings on stderr; errors are still printed'
 complete -c mqq -n "__fish_mqq_using_subcommand move" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand work" -s j -l concurrency -d 'Commands running at once (messages are still acknowledged in order)' -r
@@ -480,7 +480,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand work" -l json-events -d 'One JSO
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
-complete -c mqq -n "__fish_mqq_using_subcommand work" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
+complete -c mqq -n "__fish_mqq_using_subcommand work" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace; mosquitto_sub\'s -v, topic and payload on stdout, is -F \'%t %p\')'
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l quiet -d 'No summaries, progress display or warnings on stderr; errors are still printed'
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand check" -s n -l count -d 'Probe messages to round-trip' -r
@@ -522,7 +522,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand check" -l embedded -d 'Start an 
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
-complete -c mqq -n "__fish_mqq_using_subcommand check" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
+complete -c mqq -n "__fish_mqq_using_subcommand check" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace; mosquitto_sub\'s -v, topic and payload on stdout, is -F \'%t %p\')'
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l quiet -d 'No summaries, progress display or warnings on stderr; errors are still printed'
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -s t -l topic -d 'Topic; receiving verbs accept + and # wildcards, and several -t (one subscription) [env: MQQ_TOPIC]' -r
@@ -556,7 +556,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand completions" -l set -d 'Set any 
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
-complete -c mqq -n "__fish_mqq_using_subcommand completions" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace; mosquitto_sub\'s -v, topic and payload on stdout, is -F \'%t %p\')'
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l quiet -d 'No summaries, progress display or warnings on stderr; errors are still printed'
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand man" -l dir -d 'Write every page into DIR (created if missing) instead of printing one' -r -F
@@ -591,7 +591,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand man" -l set -d 'Set any config k
 complete -c mqq -n "__fish_mqq_using_subcommand man" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
 complete -c mqq -n "__fish_mqq_using_subcommand man" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand man" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
-complete -c mqq -n "__fish_mqq_using_subcommand man" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)'
+complete -c mqq -n "__fish_mqq_using_subcommand man" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace; mosquitto_sub\'s -v, topic and payload on stdout, is -F \'%t %p\')'
 complete -c mqq -n "__fish_mqq_using_subcommand man" -l quiet -d 'No summaries, progress display or warnings on stderr; errors are still printed'
 complete -c mqq -n "__fish_mqq_using_subcommand man" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from config broker send receive listen peek count clear move work check completions man help" -f -a "config" -d 'Print the resolved config with the source of every value (secrets as ***)'

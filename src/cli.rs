@@ -20,7 +20,9 @@ Exit codes:
   3  could not connect, or the connection was lost (network, DNS, TLS, timeout)
   4  the broker refused the credentials or the client id
   5  the broker refused an operation (subscription; MQTT 5: a publish), or the session was
-     taken over";
+     taken over
+  130, 143  send or receive stopped by Ctrl-C / SIGTERM before it finished (after its
+     summary: acknowledged K of N)";
 
 /// mqq: treat an MQTT broker as a message queue.
 ///
@@ -575,7 +577,8 @@ pub struct GlobalArgs {
     #[arg(help_heading = "Queue", long, global = true, value_name = "V", value_parser = envelope_version())]
     pub envelope_version: Option<String>,
 
-    /// More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)
+    /// More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace;
+    /// mosquitto_sub's -v, topic and payload on stdout, is -F '%t %p')
     #[arg(short = 'v', long, global = true, action = ArgAction::Count)]
     pub verbose: u8,
 
@@ -612,9 +615,11 @@ pub enum Command {
     Receive(ReceiveArgs),
     /// Stream messages until Ctrl-C / SIGTERM, a count, or an idle timeout
     ///
-    /// Reconnects when the connection drops (options.retry_connect).
+    /// Reconnects when the connection drops (options.retry_connect). mosquitto_sub -v
+    /// (topic and payload on stdout) is -F '%t %p' here: mqq's -v is diagnostics on stderr.
     ///
     ///   mqq -t 'sensors/#' listen -v
+    ///   mqq -t 'sensors/#' listen -F '%t %p'      # as mosquitto_sub -v
     #[command(verbatim_doc_comment)]
     Listen(ListenArgs),
     /// Show up to N pending messages without consuming them

@@ -101,17 +101,21 @@ pub fn run(cli: &Cli, matches: &ArgMatches, out: &mut Output) -> anyhow::Result<
         _ => None,
     };
     let rt = runtime(&cli.command)?;
-    rt.block_on(async move {
+    let result = rt.block_on(async move {
         match &cli.command {
-            Command::Send(a) => Box::pin(send::run(a, &cfg, out)).await,
+            Command::Send(a) => {
+                let interrupt = interrupt_signal()?;
+                Box::pin(send::run(a, &cfg, out, interrupt)).await
+            }
             Command::Receive(a) => {
                 out.set_format(&a.output);
-                receive::run(a, &cfg, out).await
+                let interrupt = interrupt_signal()?;
+                Box::pin(receive::run(a, &cfg, out, interrupt)).await
             }
             Command::Listen(a) => {
                 out.set_format(&a.output);
                 let shutdown = shutdown_signal()?;
-                listen::run(a, &cfg, out, shutdown).await
+                Box::pin(listen::run(a, &cfg, out, shutdown)).await
             }
             Command::Peek(a) => {
                 out.set_format(&a.output);
@@ -140,7 +144,12 @@ pub fn run(cli: &Cli, matches: &ArgMatches, out: &mut Output) -> anyhow::Result<
                 unreachable!("handled above")
             }
         }
-    })
+    });
+    // Not waiting for the blocking pool: a read of stdin that Ctrl-C interrupted (`send -l`
+    // at a terminal), or a name lookup past its bound, would hold the process until it
+    // returned. Nothing of mqq's own work runs there at this point.
+    rt.shutdown_background();
+    result
 }
 
 /// The runtime a verb runs on. Verbs that write messages to stdout as they arrive
@@ -282,6 +291,16 @@ pub fn config_inputs(
 /// A future that completes on Ctrl-C or SIGTERM. The handlers are installed now, not on
 /// first poll, so a signal that comes while connecting is not lost to the default action.
 pub fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    let signal = interrupt_signal()?;
+    Ok(async move {
+        signal.await;
+    })
+}
+
+/// [`shutdown_signal`] that says which signal came, as the exit code a shell gives a
+/// command it killed: 130 for Ctrl-C (SIGINT), 143 for SIGTERM. `send` and `receive`, which
+/// an interruption leaves unfinished, exit with it after their summary.
+pub fn interrupt_signal() -> std::io::Result<impl std::future::Future<Output = u8> + Send> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
@@ -289,8 +308,8 @@ pub fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()
         let mut int = signal(SignalKind::interrupt())?;
         Ok(async move {
             tokio::select! {
-                _ = term.recv() => {}
-                _ = int.recv() => {}
+                _ = term.recv() => INTERRUPTED_BY_TERM,
+                _ = int.recv() => INTERRUPTED,
             }
         })
     }
@@ -298,7 +317,24 @@ pub fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()
     {
         Ok(async {
             let _ = tokio::signal::ctrl_c().await;
+            INTERRUPTED
         })
+    }
+}
+
+/// The exit code of a `send` or `receive` stopped by Ctrl-C: 128 + SIGINT, as a shell
+/// reports a command killed by it.
+pub const INTERRUPTED: u8 = 130;
+
+/// The exit code of a `send` or `receive` stopped by SIGTERM: 128 + 15.
+pub const INTERRUPTED_BY_TERM: u8 = 143;
+
+/// The word for the signal behind an interrupted exit code.
+pub(crate) fn signal_name(code: u8) -> &'static str {
+    if code == INTERRUPTED_BY_TERM {
+        "SIGTERM"
+    } else {
+        "Ctrl-C"
     }
 }
 

@@ -14,7 +14,13 @@ pub async fn run(
     args: &ReceiveArgs,
     cfg: &QueueConfig,
     out: &mut Output,
+    interrupt: impl std::future::Future<Output = u8>,
 ) -> anyhow::Result<ExitCode> {
+    // Which signal stopped it, if one did (see `super::interrupt_signal`).
+    let signal = std::cell::Cell::new(0u8);
+    let stop = async {
+        signal.set(interrupt.await);
+    };
     // -W bounds the whole command, connecting included (as mosquitto_sub's -W does).
     let started = Instant::now();
     let mut bounded = cfg.clone();
@@ -31,7 +37,7 @@ pub async fn run(
     } else {
         Progress::hidden()
     };
-    let got = q.receive(want, left, out).await;
+    let got = q.receive_until(want, left, out, stop).await;
     let broker = q.broker().uri();
     let (durable, resumed) = (q.is_durable(), q.session_present());
     progress.finish();
@@ -39,6 +45,17 @@ pub async fn run(
     let got = got?;
     let id = cfg.client_id.as_deref();
     let before = state::consumed(&broker, id, got.count);
+    if matches!(got.stop, Stop::Shutdown) {
+        // Stopped by the user: what it got, then the shell's code for that signal.
+        let code = signal.get();
+        out.diag().report(&format!(
+            "interrupted ({}): received {} of {want} message{}",
+            super::signal_name(code),
+            got.count,
+            if want == 1 { "" } else { "s" },
+        ));
+        return Ok(ExitCode::from(code));
+    }
     if !matches!(got.stop, Stop::Count | Stop::Sink(_)) {
         out.diag().report(&format!(
             "received {} of {want} message{} within {}",

@@ -832,6 +832,21 @@ impl Queue {
             .await
     }
 
+    /// [`Queue::receive`] that also stops, with [`Stop::Shutdown`], when `shutdown`
+    /// completes (Ctrl-C): what was written by then is acknowledged.
+    pub async fn receive_until(
+        &mut self,
+        n: usize,
+        timeout: Duration,
+        sink: &mut dyn Sink,
+        shutdown: impl Future<Output = ()>,
+    ) -> Result<Consumed, QueueError> {
+        let deadline = Instant::now() + timeout;
+        self.close_by = Some(deadline);
+        self.consume(sink, Some(n), Some(deadline), None, shutdown)
+            .await
+    }
+
     /// Streams messages to the sink until `shutdown` completes or a limit is reached.
     pub async fn listen(
         &mut self,

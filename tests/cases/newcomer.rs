@@ -351,3 +351,102 @@ fn a_broker_that_never_answers_gets_exit_3_within_the_bound() {
         }
     }
 }
+
+/// Ctrl-C during `receive -n 5`: what arrived is printed and acknowledged, the summary says
+/// how many of 5, and the exit is the shell's for SIGINT (130; SIGTERM 143).
+#[test]
+fn ctrl_c_during_receive_says_how_many_and_exits_130() {
+    let b = Broker::start();
+    let (t, id) = durable_queue_at(b.mqq(), "interrupted-receive");
+    for (stop, code) in [("INT", 130), ("TERM", 143)] {
+        let mut bg = b
+            .mqq()
+            .topic(&t)
+            .id(&id)
+            .args(["receive", "-n", "5", "-W", "60s"])
+            .spawn();
+        b.mqq()
+            .topic(&t)
+            .args(["send", "one", "two"])
+            .run()
+            .expect_code(0);
+        bg.wait_stderr_times("bytes=", 2);
+        if stop == "INT" {
+            bg.interrupt();
+        } else {
+            bg.terminate();
+        }
+        let signal = if stop == "INT" { "Ctrl-C" } else { "SIGTERM" };
+        bg.finish()
+            .expect(code, "one\ntwo\n")
+            .stderr_has(&format!("interrupted ({signal}): received 2 of 5 messages"));
+    }
+    // Both runs acknowledged what they printed: nothing is left.
+    b.mqq()
+        .topic(&t)
+        .id(&id)
+        .args(["count", "--wait", "300ms"])
+        .run()
+        .expect(0, "0\n");
+}
+
+/// Ctrl-C during `send -l`: what was published is acknowledged first, the summary says
+/// "acknowledged K of N" and where to resume, exit 130.
+#[test]
+fn ctrl_c_during_send_lines_says_how_far_it_got_and_exits_130() {
+    use std::io::Write as _;
+    let b = Broker::start();
+    let t = topic("interrupted-send");
+    let listener = b.mqq().topic(&t).args(["listen", "-n", "3"]).spawn();
+    let mut send = b
+        .mqq()
+        .topic(&t)
+        .args(["send", "-l"])
+        .command()
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = send.stdin.take().unwrap();
+    stdin.write_all(b"1\n2\n3\n").unwrap();
+    stdin.flush().unwrap();
+    // The listener got all three: they were published; stdin stays open, as at a terminal.
+    listener.finish().expect(0, "1\n2\n3\n");
+    std::process::Command::new("kill")
+        .args(["-INT", &send.id().to_string()])
+        .status()
+        .unwrap();
+    let out = send.wait_with_output().unwrap();
+    drop(stdin);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("interrupted (Ctrl-C): sent 3, acknowledged 3 of 3 in "),
+        "{stderr}"
+    );
+    assert!(stderr.contains("resume with `tail -n +4`"), "{stderr}");
+}
+
+/// mosquitto_sub's `-v` (topic and payload on stdout) is `-F '%t %p'`; mqq's `-v` keeps stdout
+/// for messages alone, and both helps say so.
+#[test]
+fn mosquitto_sub_v_is_a_template_and_mqq_v_stays_on_stderr() {
+    let b = Broker::start();
+    let t = topic("sub-v");
+    let listener = b
+        .mqq()
+        .topic(&t)
+        .args(["listen", "-n", "1", "-F", "%t %p"])
+        .spawn();
+    b.mqq().topic(&t).args(["send", "hi"]).run().expect_code(0);
+    // spawn() adds -v: its lines went to stderr, the template's to stdout.
+    listener
+        .finish()
+        .expect(0, &format!("{t} hi\n"))
+        .stderr_has("subscribed to");
+    mqq()
+        .args(["listen", "--help"])
+        .run()
+        .stdout_has("listen -F '%t %p'      # as mosquitto_sub -v");
+}
