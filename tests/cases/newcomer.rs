@@ -450,3 +450,46 @@ fn mosquitto_sub_v_is_a_template_and_mqq_v_stays_on_stderr() {
         .run()
         .stdout_has("listen -F '%t %p'      # as mosquitto_sub -v");
 }
+
+/// `%j` against mosquitto_sub's on the same retained message (the mosquitto pass): the same
+/// keys in the same order, and the same values but for the time and the packet id.
+#[test]
+fn percent_j_matches_mosquitto_sub_on_the_same_message() {
+    use crate::support::{have_mosquitto_clients, kind, Kind};
+    if kind() != Kind::Mosquitto || !have_mosquitto_clients() {
+        return;
+    }
+    let b = Broker::start();
+    let t = topic("j-mosq");
+    b.mqq()
+        .topic(&t)
+        .args(["--raw", "send", "-r", "-q", "1", "h\u{e9}llo"])
+        .run()
+        .expect_code(0);
+    let theirs = std::process::Command::new("mosquitto_sub")
+        .args(["-h", "127.0.0.1", "-p", &b.port.to_string(), "-t", &t])
+        .args(["-C", "1", "-q", "1", "-F", "%j"])
+        .output()
+        .unwrap();
+    assert!(theirs.status.success());
+    let ours = b
+        .mqq()
+        .topic(&t)
+        .args(["--raw", "receive", "-F", "%j"])
+        .run();
+    ours.expect_code(0);
+    let theirs: serde_json::Value = serde_json::from_slice(&theirs.stdout).unwrap();
+    let ours: serde_json::Value = serde_json::from_slice(&ours.stdout).unwrap();
+    let (theirs, ours) = (theirs.as_object().unwrap(), ours.as_object().unwrap());
+    let their_keys: Vec<&String> = theirs.keys().collect();
+    let our_keys: Vec<&String> = ours.keys().take(their_keys.len()).collect();
+    assert_eq!(our_keys, their_keys);
+    for k in ["topic", "qos", "retain", "payloadlen", "payload"] {
+        assert_eq!(ours[k], theirs[k], "{k}");
+    }
+    b.mqq()
+        .topic(&t)
+        .args(["send", "-r", "-n"])
+        .run()
+        .expect_code(0);
+}
