@@ -20,7 +20,9 @@ Exit codes:
   3  could not connect, or the connection was lost (network, DNS, TLS, timeout)
   4  the broker refused the credentials or the client id
   5  the broker refused an operation (subscription; MQTT 5: a publish), or the session was
-     taken over";
+     taken over
+  130, 143  send or receive stopped by Ctrl-C / SIGTERM before it finished (after its
+     summary: acknowledged K of N)";
 
 /// mqq: treat an MQTT broker as a message queue.
 ///
@@ -56,12 +58,151 @@ pub struct Cli {
 /// text is the full command's own.
 pub fn parse_from(argv: &[std::ffi::OsString]) -> Result<(Cli, clap::ArgMatches), clap::Error> {
     use clap::FromArgMatches as _;
+    let hoisted = hoist(argv);
+    let argv = hoisted.as_deref().unwrap_or(argv);
     if let Some(parsed) = parse_fast(argv) {
         return Ok(parsed);
     }
-    let m = command().try_get_matches_from(argv)?;
+    let m = command()
+        .try_get_matches_from(argv)
+        .map_err(|e| with_tip(e, argv))?;
     let cli = Cli::from_arg_matches(&m)?;
     Ok((cli, m))
+}
+
+/// The verb's own flags that may come before the verb, as connection flags may
+/// (`mqq -t a -F json listen`): short, long, and whether they take a value.
+const HOISTED: [(char, &str); 3] = [('F', "format"), ('n', "count"), ('W', "timeout")];
+
+/// `argv` with the verb's flags that came before the verb (`-F`, `-n`, `-W`) moved to right
+/// after it; `None` when there are none (or the words before the verb cannot be told apart:
+/// an unknown flag, `--`). A flag the verb lacks is moved too, so clap's error names it.
+fn hoist(argv: &[std::ffi::OsString]) -> Option<Vec<std::ffi::OsString>> {
+    let base = GlobalArgs::augment_args(clap::Command::new("mqq"));
+    let words: Vec<&str> = argv.iter().map(|w| w.to_str()).collect::<Option<_>>()?;
+    let is_verb = |w: &str| VERBS.contains(&w) && w != "help";
+    let (mut kept, mut moved) = (vec![argv.first()?.clone()], Vec::new());
+    let mut i = 1;
+    while i < words.len() {
+        let w = words[i];
+        if is_verb(w) {
+            if moved.is_empty() {
+                return None;
+            }
+            kept.push(argv[i].clone());
+            kept.extend(moved);
+            kept.extend(argv[i + 1..].iter().cloned());
+            return Some(kept);
+        }
+        let hoisted = HOISTED.iter().find(|(short, long)| {
+            w == format!("-{short}")
+                || w == format!("--{long}")
+                || (w.starts_with(&format!("-{short}")) && w.len() > 2)
+                || w.starts_with(&format!("--{long}="))
+        });
+        let takes_value = |a: &clap::Arg| a.get_action().takes_values();
+        let span = if let Some((short, _)) = hoisted {
+            let attached = w.len() > 2 && !w.starts_with("--") || w.contains('=');
+            // `-n` before `send` is send's switch; anywhere else -n, -F and -W take a value.
+            let switch = *short == 'n' && words.get(i + 1).is_some_and(|n| is_verb(n));
+            let span = if attached || switch { 1 } else { 2 };
+            moved.extend(argv[i..(i + span).min(argv.len())].iter().cloned());
+            i += span;
+            continue;
+        } else if let Some(long) = w.strip_prefix("--") {
+            let name = long.split_once('=').map_or(long, |(n, _)| n);
+            let arg = base.get_arguments().find(|a| {
+                a.get_long() == Some(name)
+                    || a.get_visible_aliases().is_some_and(|v| v.contains(&name))
+            })?;
+            if takes_value(arg) && !long.contains('=') {
+                2
+            } else {
+                1
+            }
+        } else if let Some(shorts) = w.strip_prefix('-').filter(|s| !s.is_empty()) {
+            let mut span = 1;
+            for (at, c) in shorts.char_indices() {
+                let arg = base.get_arguments().find(|a| a.get_short() == Some(c))?;
+                if takes_value(arg) {
+                    if at + c.len_utf8() == shorts.len() {
+                        span = 2;
+                    }
+                    break;
+                }
+            }
+            span
+        } else {
+            return None;
+        };
+        kept.extend(argv[i..(i + span).min(argv.len())].iter().cloned());
+        i += span;
+    }
+    None
+}
+
+/// clap's error with a tip for what users of mosquitto's and NATS's clients type: `pub`,
+/// `sub`, a topic without `-t`, mosquitto's `-s`, `-d`, `-c`, `-k`.
+fn with_tip(mut e: clap::Error, argv: &[std::ffi::OsString]) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let word = |kind| match e.get(kind) {
+        Some(ContextValue::String(s)) => Some(s.clone()),
+        _ => None,
+    };
+    let verb = argv
+        .iter()
+        .skip(1)
+        .filter_map(|w| w.to_str())
+        .find(|w| VERBS.contains(w));
+    let tip = match e.kind() {
+        ErrorKind::InvalidSubcommand => match word(ContextKind::InvalidSubcommand).as_deref() {
+            Some("pub" | "publish") => Some(
+                "mqq publishes with send: mqq -t TOPIC send MESSAGE (each argument is a message)"
+                    .to_string(),
+            ),
+            Some("sub" | "subscribe") => Some(
+                "mqq subscribes with listen (stream until Ctrl-C) or receive (take N): mqq -t \
+                 TOPIC listen"
+                    .to_string(),
+            ),
+            _ => None,
+        },
+        ErrorKind::UnknownArgument => match word(ContextKind::InvalidArg).as_deref() {
+            Some("-s") => Some(
+                "-s (mosquitto_pub): mqq send with no message reads all of stdin as one message; \
+                 -l sends each line"
+                    .to_string(),
+            ),
+            Some("-d") => Some("-d (mosquitto's debug): use -vv, or -vvv for a trace".to_string()),
+            Some("-c") => Some(
+                "-c (mosquitto's persistent session): durable sessions come from -i ID; a client \
+                 id makes the queue durable"
+                    .to_string(),
+            ),
+            Some("-k") => {
+                Some("-k (mosquitto's keepalive): --set options.keepalive_timeout=60s".to_string())
+            }
+            // clap's own tip here ("to pass '-F' as a value, use '-- -F'") misleads.
+            Some(w) if w.starts_with('-') && e.get(ContextKind::Suggested).is_some() => {
+                verb.map(|v| format!("{v} has no {w}: mqq {v} --help lists its options"))
+            }
+            Some(w) if !w.starts_with('-') && verb.is_some_and(|v| v != "send" && v != "work") => {
+                Some(format!(
+                    "the topic is a flag: mqq -t {w} {}",
+                    verb.unwrap_or_default()
+                ))
+            }
+            _ => None,
+        },
+        _ => None,
+    };
+    if let Some(tip) = tip {
+        e.insert(
+            ContextKind::Suggested,
+            ContextValue::StyledStrs(vec![clap::builder::StyledStr::from(tip)]),
+        );
+    }
+    e
 }
 
 /// The parse with only the verb of `argv` defined; `None` when that is not sure to be the
@@ -187,8 +328,85 @@ pub fn command() -> clap::Command {
             }
         });
     }
+    // Help lists the global flags by heading in this order: clap orders headings as their
+    // first flags come, and `mut_arg` moves a flag to the end.
+    for id in HELP_ORDER {
+        cmd = cmd.mut_arg(id, |a| a);
+    }
+    // Each verb's help and completions leave out the global flags that do nothing for it:
+    // the verb gets a hidden copy, which clap's propagation of the global flag then leaves
+    // alone (the flag is still accepted, as the environment and config file are).
+    for (verb, ids) in UNUSED {
+        let hidden: Vec<clap::Arg> = cmd
+            .get_arguments()
+            .filter(|a| a.is_global_set())
+            .filter(|a| {
+                let id = a.get_id().as_str();
+                if ids.first() == Some(&"*") {
+                    !KEPT_BY_ALL.contains(&id)
+                } else {
+                    ids.contains(&id)
+                }
+            })
+            .map(|a| a.clone().hide(true))
+            .collect();
+        cmd = cmd.mut_subcommand(verb, |sc| sc.args(hidden));
+    }
     cmd
 }
+
+/// The global flags in the order `--help` shows them: the queue, the connection, TLS, config.
+const HELP_ORDER: [&str; 29] = [
+    "topic",
+    "client_id",
+    "qos",
+    "group",
+    "raw",
+    "envelope_version",
+    "uri",
+    "host",
+    "port",
+    "protocol",
+    "protocol_version",
+    "username",
+    "password",
+    "password_file",
+    "tls",
+    "cafile",
+    "capath",
+    "cert",
+    "key",
+    "insecure",
+    "tls_server_name",
+    "alpn",
+    "config",
+    "queue",
+    "set",
+    "verbose",
+    "quiet",
+    "help",
+    "version",
+];
+
+/// The global flags that do nothing for a verb (`*`: all but [`KEPT_BY_ALL`]).
+const UNUSED: [(&str, &[&str]); 11] = [
+    // send connects with its own client id (taking the queue's would take over its session).
+    ("send", &["client_id", "group"]),
+    ("receive", &["envelope_version"]),
+    ("listen", &["envelope_version"]),
+    ("peek", &["envelope_version", "group"]),
+    ("count", &["envelope_version", "group", "raw"]),
+    ("clear", &["envelope_version", "group", "raw", "qos"]),
+    // move and work's dead letters pass the original bytes on.
+    ("move", &["envelope_version"]),
+    ("work", &["envelope_version"]),
+    ("check", &["client_id", "group", "envelope_version"]),
+    ("completions", &["*"]),
+    ("man", &["*"]),
+];
+
+/// What `*` in [`UNUSED`] keeps.
+const KEPT_BY_ALL: [&str; 1] = ["help"];
 
 /// Connection, queue and config flags, accepted before or after the verb.
 #[derive(Debug, Args, Default)]
@@ -203,7 +421,7 @@ pub struct GlobalArgs {
 
     /// MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker
     /// rejects it; the default)
-    #[arg(short = 'V', long, global = true, value_name = "VERSION")]
+    #[arg(help_heading = "Connection", short = 'V', long, global = true, value_name = "VERSION", value_parser = protocol_version())]
     pub protocol_version: Option<String>,
 
     /// Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss://
@@ -211,28 +429,53 @@ pub struct GlobalArgs {
     /// Optional user:pass@ (percent-encoded). Default: mqtt://localhost:1883. Repeat -L (or
     /// give a comma-separated list) for the nodes of a cluster: tried in order on connect,
     /// and on reconnect the next node first.
-    #[arg(short = 'L', long, global = true, value_name = "URI")]
+    #[arg(
+        help_heading = "Connection",
+        short = 'L',
+        long,
+        global = true,
+        value_name = "URI"
+    )]
     pub uri: Vec<String>,
 
     /// Broker host
-    #[arg(short = 'h', long, global = true, value_name = "HOST")]
+    #[arg(
+        help_heading = "Connection",
+        short = 'h',
+        long,
+        global = true,
+        value_name = "HOST"
+    )]
     pub host: Option<String>,
 
     /// Broker port (default 1883, 8883 for TLS)
-    #[arg(short = 'p', long, global = true, value_name = "PORT")]
+    #[arg(
+        help_heading = "Connection",
+        short = 'p',
+        long,
+        global = true,
+        value_name = "PORT"
+    )]
     pub port: Option<String>,
 
     /// Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss
-    #[arg(long, global = true, value_name = "PROTO")]
+    #[arg(help_heading = "Connection", long, global = true, value_name = "PROTO")]
     pub protocol: Option<String>,
 
     /// User name
-    #[arg(short = 'u', long, global = true, value_name = "USER")]
+    #[arg(
+        help_heading = "Connection",
+        short = 'u',
+        long,
+        global = true,
+        value_name = "USER"
+    )]
     pub username: Option<String>,
 
     /// Password. Visible to other users of this machine (ps, shell history): prefer
     /// --password-file, MQQ_PASSWORD or the config file
     #[arg(
+        help_heading = "Connection",
         short = 'P',
         long,
         global = true,
@@ -242,12 +485,12 @@ pub struct GlobalArgs {
     pub password: Option<String>,
 
     /// Read the password from a file (one trailing newline is ignored)
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(help_heading = "Connection", long, global = true, value_name = "FILE")]
     pub password_file: Option<PathBuf>,
 
     /// Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so
     /// that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto)
-    #[arg(long, global = true, value_name = "GROUP")]
+    #[arg(help_heading = "Queue", long, global = true, value_name = "GROUP")]
     pub group: Option<String>,
 
     /// Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss://
@@ -283,40 +526,59 @@ pub struct GlobalArgs {
     pub alpn: Vec<String>,
 
     /// Client id; makes the queue durable (persistent session)
-    #[arg(short = 'i', long, global = true, value_name = "ID")]
+    #[arg(
+        help_heading = "Queue",
+        short = 'i',
+        long,
+        visible_alias = "id",
+        global = true,
+        value_name = "ID"
+    )]
     pub client_id: Option<String>,
 
     /// Topic; receiving verbs accept + and # wildcards, and several -t (one subscription)
-    #[arg(short = 't', long, global = true, value_name = "TOPIC")]
+    #[arg(
+        help_heading = "Queue",
+        short = 't',
+        long,
+        global = true,
+        value_name = "TOPIC"
+    )]
     pub topic: Vec<String>,
 
     /// QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more)
-    #[arg(short = 'q', long, global = true, value_name = "QOS",
-          value_parser = clap::value_parser!(u8).range(0..=2))]
+    #[arg(help_heading = "Queue", short = 'q', long, global = true, value_name = "QOS", value_parser = qos())]
     pub qos: Option<u8>,
 
     /// YAML config file: one queue, `queues:` profiles, or a pip-services container
     /// config
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(help_heading = "Config", long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
     /// Queue (profile) to use from the config file
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(help_heading = "Config", long, global = true, value_name = "NAME")]
     pub queue: Option<String>,
 
     /// Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)
-    #[arg(long = "set", global = true, value_name = "KEY=VALUE")]
+    #[arg(
+        help_heading = "Config",
+        long = "set",
+        global = true,
+        value_name = "KEY=VALUE"
+    )]
     pub set: Vec<String>,
 
-    /// Raw payloads: no pip-services envelope (options.serialize_envelope=false)
-    #[arg(long, global = true)]
+    /// Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the
+    /// environment MQQ_ENVELOPE=false)
+    #[arg(help_heading = "Queue", long, global = true)]
     pub raw: bool,
 
     /// Envelope version to write: 3 (correlation_id), 4 (trace_id) or both
-    #[arg(long, global = true, value_name = "V")]
+    #[arg(help_heading = "Queue", long, global = true, value_name = "V", value_parser = envelope_version())]
     pub envelope_version: Option<String>,
 
-    /// More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace)
+    /// More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace;
+    /// mosquitto_sub's -v, topic and payload on stdout, is -F '%t %p')
     #[arg(short = 'v', long, global = true, action = ArgAction::Count)]
     pub verbose: u8,
 
@@ -353,9 +615,11 @@ pub enum Command {
     Receive(ReceiveArgs),
     /// Stream messages until Ctrl-C / SIGTERM, a count, or an idle timeout
     ///
-    /// Reconnects when the connection drops (options.retry_connect).
+    /// Reconnects when the connection drops (options.retry_connect). mosquitto_sub -v
+    /// (topic and payload on stdout) is -F '%t %p' here: mqq's -v is diagnostics on stderr.
     ///
     ///   mqq -t 'sensors/#' listen -v
+    ///   mqq -t 'sensors/#' listen -F '%t %p'      # as mosquitto_sub -v
     #[command(verbatim_doc_comment)]
     Listen(ListenArgs),
     /// Show up to N pending messages without consuming them
@@ -367,7 +631,8 @@ pub enum Command {
     ///
     /// The broker hands out only a window of unacknowledged messages at once (MQTT 3.1.1:
     /// mosquitto 20, RabbitMQ 10; MQTT 5: the Receive Maximum mqq sends, 65535); a count
-    /// that may have hit it prints as N+.
+    /// that may have hit it prints as N+ (on `mqq broker`, exact up to its 100). Needs a
+    /// durable queue (-i): an ephemeral one holds nothing.
     ///
     ///   mqq -t orders -i worker-1 count
     #[command(verbatim_doc_comment)]
@@ -519,8 +784,12 @@ pub struct SendArgs {
     pub correlation_data: Option<String>,
     /// Send everything N times
     #[arg(long, value_name = "N", default_value_t = 1,
-          value_parser = clap::value_parser!(u64).range(1..))]
+          value_parser = at_least_one)]
     pub repeat: u64,
+    /// How long to wait for the broker: connecting, and each answer after (exit 3 when none
+    /// comes). Default: options.connect_timeout (30s)
+    #[arg(short = 'W', long, value_name = "DURATION", value_parser = flag_duration)]
+    pub timeout: Option<Duration>,
 }
 
 /// How received messages are printed.
@@ -535,6 +804,89 @@ pub enum Format {
     Json,
     /// A template with placeholders, e.g. '%t %p\n'
     Template(Template),
+}
+
+/// A value parser that parses as `inner` does and offers `values` to completions and help:
+/// the words a shell should complete, while other spellings (aliases, templates) still parse.
+#[derive(Clone)]
+struct Offer<P> {
+    inner: P,
+    values: &'static [&'static str],
+}
+
+impl<P> Offer<P> {
+    fn new(inner: P, values: &'static [&'static str]) -> Self {
+        Offer { inner, values }
+    }
+}
+
+impl<P: clap::builder::TypedValueParser> clap::builder::TypedValueParser for Offer<P> {
+    type Value = P::Value;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Self::Value, clap::Error> {
+        self.inner.parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            self.values
+                .iter()
+                .map(|v| clap::builder::PossibleValue::new(*v)),
+        ))
+    }
+}
+
+/// A plain parsing function, as clap takes one.
+type Parse<T> = fn(&str) -> Result<T, String>;
+
+/// `-V`: what completions offer (mosquitto's spellings `mqttv311`, `mqttv5` parse too).
+fn protocol_version() -> Offer<clap::builder::NonEmptyStringValueParser> {
+    Offer::new(
+        clap::builder::NonEmptyStringValueParser::new(),
+        &["3.1.1", "5", "auto"],
+    )
+}
+
+/// `--envelope-version`.
+fn envelope_version() -> Offer<clap::builder::NonEmptyStringValueParser> {
+    Offer::new(
+        clap::builder::NonEmptyStringValueParser::new(),
+        &["3", "4", "both"],
+    )
+}
+
+/// `-q`.
+fn qos() -> Offer<Parse<u8>> {
+    Offer::new(
+        |t: &str| crate::config::values::parse_qos(t).ok_or_else(|| "use 0, 1 or 2".to_string()),
+        &["0", "1", "2"],
+    )
+}
+
+/// `-F` of the receiving verbs: the names (a template parses too).
+fn format() -> Offer<Parse<Format>> {
+    Offer::new(parse_format, &["text", "raw", "json"])
+}
+
+/// A count of 1 or more (`-n`, `--repeat`), with a message that says so.
+fn at_least_one(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(0) => Err("use 1 or more".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err("use a whole number, 1 or more".into()),
+    }
+}
+
+/// `--max-attempts`: 1 or more.
+fn attempts(text: &str) -> Result<u32, String> {
+    at_least_one(text).and_then(|n| u32::try_from(n).map_err(|_| "use a smaller number".into()))
 }
 
 /// `-F`: a format name or a template.
@@ -564,7 +916,7 @@ pub struct OutputArgs {
     /// type, %s sent time, %I receive time (ISO 8601), %U receive time (Unix), %P MQTT 5
     /// properties (JSON), %j the message as JSON, %% a percent sign. Escapes: \n \t \r \0
     /// \e \\.
-    #[arg(short = 'F', long, value_name = "FORMAT", default_value = "text", value_parser = parse_format)]
+    #[arg(short = 'F', long, value_name = "FORMAT", default_value = "text", value_parser = format())]
     pub format: Format,
     /// Pretty-print JSON (-F json, %j), one object over several lines; implies -F json
     #[arg(long)]
@@ -623,7 +975,7 @@ pub struct WorkArgs {
     pub concurrency: u64,
     /// Runs of one message before it is dead-lettered (or work stops)
     #[arg(long, value_name = "N", default_value_t = 5,
-          value_parser = clap::value_parser!(u32).range(1..))]
+          value_parser = attempts)]
     pub max_attempts: u32,
     /// Topic for messages that failed --max-attempts times (published at QoS 1, then acked)
     #[arg(long, value_name = "TOPIC")]
@@ -638,7 +990,7 @@ pub struct WorkArgs {
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = flag_duration)]
     pub retry_delay: Duration,
     /// Stop after N completed messages
-    #[arg(short = 'n', long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(short = 'n', long, value_name = "N", value_parser = at_least_one)]
     pub count: Option<u64>,
     /// Stop when no message arrived for this long (one still arriving holds it off)
     #[arg(long, value_name = "DURATION", value_parser = flag_duration)]
@@ -663,7 +1015,7 @@ pub struct MoveArgs {
     #[arg(long, value_name = "NAME")]
     pub to_queue: Option<String>,
     /// Move at most N messages
-    #[arg(short = 'n', long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(short = 'n', long, value_name = "N", value_parser = at_least_one)]
     pub count: Option<u64>,
     /// Stop when nothing arrived for this long (a message still arriving holds it off)
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = flag_duration)]
@@ -688,7 +1040,7 @@ pub struct BrokerArgs {
 pub struct ReceiveArgs {
     /// How many messages to take (-C as in mosquitto_sub)
     #[arg(short = 'n', short_alias = 'C', long, value_name = "N", default_value_t = 1,
-          value_parser = clap::value_parser!(u64).range(1..))]
+          value_parser = at_least_one)]
     pub count: u64,
     /// How long to wait in all (500ms, 5s, 2m; a bare number is seconds)
     #[arg(short = 'W', long, value_name = "DURATION", default_value = "5s", value_parser = flag_duration)]
@@ -701,7 +1053,7 @@ pub struct ReceiveArgs {
 #[derive(Debug, Args)]
 pub struct ListenArgs {
     /// Stop after N messages (-C as in mosquitto_sub)
-    #[arg(short = 'n', short_alias = 'C', long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(short = 'n', short_alias = 'C', long, value_name = "N", value_parser = at_least_one)]
     pub count: Option<u64>,
     /// Stop when no message arrived for this long (500ms, 5s, 2m); one still arriving holds
     /// it off
@@ -719,7 +1071,7 @@ pub struct ListenArgs {
 pub struct PeekArgs {
     /// How many messages to show at most (-C as in mosquitto_sub)
     #[arg(short = 'n', short_alias = 'C', long, value_name = "N", default_value_t = 1,
-          value_parser = clap::value_parser!(u64).range(1..))]
+          value_parser = at_least_one)]
     pub count: u64,
     /// Stop when no message arrived for this long (a message still arriving holds it off)
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = flag_duration)]
@@ -732,6 +1084,10 @@ pub struct PeekArgs {
     /// MQTT 5 the Receive Maximum mqq sent, 65535; MQTT 3.1.1 10)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=65535))]
     pub window: Option<u64>,
+    /// How long to wait for the broker: connecting, and each answer after (exit 3 when none
+    /// comes). Default: options.connect_timeout (30s)
+    #[arg(short = 'W', long, value_name = "DURATION", value_parser = flag_duration)]
+    pub timeout: Option<Duration>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -752,6 +1108,10 @@ pub struct CountArgs {
     /// was measured with (mosquitto 20, RabbitMQ 10)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=65535))]
     pub window: Option<u64>,
+    /// How long to wait for the broker: connecting, and each answer after (exit 3 when none
+    /// comes). Default: options.connect_timeout (30s)
+    #[arg(short = 'W', long, value_name = "DURATION", value_parser = flag_duration)]
+    pub timeout: Option<Duration>,
 }
 
 #[cfg(test)]
@@ -787,8 +1147,12 @@ mod tests {
                 continue;
             };
             let there = full.find_subcommand(verb).unwrap();
+            // The full command is built: its verbs hold the global flags too.
             let describe = |c: &clap::Command| -> Vec<String> {
-                c.get_arguments().map(|a| format!("{a:?}")).collect()
+                c.get_arguments()
+                    .filter(|a| !a.is_global_set())
+                    .map(|a| format!("{a:?}"))
+                    .collect()
             };
             assert_eq!(describe(&alone), describe(there), "{verb}");
             let groups = |c: &clap::Command| -> Vec<String> {

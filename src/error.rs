@@ -61,6 +61,10 @@ pub fn code(err: &anyhow::Error) -> Code {
 
 fn queue_code(e: &QueueError) -> Code {
     match e {
+        // The code of the last node's error (all of a cluster's fail alike, as a rule).
+        QueueError::NoneAccepted { tried } => {
+            tried.last().map_or(Code::Connect, |(_, e)| queue_code(e))
+        }
         QueueError::NoTopic
         | QueueError::BadTopic { .. }
         | QueueError::NotDurable { .. }
@@ -98,6 +102,7 @@ pub fn hint(err: &anyhow::Error) -> Option<String> {
 
 fn queue_hint(e: &QueueError) -> Option<String> {
     let text = match e {
+        QueueError::NoneAccepted { tried } => return queue_hint(&tried.last()?.1),
         QueueError::NoTopic
         | QueueError::BadTopic {
             problem: TopicProblem::Empty,

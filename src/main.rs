@@ -32,6 +32,8 @@ fn main() -> ExitCode {
         quiet: cli.global.quiet,
     });
     let level = match cli.global.verbose {
+        // --quiet hides warnings, the log's (reconnects) too.
+        0 if cli.global.quiet => "mqq=error",
         0 => "mqq=warn",
         1 => "mqq=info",
         2 => "mqq=debug",
@@ -41,9 +43,12 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(out.diag().clone())
-        .with_target(false)
         .with_ansi(stderr_colors())
-        .without_time()
+        .event_format(LogFormat(
+            tracing_subscriber::fmt::format()
+                .with_target(false)
+                .without_time(),
+        ))
         .init();
     match mqq::cmd::run(&cli, &matches, &mut out) {
         Ok(code) => code,
@@ -51,15 +56,50 @@ fn main() -> ExitCode {
     }
 }
 
+/// Log lines: warnings and errors as mqq's own (`mqq: warning: …`), the rest (`-vv`, `-vvv`)
+/// in tracing's format with the level first.
+struct LogFormat<F>(F);
+
+impl<S, N, F> tracing_subscriber::fmt::FormatEvent<S, N> for LogFormat<F>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    N: for<'a> tracing_subscriber::fmt::FormatFields<'a> + 'static,
+    F: tracing_subscriber::fmt::FormatEvent<S, N>,
+{
+    fn format_event(
+        &self,
+        ctx: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
+        mut writer: tracing_subscriber::fmt::format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        let prefix = match *event.metadata().level() {
+            tracing::Level::WARN => "mqq: warning: ",
+            tracing::Level::ERROR => "mqq: error: ",
+            _ => return self.0.format_event(ctx, writer, event),
+        };
+        writer.write_str(prefix)?;
+        tracing_subscriber::fmt::FormatFields::format_fields(ctx, writer.by_ref(), event)?;
+        writeln!(writer)
+    }
+}
+
 /// Folds clap's multi-line usage error into one line: the error, then any tip.
 fn one_line(rendered: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
+    let mut parts: Vec<String> = Vec::new();
     for line in rendered.lines().map(str::trim) {
         if line.is_empty() || line.starts_with("Usage:") || line.starts_with("For more information")
         {
             continue;
         }
-        parts.push(line.strip_prefix("error: ").unwrap_or(line));
+        let line = line.strip_prefix("error: ").unwrap_or(line);
+        // A list under a heading ("…were not provided:" then `<SHELL>`) stays on it.
+        match parts.last_mut() {
+            Some(last) if last.ends_with(':') || last.ends_with(',') => {
+                last.push(' ');
+                last.push_str(line);
+            }
+            _ => parts.push(line.to_string()),
+        }
     }
     format!("{}; see --help", parts.join("; "))
 }

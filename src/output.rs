@@ -510,11 +510,8 @@ fn field(
                 .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
                 .as_deref(),
         ),
-        Field::ReceivedIso => w.write_all(
-            received
-                .to_rfc3339_opts(chrono::SecondsFormat::Micros, false)
-                .as_bytes(),
-        ),
+        // mosquitto_sub's %I exactly: whole seconds, the offset without a colon.
+        Field::ReceivedIso => write!(w, "{}", received.format("%Y-%m-%dT%H:%M:%S%z")),
         Field::ReceivedUnix => write!(
             w,
             "{}.{:09}",
@@ -526,8 +523,39 @@ fn field(
             &properties_json(&d.properties).unwrap_or_else(|| Value::Object(Map::new())),
             pretty,
         ),
-        Field::Json => write_json(w, &to_json(msg), pretty),
+        Field::Json => write_json(w, &mosquitto_json(msg, received), pretty),
     }
+}
+
+/// The `%j` object: mosquitto_sub's fields first, as it writes them (`tst` in the format its
+/// manual gives, `retain` as 0/1, `payloadlen`, `mid` for QoS > 0), then mqq's: `dup`, a
+/// non-UTF-8 payload's encoding, the envelope's fields and MQTT 5 properties, as `-F json`.
+fn mosquitto_json(msg: &Message, received: chrono::DateTime<chrono::Local>) -> Value {
+    let d = &msg.delivery;
+    let mut m = Map::new();
+    m.insert(
+        "tst".into(),
+        json!(received.format("%Y-%m-%dT%H:%M:%S%.6f%z").to_string()),
+    );
+    m.insert("topic".into(), json!(d.topic));
+    m.insert("qos".into(), json!(d.qos));
+    m.insert("retain".into(), json!(u8::from(d.retain)));
+    m.insert("payloadlen".into(), json!(msg.body().len()));
+    if d.qos > 0 {
+        m.insert("mid".into(), json!(d.pkid));
+    }
+    let Value::Object(mut ours) = to_json(msg) else {
+        unreachable!("to_json writes an object")
+    };
+    if let Some(p) = ours.remove("payload") {
+        m.insert("payload".into(), p);
+    }
+    for (k, v) in ours {
+        if !matches!(k.as_str(), "topic" | "qos" | "retain") {
+            m.insert(k, v);
+        }
+    }
+    Value::Object(m)
 }
 
 /// One stderr line of metadata for -v: topic, qos and flags, envelope ids.

@@ -63,27 +63,35 @@ fn load() -> BTreeMap<String, Seen> {
     let Some(p) = path() else {
         return BTreeMap::new();
     };
-    let Ok(f) = std::fs::File::open(&p) else {
-        return BTreeMap::new();
-    };
-    let mut text = String::new();
-    let _ = std::io::Read::read_to_string(&mut std::io::Read::take(f, MAX_FILE), &mut text);
-    let mut map: BTreeMap<String, Seen> = serde_json::from_str(&text).unwrap_or_default();
+    let mut map: BTreeMap<String, Seen> = read_json(&p).unwrap_or_default();
     map.retain(|_, s| s.age() < FORGET_AFTER);
     map
 }
 
+fn read_json<T: serde::de::DeserializeOwned>(p: &std::path::Path) -> Option<T> {
+    let f = std::fs::File::open(p).ok()?;
+    let mut text = String::new();
+    let _ = std::io::Read::read_to_string(&mut std::io::Read::take(f, MAX_FILE), &mut text);
+    serde_json::from_str(&text).ok()
+}
+
 fn store(map: &BTreeMap<String, Seen>) {
-    let Some(p) = path() else { return };
+    if let Some(p) = path() {
+        write_json(&p, map);
+    }
+}
+
+/// Writes `value` to `p` through a temporary file and a rename: a reader never sees half.
+fn write_json(p: &std::path::Path, value: &impl Serialize) {
     let Some(dir) = p.parent() else { return };
     if std::fs::create_dir_all(dir).is_err() {
         return;
     }
-    let tmp = dir.join(format!(".unacked.{}.json", std::process::id()));
-    let Ok(text) = serde_json::to_string(map) else {
+    let tmp = dir.join(format!(".tmp.{}.json", std::process::id()));
+    let Ok(text) = serde_json::to_string(value) else {
         return;
     };
-    if std::fs::write(&tmp, text).is_ok() && std::fs::rename(&tmp, &p).is_err() {
+    if std::fs::write(&tmp, text).is_ok() && std::fs::rename(&tmp, p).is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
 }
@@ -112,6 +120,13 @@ pub fn consumed(broker: &str, client_id: Option<&str>, acked: usize) -> Option<S
             })
             .filter(|s| s.unacked > 0)
     })
+}
+
+/// After the queue's session was removed (`clear`): nothing it left is pending any more.
+pub fn forget(broker: &str, client_id: Option<&str>) {
+    if let Some(id) = client_id {
+        update(broker, id, |_| None);
+    }
 }
 
 /// One read of the file, `change` applied to this queue's record, and one write if it
@@ -151,4 +166,72 @@ pub fn hidden_hint(seen: Seen, now_seen: usize) -> String {
          consumer with this client id took them; look again later",
         humantime::format_duration(seen.age()),
     )
+}
+
+/// An `mqq broker` that is running on this machine, as it recorded itself: the address it
+/// listens on, its process id, and the window of unacknowledged messages it hands a client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalBroker {
+    /// The address it listens on.
+    pub addr: std::net::SocketAddr,
+    /// Its process id: a record whose process is gone is ignored.
+    pub pid: u32,
+    /// Unacknowledged messages it hands one client at once.
+    pub window: usize,
+}
+
+/// The file of running `mqq broker`s: next to the queues' records.
+fn brokers_path() -> Option<PathBuf> {
+    Some(path()?.with_file_name("brokers.json"))
+}
+
+/// Whether process `pid` is alive. Where that cannot be told (no `/proc`), no.
+fn alive(pid: u32) -> bool {
+    pid == std::process::id() || std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
+fn load_brokers() -> Vec<LocalBroker> {
+    let Some(p) = brokers_path() else {
+        return Vec::new();
+    };
+    let mut v: Vec<LocalBroker> = read_json(&p).unwrap_or_default();
+    v.retain(|b| alive(b.pid));
+    v
+}
+
+/// Records a running `mqq broker` (replacing any record of its address), so that `count`
+/// and `peek` know its window: MQTT 3.1.1 has no way to tell a client.
+pub fn broker_started(b: LocalBroker) {
+    let Some(p) = brokers_path() else { return };
+    let mut v = load_brokers();
+    v.retain(|o| o.addr != b.addr);
+    v.push(b);
+    write_json(&p, &v);
+}
+
+/// Removes the record of an `mqq broker` that stopped.
+pub fn broker_stopped(addr: std::net::SocketAddr) {
+    let Some(p) = brokers_path() else { return };
+    let mut v = load_brokers();
+    v.retain(|o| o.addr != addr);
+    write_json(&p, &v);
+}
+
+/// The running `mqq broker` that serves `host:port`, if one recorded itself. The host is
+/// resolved only when some record has that port.
+pub fn local_broker(host: &str, port: u16) -> Option<LocalBroker> {
+    use std::net::ToSocketAddrs as _;
+    let brokers: Vec<LocalBroker> = load_brokers()
+        .into_iter()
+        .filter(|b| b.addr.port() == port)
+        .collect();
+    if brokers.is_empty() {
+        return None;
+    }
+    let addrs: Vec<std::net::SocketAddr> = (host, port).to_socket_addrs().ok()?.collect();
+    brokers.into_iter().find(|b| {
+        addrs.iter().any(|a| {
+            a.ip() == b.addr.ip() || (b.addr.ip().is_unspecified() && a.ip().is_loopback())
+        })
+    })
 }

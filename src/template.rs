@@ -34,13 +34,13 @@ pub enum Field {
     MessageType,
     /// `%s` envelope sent time (RFC 3339).
     SentTime,
-    /// `%I` time mqq received the message (ISO 8601 / RFC 3339, local offset).
+    /// `%I` time mqq received the message (ISO 8601 as mosquitto_sub: `2016-08-10T09:47:38+0100`).
     ReceivedIso,
     /// `%U` time mqq received the message, Unix seconds with nanoseconds.
     ReceivedUnix,
     /// `%P` MQTT 5 properties as a JSON object (`{}` when none).
     Properties,
-    /// `%j` the message as `-F json` writes it.
+    /// `%j` the message as JSON: mosquitto_sub's fields, then mqq's.
     Json,
 }
 

@@ -6,7 +6,7 @@ use crate::cli::CountArgs;
 use crate::config::QueueConfig;
 use crate::error::Code;
 use crate::output::Output;
-use crate::queue::{Queue, Role};
+use crate::queue::{Queue, QueueError, Role};
 use crate::state;
 
 /// Runs `count`: prints the number alone, or `N+` when the broker's window may cap it.
@@ -15,11 +15,13 @@ pub async fn run(
     cfg: &QueueConfig,
     out: &mut Output,
 ) -> anyhow::Result<ExitCode> {
-    super::warn_if_ephemeral(cfg, out);
+    if cfg.client_id.is_none() {
+        return Err(QueueError::NotDurable { action: "count" }.into());
+    }
     let mut q = Queue::open(cfg, Role::Inspector, false).await?;
     super::subscribe(&mut q, out).await?;
-    let window = super::window(args.window, &q);
-    let v5_window = q.window();
+    let w = super::window(args.window, &q);
+    let window = w.size;
     let version = q.version();
     let got = q.count(args.wait, args.settle).await;
     let (broker, unacked) = (q.broker().uri(), q.unacked());
@@ -27,20 +29,25 @@ pub async fn run(
     let n = got?;
     let id = cfg.client_id.as_deref();
     let before = state::inspected(&broker, id, unacked);
-    if let Some(seen) = before.filter(|s| s.unacked > n && n < window) {
+    if let Some(seen) = before.filter(|s| s.unacked > n && n < window && !w.known) {
         // Fewer than the last peek left pending: the broker may be hiding them (NATS).
         out.print(format!("{n}+\n").as_bytes())?;
         out.diag().warn(&state::hidden_hint(seen, n));
     } else if n >= window {
         out.print(format!("{n}+\n").as_bytes())?;
-        out.diag().report(&format!(
-            "at least {n}: the broker hands out only a window of unacknowledged messages \
-             ({version}: {window} assumed; with MQTT 3.1.1 mosquitto 20, RabbitMQ 10, NATS \
-             1024); raise --window to your broker's to count exactly below it"
-        ));
+        let why = if w.known {
+            format!("the broker hands out at most {window} unacknowledged messages at once")
+        } else {
+            format!(
+                "the broker hands out only a window of unacknowledged messages ({version}: \
+                 {window} assumed; with MQTT 3.1.1 mosquitto 20, RabbitMQ 10, NATS 1024); raise \
+                 --window to your broker's to count exactly below it"
+            )
+        };
+        out.diag().report(&format!("at least {n}: {why}"));
     } else {
         out.print(format!("{n}\n").as_bytes())?;
-        if let Some(hint) = super::known_window(n, window, v5_window) {
+        if let Some(hint) = super::known_window(n, w) {
             out.diag().warn(&hint);
         }
     }

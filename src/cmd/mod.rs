@@ -64,7 +64,17 @@ pub fn run(cli: &Cli, matches: &ArgMatches, out: &mut Output) -> anyhow::Result<
     if let Command::Config = cli.command {
         return config::run(&resolved, out);
     }
-    let cfg = resolved.config;
+    let mut cfg = resolved.config;
+    // -W of the one-shot verbs bounds every wait for the broker, connecting first.
+    let bound = match &cli.command {
+        Command::Send(a) => a.timeout,
+        Command::Peek(a) => a.timeout,
+        Command::Count(a) => a.timeout,
+        _ => None,
+    };
+    if let Some(w) = bound {
+        cfg.options.connect_timeout = cfg.options.connect_timeout.min(w);
+    }
     warn_tls(&cfg, out);
     // `move --to-queue NAME`: the destination is another queue of the config file.
     let destination = match &cli.command {
@@ -91,17 +101,21 @@ pub fn run(cli: &Cli, matches: &ArgMatches, out: &mut Output) -> anyhow::Result<
         _ => None,
     };
     let rt = runtime(&cli.command)?;
-    rt.block_on(async move {
+    let result = rt.block_on(async move {
         match &cli.command {
-            Command::Send(a) => Box::pin(send::run(a, &cfg, out)).await,
+            Command::Send(a) => {
+                let interrupt = interrupt_signal()?;
+                Box::pin(send::run(a, &cfg, out, interrupt)).await
+            }
             Command::Receive(a) => {
                 out.set_format(&a.output);
-                receive::run(a, &cfg, out).await
+                let interrupt = interrupt_signal()?;
+                Box::pin(receive::run(a, &cfg, out, interrupt)).await
             }
             Command::Listen(a) => {
                 out.set_format(&a.output);
                 let shutdown = shutdown_signal()?;
-                listen::run(a, &cfg, out, shutdown).await
+                Box::pin(listen::run(a, &cfg, out, shutdown)).await
             }
             Command::Peek(a) => {
                 out.set_format(&a.output);
@@ -130,7 +144,12 @@ pub fn run(cli: &Cli, matches: &ArgMatches, out: &mut Output) -> anyhow::Result<
                 unreachable!("handled above")
             }
         }
-    })
+    });
+    // Not waiting for the blocking pool: a read of stdin that Ctrl-C interrupted (`send -l`
+    // at a terminal), or a name lookup past its bound, would hold the process until it
+    // returned. Nothing of mqq's own work runs there at this point.
+    rt.shutdown_background();
+    result
 }
 
 /// The runtime a verb runs on. Verbs that write messages to stdout as they arrive
@@ -272,6 +291,16 @@ pub fn config_inputs(
 /// A future that completes on Ctrl-C or SIGTERM. The handlers are installed now, not on
 /// first poll, so a signal that comes while connecting is not lost to the default action.
 pub fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    let signal = interrupt_signal()?;
+    Ok(async move {
+        signal.await;
+    })
+}
+
+/// [`shutdown_signal`] that says which signal came, as the exit code a shell gives a
+/// command it killed: 130 for Ctrl-C (SIGINT), 143 for SIGTERM. `send` and `receive`, which
+/// an interruption leaves unfinished, exit with it after their summary.
+pub fn interrupt_signal() -> std::io::Result<impl std::future::Future<Output = u8> + Send> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
@@ -279,8 +308,8 @@ pub fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()
         let mut int = signal(SignalKind::interrupt())?;
         Ok(async move {
             tokio::select! {
-                _ = term.recv() => {}
-                _ = int.recv() => {}
+                _ = term.recv() => INTERRUPTED_BY_TERM,
+                _ = int.recv() => INTERRUPTED,
             }
         })
     }
@@ -288,7 +317,24 @@ pub fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()
     {
         Ok(async {
             let _ = tokio::signal::ctrl_c().await;
+            INTERRUPTED
         })
+    }
+}
+
+/// The exit code of a `send` or `receive` stopped by Ctrl-C: 128 + SIGINT, as a shell
+/// reports a command killed by it.
+pub const INTERRUPTED: u8 = 130;
+
+/// The exit code of a `send` or `receive` stopped by SIGTERM: 128 + 15.
+pub const INTERRUPTED_BY_TERM: u8 = 143;
+
+/// The word for the signal behind an interrupted exit code.
+pub(crate) fn signal_name(code: u8) -> &'static str {
+    if code == INTERRUPTED_BY_TERM {
+        "SIGTERM"
+    } else {
+        "Ctrl-C"
     }
 }
 
@@ -312,9 +358,10 @@ pub(crate) async fn subscribe(q: &mut Queue, out: &Output) -> Result<(), QueueEr
     {
         out.diag().warn(
             "--group with MQTT 3.1.1: mosquitto, EMQX, HiveMQ and the embedded broker share \
-             $share/… subscriptions, but NATS 2.9 and RabbitMQ 3.10 take it for a plain topic \
-             and deliver nothing to the group; there, split the work by topic, or use the \
-             broker's own protocol (NATS queue groups, RabbitMQ queues)",
+             $share/… subscriptions, but brokers without shared subscriptions (NATS 2.9, \
+             RabbitMQ 3.10, aedes, amqtt) take it for a plain topic and deliver nothing to the \
+             group; there, split the work by topic, or use the broker's own protocol (NATS \
+             queue groups, RabbitMQ queues)",
         );
     }
     out.diag().verbose(&format!(
@@ -336,11 +383,36 @@ pub(crate) async fn subscribe(q: &mut Queue, out: &Output) -> Result<(), QueueEr
 /// of the brokers mqq was measured with (RabbitMQ's `mqtt.prefetch`).
 const DEFAULT_WINDOW: u64 = 10;
 
+/// The window that may cap what a peek or count sees, and whether it is the broker's own.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Window {
+    /// At most this many unacknowledged messages come at once.
+    pub size: usize,
+    /// The broker's window is known (MQTT 5 told it; or the broker is an `mqq broker` on this
+    /// machine), not assumed: no other broker's default is in play, and the broker resends
+    /// what a peek left on reconnect, as MQTT asks.
+    pub known: bool,
+}
+
 /// For peek and count: the window that may cap what the broker handed out — `--window` if
-/// given, else the one the connection asked for (MQTT 5), else [`DEFAULT_WINDOW`].
-pub(crate) fn window(given: Option<u64>, q: &Queue) -> usize {
-    let w = given.unwrap_or_else(|| q.window().map_or(DEFAULT_WINDOW, u64::from));
-    usize::try_from(w).unwrap_or(usize::MAX)
+/// given, else the one the connection asked for (MQTT 5), else the one an `mqq broker` on
+/// this machine recorded, else [`DEFAULT_WINDOW`].
+pub(crate) fn window(given: Option<u64>, q: &Queue) -> Window {
+    let local = || {
+        let b = q.broker();
+        (q.window().is_none() && b.transport == crate::config::Transport::Tcp)
+            .then(|| crate::state::local_broker(&b.host, b.port))
+            .flatten()
+    };
+    let (w, known) = match (given, q.window()) {
+        (Some(w), v5) => (usize::try_from(w).unwrap_or(usize::MAX), v5.is_some()),
+        (None, Some(v5)) => (usize::from(v5), true),
+        (None, None) => match local() {
+            Some(b) => (b.window, true),
+            None => (usize::try_from(DEFAULT_WINDOW).unwrap_or(10), false),
+        },
+    };
+    Window { size: w, known }
 }
 
 /// The unacknowledged windows of the brokers mqq knows (MQTT 3.1.1 defaults): a count that
@@ -352,12 +424,13 @@ const KNOWN_WINDOWS: [(usize, &str); 3] = [
 ];
 
 /// The warning for `n` of a `window` larger than what some broker hands out: `n` may be
-/// that broker's window, not the queue's length. Only on MQTT 3.1.1 (`q.window()` is
-/// `None`): an MQTT 5 broker was told the window.
-pub(crate) fn known_window(n: usize, window: usize, v5_window: Option<u16>) -> Option<String> {
-    if v5_window.is_some() {
+/// that broker's window, not the queue's length. Only when the broker's window is not known
+/// (MQTT 3.1.1 to a broker other than `mqq broker`): an MQTT 5 broker was told the window.
+pub(crate) fn known_window(n: usize, window: Window) -> Option<String> {
+    if window.known {
         return None;
     }
+    let window = window.size;
     let (_, whose) = KNOWN_WINDOWS.iter().find(|(w, _)| *w == n && n < window)?;
     Some(format!(
         "{n} is {whose} default window of unacknowledged messages: with --window {window} \
@@ -365,17 +438,25 @@ pub(crate) fn known_window(n: usize, window: usize, v5_window: Option<u16>) -> O
     ))
 }
 
+/// Fewer messages than this get no rate in a summary: it would measure one round trip (a
+/// single message "at 16203 msg/s"), not throughput.
+const RATE_FROM: u64 = 10;
+
+/// ` (N msg/s)` for a summary of `count` messages in `took`, or nothing for a handful.
+pub(crate) fn rate(count: u64, took: std::time::Duration) -> String {
+    if count < RATE_FROM || took.is_zero() {
+        return String::new();
+    }
+    format!(" ({:.0} msg/s)", count as f64 / took.as_secs_f64())
+}
+
 /// The end-of-command line of receive and listen: how many, how long, how fast.
 pub(crate) fn summary(out: &Output, what: &str, count: usize, took: std::time::Duration) {
-    let rate = if took.as_secs_f64() > 0.0 {
-        count as f64 / took.as_secs_f64()
-    } else {
-        0.0
-    };
     out.diag().report(&format!(
-        "{what} {count} message{} in {:.2?} ({rate:.0} msg/s)",
+        "{what} {count} message{} in {:.2?}{}",
         if count == 1 { "" } else { "s" },
-        took
+        took,
+        rate(count as u64, took)
     ));
 }
 

@@ -99,8 +99,10 @@ pub async fn run(
     }
     .await;
     let dest_uri = dest.broker().uri();
+    let source_uri = source.broker().uri();
     dest.close().await;
     source.close().await;
+    crate::state::consumed(&source_uri, cfg.client_id.as_deref(), moved);
     out.diag().report(&format!(
         "moved {moved} message{} to {} at {} in {:.2?}",
         if moved == 1 { "" } else { "s" },

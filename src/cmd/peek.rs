@@ -18,8 +18,8 @@ pub async fn run(args: &PeekArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
     }
     super::subscribe(&mut q, out).await?;
     let want = usize::try_from(args.count).unwrap_or(usize::MAX);
-    let window = super::window(args.window, &q);
-    let v5_window = q.window();
+    let w = super::window(args.window, &q);
+    let window = w.size;
     let got = q.peek(want, args.wait, args.settle).await;
     let (broker, unacked) = (q.broker().uri(), q.unacked());
     // Disconnect before printing: nothing was acked, so the broker keeps every message.
@@ -34,11 +34,9 @@ pub async fn run(args: &PeekArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
     if let Err(e) = written {
         return super::stop_code(Stop::Sink(e), true);
     }
-    if let Some(seen) = before.filter(|s| s.unacked > unacked && msgs.len() < want) {
+    if let Some(seen) = before.filter(|s| s.unacked > unacked && msgs.len() < want && !w.known) {
         out.diag().warn(&state::hidden_hint(seen, unacked));
-    } else if let Some(hint) =
-        super::known_window(unacked, window, v5_window).filter(|_| msgs.len() < want)
-    {
+    } else if let Some(hint) = super::known_window(unacked, w).filter(|_| msgs.len() < want) {
         out.diag().warn(&hint);
     } else if msgs.len() < want && msgs.len() >= window {
         out.diag().report(&format!(

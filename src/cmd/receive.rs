@@ -14,7 +14,13 @@ pub async fn run(
     args: &ReceiveArgs,
     cfg: &QueueConfig,
     out: &mut Output,
+    interrupt: impl std::future::Future<Output = u8>,
 ) -> anyhow::Result<ExitCode> {
+    // Which signal stopped it, if one did (see `super::interrupt_signal`).
+    let signal = std::cell::Cell::new(0u8);
+    let stop = async {
+        signal.set(interrupt.await);
+    };
     // -W bounds the whole command, connecting included (as mosquitto_sub's -W does).
     let started = Instant::now();
     let mut bounded = cfg.clone();
@@ -31,13 +37,25 @@ pub async fn run(
     } else {
         Progress::hidden()
     };
-    let got = q.receive(want, left, out).await;
+    let got = q.receive_until(want, left, out, stop).await;
     let broker = q.broker().uri();
+    let (durable, resumed) = (q.is_durable(), q.session_present());
     progress.finish();
     q.close().await;
     let got = got?;
     let id = cfg.client_id.as_deref();
     let before = state::consumed(&broker, id, got.count);
+    if matches!(got.stop, Stop::Shutdown) {
+        // Stopped by the user: what it got, then the shell's code for that signal.
+        let code = signal.get();
+        out.diag().report(&format!(
+            "interrupted ({}): received {} of {want} message{}",
+            super::signal_name(code),
+            got.count,
+            if want == 1 { "" } else { "s" },
+        ));
+        return Ok(ExitCode::from(code));
+    }
     if !matches!(got.stop, Stop::Count | Stop::Sink(_)) {
         out.diag().report(&format!(
             "received {} of {want} message{} within {}",
@@ -47,10 +65,31 @@ pub async fn run(
         ));
         if let Some(seen) = before.filter(|s| s.unacked > got.count) {
             out.diag().warn(&state::hidden_hint(seen, got.count));
+        } else if let Some(hint) = nothing_hint(durable, resumed, cfg).filter(|_| got.count == 0) {
+            out.diag().report(&hint);
         }
     }
     if want > 1 && got.count >= want {
         super::summary(out, "received", got.count, started.elapsed());
     }
     super::stop_code(got.stop, got.count >= want)
+}
+
+/// Why a receive may have got nothing, when the queue's kind explains it: an ephemeral queue
+/// sees only what arrives while it runs, and a new durable queue only what is sent after its
+/// session exists (MQTT has nowhere to keep a message for a session that does not).
+fn nothing_hint(durable: bool, resumed: bool, cfg: &QueueConfig) -> Option<String> {
+    Some(match (durable, resumed) {
+        (false, _) => "hint: without -i the queue is ephemeral: it gets only messages sent while \
+                       it runs (start receive first, or use listen) and a retained one; for \
+                       messages sent while no mqq runs, use a durable queue: -i ID, created by \
+                       its first use (e.g. mqq -i ID count)"
+            .into(),
+        (true, false) => format!(
+            "hint: client id \"{}\" had no session at the broker: this receive created the durable \
+             queue, which keeps what is sent from now on (messages sent before were not kept)",
+            cfg.client_id.as_deref().unwrap_or_default()
+        ),
+        (true, true) => return None,
+    })
 }

@@ -20,7 +20,40 @@ use crate::queue::{topic, OutMessage, Properties, Queue, QueueError, Role, Versi
 const LINE_BUFFER: usize = 256 * 1024;
 
 /// Runs `send`.
-pub async fn run(args: &SendArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow::Result<ExitCode> {
+pub async fn run(
+    args: &SendArgs,
+    cfg: &QueueConfig,
+    out: &mut Output,
+    interrupt: impl std::future::Future<Output = u8> + Send + 'static,
+) -> anyhow::Result<ExitCode> {
+    // Ctrl-C / SIGTERM: stop reading and publishing, wait for what was published to be
+    // acknowledged, say how far it got, exit as the shell would for that signal. A watcher
+    // sets the flag the loops check between messages; `stopped` wakes a read of stdin.
+    let signal = std::sync::Arc::new(std::sync::atomic::AtomicU8::new(0));
+    let stopped = std::sync::Arc::new(tokio::sync::Notify::new());
+    let watcher = {
+        let (signal, stopped) = (signal.clone(), stopped.clone());
+        tokio::spawn(async move {
+            signal.store(interrupt.await, std::sync::atomic::Ordering::SeqCst);
+            stopped.notify_one();
+        })
+    };
+    let result = Box::pin(send(args, cfg, out, &signal, &stopped)).await;
+    watcher.abort();
+    result
+}
+
+/// The flag [`run`]'s watcher sets: the exit code of the signal that came, 0 while none has.
+type Interrupted = std::sync::atomic::AtomicU8;
+
+async fn send(
+    args: &SendArgs,
+    cfg: &QueueConfig,
+    out: &mut Output,
+    signal: &Interrupted,
+    stopped: &tokio::sync::Notify,
+) -> anyhow::Result<ExitCode> {
+    let interrupted = || signal.load(std::sync::atomic::Ordering::SeqCst) != 0;
     // A replay names a topic per line: -t is not needed then.
     let mut replay_cfg;
     let cfg = if args.ndjson && cfg.topic.is_none() {
@@ -118,8 +151,11 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
     let fed: anyhow::Result<()> = async {
         if let Some(msgs) = &fixed {
             let mut msg = template.clone();
-            for _ in 0..args.repeat {
+            'repeat: for _ in 0..args.repeat {
                 for m in msgs {
+                    if interrupted() {
+                        break 'repeat;
+                    }
                     msg.payload = m.clone();
                     if let Err(e) = feed(&msg).await {
                         publish_error = Some(e);
@@ -134,10 +170,15 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
             let mut msg = template.clone();
             loop {
                 line.clear();
-                let read = reader
-                    .read_until(b'\n', &mut line)
-                    .await
-                    .map_err(stdin_error)?;
+                if interrupted() {
+                    break;
+                }
+                // A line half read when the signal comes is not sent.
+                let read = tokio::select! {
+                    biased;
+                    () = stopped.notified() => break,
+                    read = reader.read_until(b'\n', &mut line) => read.map_err(stdin_error)?,
+                };
                 if read == 0 {
                     break;
                 }
@@ -188,11 +229,23 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
             if maybe_twice == 1 { " was" } else { "s were" },
         ));
     }
-    if report.published > 1 {
-        let rate = report.completed as f64 / elapsed.as_secs_f64().max(1e-9);
+    let signal = signal.load(std::sync::atomic::Ordering::SeqCst);
+    if signal != 0 {
         out.diag().report(&format!(
-            "sent {}, acknowledged {} in {:.2?} ({rate:.0} msg/s)",
-            report.published, report.completed, elapsed
+            "interrupted ({}): sent {}, acknowledged {} of {} in {:.2?}",
+            super::signal_name(signal),
+            report.published,
+            report.completed,
+            report.published,
+            elapsed
+        ));
+    } else if report.published > 1 {
+        out.diag().report(&format!(
+            "sent {}, acknowledged {} in {:.2?}{}",
+            report.published,
+            report.completed,
+            elapsed,
+            super::rate(report.completed as u64, elapsed)
         ));
     }
     for why in skipped.iter().take(10) {
@@ -212,7 +265,7 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
         .into());
     }
     let failed = report.published - report.completed;
-    if args.lines && (failed > 0 || publish_error.is_some()) {
+    if args.lines && (failed > 0 || publish_error.is_some() || signal != 0) {
         // The broker acknowledges in order: the acknowledged lines are a leading run.
         out.diag().report(&format!(
             "the first {} line{} were acknowledged: resume with `tail -n +{}`",
@@ -237,6 +290,10 @@ pub async fn run(args: &SendArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
             cause: cause.map(Box::new),
         }
         .into());
+    }
+    if signal != 0 {
+        // Everything published was acknowledged, but not everything asked was sent.
+        return Ok(ExitCode::from(signal));
     }
     Ok(Code::Ok.into())
 }

@@ -89,6 +89,18 @@ pub async fn run(
     let mut tally = Tally::default();
     let window = usize::try_from(args.concurrency).unwrap_or(1);
     let max = args.count.map(|n| usize::try_from(n).unwrap_or(usize::MAX));
+    // Where the queue lives, for its record in the state file (see `state`).
+    let mut broker: Option<String> = None;
+    let forget_acked = |broker: &Option<String>, t: &Tally| {
+        if let Some(b) = broker {
+            let acked = t.completed + t.dead_lettered;
+            crate::state::consumed(
+                b,
+                cfg.client_id.as_deref(),
+                usize::try_from(acked).unwrap_or(usize::MAX),
+            );
+        }
+    };
     'connection: loop {
         let mut q = tokio::select! {
             biased;
@@ -96,6 +108,7 @@ pub async fn run(
             q = Queue::open(cfg, Role::Consumer, false) => q?,
         };
         super::subscribe(&mut q, out).await?;
+        broker.get_or_insert_with(|| q.broker().uri());
         loop {
             if max.is_some_and(|m| usize::try_from(tally.completed).unwrap_or(0) >= m) {
                 q.close().await;
@@ -214,6 +227,7 @@ pub async fn run(
             }
             if let Some(why) = stop_with {
                 q.close().await;
+                forget_acked(&broker, &tally);
                 summary(out, &tally, started.elapsed());
                 out.diag().error(&why);
                 return Ok(Code::Shortfall.into());
@@ -230,6 +244,7 @@ pub async fn run(
             }
         }
     }
+    forget_acked(&broker, &tally);
     summary(out, &tally, started.elapsed());
     Ok(Code::Ok.into())
 }
@@ -460,9 +475,12 @@ fn event(out: &Output, args: &WorkArgs, m: &Message, what: &str, why: Option<&st
 }
 
 fn summary(out: &Output, t: &Tally, took: Duration) {
-    let rate = t.completed as f64 / took.as_secs_f64().max(1e-9);
     out.diag().report(&format!(
-        "completed {}, abandoned {}, dead-lettered {} in {:.2?} ({rate:.0} msg/s)",
-        t.completed, t.abandoned, t.dead_lettered, took
+        "completed {}, abandoned {}, dead-lettered {} in {:.2?}{}",
+        t.completed,
+        t.abandoned,
+        t.dead_lettered,
+        took,
+        super::rate(t.completed, took)
     ));
 }

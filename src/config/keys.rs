@@ -186,6 +186,7 @@ pub const KEYS: &[Key] = &[
         "pip-services MessageEnvelope JSON on the wire",
     )
     .switch("raw", "--raw", "false")
+    .env("MQQ_ENVELOPE")
     .default("true"),
     key(
         "options.autosubscribe",

@@ -607,6 +607,11 @@ impl ValueKind {
     fn shown(self, canonical: &str) -> String {
         match self {
             ValueKind::Text | ValueKind::List => render::scalar(canonical),
+            // Days, not 604800000: an expiry is long; it reads back the same (`7days`).
+            ValueKind::Expiry => canonical.parse::<u64>().map_or_else(
+                |_| canonical.to_string(),
+                |ms| humantime::format_duration(Duration::from_millis(ms)).to_string(),
+            ),
             _ => canonical.to_string(),
         }
     }

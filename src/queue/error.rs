@@ -63,6 +63,13 @@ pub enum QueueError {
         /// What is wrong.
         problem: TlsSetupProblem,
     },
+    /// None of several addresses (the nodes of a cluster) accepted the connection: each
+    /// address with why, in the order tried.
+    #[error("none of {} addresses accepted: {}", .tried.len(), tried_list(.tried))]
+    NoneAccepted {
+        /// Each address tried (no credentials) and its error.
+        tried: Vec<(String, QueueError)>,
+    },
     /// Could not reach or talk to the broker (network, DNS, TLS, timeout).
     #[error("could not connect to {broker}: {cause}")]
     Connect {
@@ -274,6 +281,18 @@ pub enum ConnectCause {
     NotMqtt,
     /// Any other network or protocol error.
     Other(String),
+}
+
+/// `A (why); B (why)`: a connect error's cause alone, any other error in full.
+fn tried_list(tried: &[(String, QueueError)]) -> String {
+    tried
+        .iter()
+        .map(|(addr, e)| match e {
+            QueueError::Connect { cause, .. } => format!("{addr} ({cause})"),
+            other => format!("{addr} ({other})"),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 impl fmt::Display for ConnectCause {

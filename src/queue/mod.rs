@@ -832,6 +832,21 @@ impl Queue {
             .await
     }
 
+    /// [`Queue::receive`] that also stops, with [`Stop::Shutdown`], when `shutdown`
+    /// completes (Ctrl-C): what was written by then is acknowledged.
+    pub async fn receive_until(
+        &mut self,
+        n: usize,
+        timeout: Duration,
+        sink: &mut dyn Sink,
+        shutdown: impl Future<Output = ()>,
+    ) -> Result<Consumed, QueueError> {
+        let deadline = Instant::now() + timeout;
+        self.close_by = Some(deadline);
+        self.consume(sink, Some(n), Some(deadline), None, shutdown)
+            .await
+    }
+
     /// Streams messages to the sink until `shutdown` completes or a limit is reached.
     pub async fn listen(
         &mut self,
@@ -1281,8 +1296,13 @@ async fn connect_any(
             Ok(found) => return Ok(found),
             Err(e) => e,
         };
+        // Several addresses: whether to try again follows the last one's error.
+        let last = match &e {
+            QueueError::NoneAccepted { tried } => tried.last().map_or(&e, |(_, e)| e),
+            other => other,
+        };
         let transient = matches!(
-            &e,
+            last,
             QueueError::Connect {
                 cause: ConnectCause::ClosedAtConnect | ConnectCause::Unavailable,
                 ..
@@ -1312,7 +1332,7 @@ async fn connect_round(
     addrs: &[BrokerAddr],
     opts: &LinkOptions,
 ) -> Result<(Link, BrokerAddr), QueueError> {
-    let mut last = None;
+    let mut tried = Vec::new();
     for (i, addr) in addrs.iter().enumerate() {
         // A reconnect tries the next nodes first, then the earlier ones.
         let opts = &LinkOptions {
@@ -1326,7 +1346,7 @@ async fn connect_round(
                     reason: AuthReason::ClosedWithoutCredentials,
                     ..
                 },
-            ) => last = Some(e),
+            ) => tried.push((addr.uri(), e)),
             Err(
                 e @ (QueueError::Auth { .. }
                 | QueueError::Unsupported { .. }
@@ -1334,15 +1354,20 @@ async fn connect_round(
             ) => return Err(e),
             Err(e) => {
                 tracing::debug!("{e}");
-                last = Some(e);
+                tried.push((addr.uri(), e));
             }
         }
     }
-    // The config always resolves at least one address (mqtt://localhost:1883 by default).
-    Err(last.unwrap_or_else(|| QueueError::Connect {
-        broker: "(no address)".into(),
-        cause: ConnectCause::Other("no broker address configured".into()),
-    }))
+    // One address: its own error; several: each named with why.
+    match tried.len() {
+        // The config always resolves at least one address (mqtt://localhost:1883 by default).
+        0 => Err(QueueError::Connect {
+            broker: "(no address)".into(),
+            cause: ConnectCause::Other("no broker address configured".into()),
+        }),
+        1 => Err(tried.remove(0).1),
+        _ => Err(QueueError::NoneAccepted { tried }),
+    }
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ fn the_first_address_down_the_second_is_used() {
     ] {
         crate::support::mqq()
             .topic(&t)
+            .id(&crate::support::client_id("failover-connect"))
             .args(&args)
             .args(["count", "--wait", "100ms"])
             .run()

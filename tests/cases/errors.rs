@@ -217,7 +217,9 @@ fn sigterm_while_reconnecting_stops_listen_at_once() {
         bg.terminate();
         bg.finish()
     });
-    out.expect_code(0);
+    // In mqq's own style, not tracing's ` WARN …`.
+    out.expect_code(0)
+        .stderr_has("\nmqq: warning: connection to ");
 }
 
 #[test]

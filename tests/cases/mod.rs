@@ -13,6 +13,7 @@ mod link;
 mod listen;
 mod move_;
 mod nats;
+mod newcomer;
 mod output;
 mod peek_count;
 mod progress;

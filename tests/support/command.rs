@@ -483,6 +483,14 @@ impl Background {
             .status();
     }
 
+    /// Sends SIGINT, as Ctrl-C at a terminal does.
+    pub fn interrupt(&self) {
+        let _ = Command::new("kill")
+            .arg("-INT")
+            .arg(self.child.id().to_string())
+            .status();
+    }
+
     /// Waits for it to exit (panics past the hang guard).
     pub fn finish(mut self) -> Out {
         let code = wait_guarded(&mut self.child, &self.line);

@@ -69,3 +69,10 @@ pub fn within<T>(limit: Duration, what: impl FnOnce() -> T) -> T {
     assert!(took < limit, "took {took:?}, expected under {limit:?}");
     value
 }
+
+/// A broker that never answers: a loopback listener nobody accepts on. The kernel completes
+/// TCP's handshake into its backlog, so a client connects, sends CONNECT, and waits for a
+/// CONNACK that never comes. The port stays bound while the listener lives.
+pub fn silent_server() -> TcpListener {
+    TcpListener::bind("127.0.0.1:0").unwrap()
+}
