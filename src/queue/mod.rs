@@ -1149,7 +1149,16 @@ impl Queue {
                 // connection can be taken over: a reconnect attempt closed at CONNECT (a
                 // cluster node whose queue's home node is down) is no evidence of another
                 // consumer.
-                if was_up && self.durable && self.is_take_over(kind, reason.as_ref()) {
+                // Nor is a close while our SUBSCRIBE awaits its SUBACK: that is the broker
+                // refusing the subscription (a RabbitMQ node whose session queue lives on a
+                // node that is down closes the connection there, again and again), while a
+                // consumer that takes the session over comes after the subscription stood.
+                let subscribing = !self.pending_subacks.is_empty();
+                if was_up
+                    && !subscribing
+                    && self.durable
+                    && self.is_take_over(kind, reason.as_ref())
+                {
                     let now = Instant::now();
                     if self
                         .taken_over_at

@@ -120,3 +120,55 @@ fn a_durable_listen_survives_the_loss_of_its_nats_node() {
         got.len()
     );
 }
+
+/// A durable `listen` connected to node 1 of a 3-node RabbitMQ cluster whose session queue
+/// lives on node 0; node 0 stops. Node 1 then closes the connection, and closes every new one
+/// at its SUBSCRIBE while the queue's node is away: that is a lost node, not another consumer
+/// (it stopped with exit 5, "another consumer holds this client id"). `listen` rides it out
+/// and resumes the session once node 0 is back; nothing is lost.
+#[test]
+fn a_durable_listen_rides_out_the_loss_of_its_queues_rabbitmq_node() {
+    if crate::support::kind() != crate::support::Kind::Rumqttd {
+        return; // One cluster per CI run is enough: the hermetic pass runs it.
+    }
+    let Some(c) = crate::support::rabbitmq::RabbitCluster::start(3) else {
+        return;
+    };
+    let t = super::topic("rmq-cluster");
+    let id = super::client_id("rmq-cluster");
+    let node0 = || crate::support::mqq().uri(&c.uri(0)).topic(&t);
+    // The session, and so its queue, on node 0.
+    node0()
+        .id(&id)
+        .args(["count", "--wait", "300ms"])
+        .run()
+        .expect(0, "0\n");
+    node0()
+        .args(["-q", "1", "send", "-l"])
+        .stdin(numbers(2))
+        .run()
+        .expect_code(0);
+    let all = format!("{},{},{}", c.uri(1), c.uri(0), c.uri(2));
+    let mut bg = crate::support::mqq()
+        .uri(&all)
+        .topic(&t)
+        .id(&id)
+        .args(["--set", "options.reconnect_timeout=200", "listen"])
+        .spawn();
+    bg.wait_stderr_times("bytes=", 2);
+    c.ctl(0, &["stop_app"]);
+    bg.wait_stderr("lost");
+    c.ctl(0, &["start_app"]);
+    node0().args(["-q", "1", "send", "3"]).run().expect_code(0);
+    bg.wait_stderr_times("bytes=", 3);
+    bg.terminate();
+    let out = bg.finish();
+    out.expect_code(0);
+    let got: BTreeSet<String> = out.text().lines().map(String::from).collect();
+    assert_eq!(
+        got,
+        ["1", "2", "3"].map(String::from).into(),
+        "{}",
+        out.stderr
+    );
+}
