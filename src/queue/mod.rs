@@ -310,6 +310,10 @@ impl PacketIds {
         true
     }
 
+    fn contains(&self, id: u16) -> bool {
+        self.bits[usize::from(id >> 6)] & (1u64 << (id & 63)) != 0
+    }
+
     fn remove(&mut self, id: u16) {
         let (w, b) = (usize::from(id >> 6), 1u64 << (id & 63));
         if self.bits[w] & b != 0 {
@@ -741,8 +745,15 @@ impl Queue {
     /// they are not (yet) a whole packet. What ends on quiet waits on while this holds. Both
     /// are needed: bytes that are no packet at all (a WebSocket ping) come once and stop, so
     /// the next quiet period ends; bytes of a packet already whole are no reason to wait.
+    /// A packet that is a redelivery of a message already delivered on this connection (its
+    /// DUP flag set, its packet id unacknowledged here) is no reason to wait: NATS resends
+    /// unacknowledged messages every `ack_wait`, and over a slow link a resend of a large one
+    /// can take longer than that, so the quiet period never came.
     pub fn message_arriving_since(&self, mark: ReadMark) -> bool {
-        self.link.bytes_read() != mark.0 && self.link.packet_arriving()
+        if self.link.bytes_read() == mark.0 || !self.link.packet_arriving() {
+            return false;
+        }
+        !matches!(self.link.partial_publish(), Some((pkid, true)) if self.unacked.contains(pkid))
     }
 
     /// A message that has already arrived, without waiting.

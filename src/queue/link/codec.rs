@@ -165,6 +165,30 @@ pub(super) fn missing(buf: &[u8]) -> Option<usize> {
     }
 }
 
+/// The packet id and DUP flag of a QoS 1/2 PUBLISH at the head of `buf`, once its header,
+/// topic and packet id have arrived (the same layout in both versions); `None` for anything
+/// else.
+pub(super) fn publish_head(buf: &[u8]) -> Option<(u16, bool)> {
+    let first = *buf.first()?;
+    let qos = (first >> 1) & 3;
+    if first >> 4 != 3 || qos == 0 {
+        return None;
+    }
+    // The remaining length: 1 to 4 bytes of 7 bits.
+    let mut at = 1;
+    while *buf.get(at)? & 0x80 != 0 {
+        at += 1;
+        if at > 4 {
+            return None;
+        }
+    }
+    at += 1;
+    let topic_len = usize::from(u16::from_be_bytes([*buf.get(at)?, *buf.get(at + 1)?]));
+    at += 2 + topic_len;
+    let pkid = u16::from_be_bytes([*buf.get(at)?, *buf.get(at + 1)?]);
+    (pkid != 0).then_some((pkid, first & 0x08 != 0))
+}
+
 /// MQTT 3.1.1.
 pub(super) struct V4;
 
@@ -664,6 +688,26 @@ mod tests {
             V5::read(&mut buf, 1 << 20),
             Ok(Some(In::Disconnect(_)))
         ));
+    }
+
+    #[test]
+    fn the_head_of_a_partial_publish_gives_its_packet_id() {
+        let p = OutPublish {
+            topic: PubTopic::new("a/b"),
+            qos: 1,
+            retain: false,
+            payload: Bytes::from(vec![7u8; 300]),
+            properties: None,
+        };
+        let mut out = BytesMut::new();
+        V4::publish(&mut out, &p, 513, true, None).unwrap();
+        assert_eq!(publish_head(&out[..20]), Some((513, true)));
+        assert_eq!(publish_head(&out[..7]), None, "the id has not arrived");
+        assert_eq!(
+            publish_head(&[0x30, 5, 0, 1, b'a', 1, 2]),
+            None,
+            "QoS 0 has no id"
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@
 //! - QoS 1 and 2 flows both ways, in-flight publishes resent in order (DUP) after a
 //!   reconnect, keepalive pings, and one reconnect, back-off and failover policy.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -50,7 +50,13 @@ pub(super) struct Shared {
     pub wire: Arc<Wire>,
     /// [`Wire::read`] as it was when the read buffer last held no partial packet.
     pub read_at_packet: AtomicU64,
+    /// The partial packet at the head of the read buffer, when it is a PUBLISH whose packet
+    /// id has arrived: `DUP_FLAG | pkid` for a redelivery, else the bare id; 0 otherwise.
+    pub partial_publish: AtomicU32,
 }
+
+/// In [`Shared::partial_publish`]: the partial PUBLISH carries the DUP flag.
+pub const DUP_FLAG: u32 = 1 << 16;
 
 impl Shared {
     pub fn bytes_read(&self) -> u64 {
@@ -65,6 +71,14 @@ impl Shared {
     fn whole(&self) {
         self.read_at_packet
             .store(self.bytes_read(), Ordering::Relaxed);
+        self.partial_publish.store(0, Ordering::Relaxed);
+    }
+
+    /// The partial PUBLISH at the head of the read buffer, if its packet id is in (see
+    /// [`Shared::partial_publish`]).
+    pub fn partial_publish(&self) -> Option<(u16, bool)> {
+        let v = self.partial_publish.load(Ordering::Relaxed);
+        (v != 0).then(|| ((v & 0xFFFF) as u16, v & DUP_FLAG != 0))
     }
 }
 
@@ -618,6 +632,11 @@ impl<C: Codec> Driver<C> {
         }
         if self.rbuf.is_empty() {
             self.shared.whole();
+        } else {
+            let head = super::codec::publish_head(&self.rbuf).map_or(0, |(pkid, dup)| {
+                u32::from(pkid) | if dup { DUP_FLAG } else { 0 }
+            });
+            self.shared.partial_publish.store(head, Ordering::Relaxed);
         }
         Ok(())
     }

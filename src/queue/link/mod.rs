@@ -675,6 +675,11 @@ impl Link {
         self.shared.packet_arriving()
     }
 
+    /// The packet id and DUP flag of a PUBLISH still arriving, once its id is in.
+    pub fn partial_publish(&self) -> Option<(u16, bool)> {
+        self.shared.partial_publish()
+    }
+
     /// Whether the broker had this client's session at the last CONNACK.
     pub fn session_present(&self) -> bool {
         self.session_present
