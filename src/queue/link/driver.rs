@@ -78,7 +78,7 @@ impl Shared {
     /// [`Shared::partial_publish`]).
     pub fn partial_publish(&self) -> Option<(u16, bool)> {
         let v = self.partial_publish.load(Ordering::Relaxed);
-        (v != 0).then(|| ((v & 0xFFFF) as u16, v & DUP_FLAG != 0))
+        (v != 0).then_some(((v & 0xFFFF) as u16, v & DUP_FLAG != 0))
     }
 }
 
