@@ -426,9 +426,12 @@ pub struct GlobalArgs {
 
     /// Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss://
     ///
-    /// Optional user:pass@ (percent-encoded). Default: mqtt://localhost:1883. Repeat -L (or
-    /// give a comma-separated list) for the nodes of a cluster: tried in order on connect,
-    /// and on reconnect the next node first.
+    /// Optional user:pass@ (percent-encoded): a password there is visible to other users of
+    /// this machine (ps, shell history), as with -P: prefer --password-file or MQQ_PASSWORD.
+    /// A path after an mqtt:// or mqtts:// address is the topic when none is given, as in
+    /// mosquitto's -L (mqtt://host:1883/sensors/#). Default: mqtt://localhost:1883. Repeat -L
+    /// (or give a comma-separated list) for the nodes of a cluster: tried in order on
+    /// connect, and on reconnect the next node first.
     #[arg(
         help_heading = "Connection",
         short = 'L',
@@ -998,6 +1001,10 @@ pub struct WorkArgs {
     /// One JSON object per message outcome on stderr, for machines
     #[arg(long)]
     pub json_events: bool,
+    /// Pass mqq's secrets to the command: MQQ_PASSWORD, MQQ_PASSWORD_FILE, and MQQ_URI when
+    /// it holds a password (without this flag they are removed from its environment)
+    #[arg(long)]
+    pub pass_secrets: bool,
     /// The command and its arguments, after --
     #[arg(required = true, last = true, value_name = "COMMAND")]
     pub command: Vec<String>,

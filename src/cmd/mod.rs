@@ -18,7 +18,6 @@ pub mod send;
 pub mod work;
 
 use std::collections::BTreeMap;
-use std::ffi::OsString;
 use std::process::ExitCode;
 
 use clap::parser::ValueSource;
@@ -50,7 +49,7 @@ pub fn run(cli: &Cli, matches: &ArgMatches, out: &mut Output) -> anyhow::Result<
     if let Command::Man(a) = &cli.command {
         return man::run(a, out);
     }
-    let inputs = config_inputs(&cli.global, matches, environment())?;
+    let inputs = config_inputs(&cli.global, matches, environment()?)?;
     let resolved = resolve(&inputs)?;
     for w in resolved.warnings.iter().take(MAX_WARNINGS) {
         out.diag().warn(w);
@@ -211,14 +210,30 @@ pub(crate) fn no_embedded_broker() -> UsageError {
     )
 }
 
-/// The process environment as text. Variables whose name or value is not UTF-8 cannot be
-/// mqq's (or a `{{VAR}}` a config names): they are skipped, never a crash.
-fn environment() -> BTreeMap<String, String> {
-    std::env::vars_os()
-        .filter_map(|(k, v): (OsString, OsString)| {
-            Some((k.into_string().ok()?, v.into_string().ok()?))
-        })
-        .collect()
+/// The process environment as text. One of mqq's own variables (`MQQ_URI`, …) that is not
+/// UTF-8 is an error naming it: skipping it would quietly fall back to a default (another
+/// broker, another topic). Other variables that are not UTF-8 are skipped.
+fn environment() -> Result<BTreeMap<String, String>, UsageError> {
+    let ours = |name: &str| {
+        keys::KEYS.iter().any(|k| k.env == Some(name))
+            || keys::FILE_INPUTS.iter().any(|(_, _, env)| *env == name)
+    };
+    let mut vars = BTreeMap::new();
+    for (k, v) in std::env::vars_os() {
+        let Ok(k) = k.into_string() else { continue };
+        match v.into_string() {
+            Ok(v) => {
+                vars.insert(k, v);
+            }
+            Err(_) if ours(&k) => {
+                return Err(UsageError(format!(
+                    "the environment variable {k} is not valid UTF-8 text; fix it, or unset it"
+                )));
+            }
+            Err(_) => {}
+        }
+    }
+    Ok(vars)
 }
 
 /// Turns the global flags into config inputs: every flag of the key registry becomes its

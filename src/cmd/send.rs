@@ -76,14 +76,14 @@ async fn send(
                 .collect(),
         )
     } else if let Some(path) = &args.file {
-        Some(vec![read_file(path).await?])
+        Some(vec![read_file(path, largest_payload(args, cfg)).await?])
     } else if args.lines && args.repeat > 1 {
         // Repeating needs the lines again: read them all first.
         Some(read_lines_all().await?)
     } else if streaming {
         None
     } else {
-        Some(vec![read_stdin_message().await?])
+        Some(vec![read_stdin_message(largest_payload(args, cfg)).await?])
     };
     // Shared, not copied, by each repeat.
     let fixed: Option<Vec<Bytes>> = fixed.map(|f| f.into_iter().map(Bytes::from).collect());
@@ -309,10 +309,24 @@ fn replayed(line: &[u8], number: usize) -> Result<OutMessage, String> {
     let Value::Object(o) = v else {
         return Err(bad("not a JSON object"));
     };
-    let text = |k: &str| o.get(k).and_then(Value::as_str).map(String::from);
-    let topic = text("topic").ok_or_else(|| bad("no \"topic\""))?;
-    let raw = text("payload").ok_or_else(|| bad("no \"payload\""))?;
-    let payload = match text("payload_encoding").as_deref() {
+    // A field that is there must have its type: a wrong one is a bad line, never a default.
+    let typed = |o: &serde_json::Map<String, Value>, k: &str| -> Result<Option<String>, String> {
+        match o.get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(bad(&format!("\"{k}\" is not a string"))),
+        }
+    };
+    let text = |k: &str| typed(&o, k);
+    let topic = text("topic")?.ok_or_else(|| bad("no \"topic\""))?;
+    topic::validate_publish(&topic).map_err(|e| bad(&format!("\"topic\": {e}")))?;
+    let retain = match o.get("retain") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(other) => return Err(bad(&format!("\"retain\" is {other}, not true or false"))),
+    };
+    let raw = text("payload")?.ok_or_else(|| bad("no \"payload\""))?;
+    let payload = match text("payload_encoding")?.as_deref() {
         None => raw.into_bytes(),
         Some("base64") => base64::engine::general_purpose::STANDARD
             .decode(raw)
@@ -321,7 +335,7 @@ fn replayed(line: &[u8], number: usize) -> Result<OutMessage, String> {
     };
     // Envelope fields are there when the captured message was an envelope.
     let enveloped = o.contains_key("message_id");
-    let sent_time = text("sent_time")
+    let sent_time = text("sent_time")?
         .map(|t| {
             chrono::DateTime::parse_from_rfc3339(&t)
                 .map(|t| t.with_timezone(&chrono::Utc))
@@ -329,25 +343,41 @@ fn replayed(line: &[u8], number: usize) -> Result<OutMessage, String> {
         })
         .transpose()?;
     let mut properties = Properties::default();
+    match o.get("properties") {
+        None | Some(Value::Null | Value::Object(_)) => {}
+        Some(_) => return Err(bad("\"properties\" is not an object")),
+    }
     if let Some(Value::Object(p)) = o.get("properties") {
-        let ptext = |k: &str| p.get(k).and_then(Value::as_str).map(String::from);
-        properties.content_type = ptext("content_type");
-        properties.response_topic = ptext("response_topic");
-        properties.correlation_data =
-            match (ptext("correlation_data"), ptext("correlation_data_base64")) {
-                (Some(t), _) => Some(bytes::Bytes::from(t.into_bytes())),
-                (None, Some(b)) => Some(bytes::Bytes::from(
-                    base64::engine::general_purpose::STANDARD
-                        .decode(b)
-                        .map_err(|_| bad("correlation_data_base64 is not base64"))?,
-                )),
-                (None, None) => None,
-            };
-        properties.expiry = p
-            .get("message_expiry")
-            .and_then(Value::as_u64)
-            .filter(|s| *s > 0)
-            .map(std::time::Duration::from_secs);
+        let ptext = |k: &str| typed(p, k);
+        properties.content_type = ptext("content_type")?;
+        properties.response_topic = ptext("response_topic")?;
+        if let Some(t) = &properties.response_topic {
+            topic::validate_publish(t).map_err(|e| bad(&format!("\"response_topic\": {e}")))?;
+        }
+        properties.correlation_data = match (
+            ptext("correlation_data")?,
+            ptext("correlation_data_base64")?,
+        ) {
+            (Some(t), _) => Some(bytes::Bytes::from(t.into_bytes())),
+            (None, Some(b)) => Some(bytes::Bytes::from(
+                base64::engine::general_purpose::STANDARD
+                    .decode(b)
+                    .map_err(|_| bad("correlation_data_base64 is not base64"))?,
+            )),
+            (None, None) => None,
+        };
+        // MQTT 5's Message Expiry Interval: 1 to 4,294,967,295 seconds.
+        properties.expiry = match p.get("message_expiry") {
+            None | Some(Value::Null) => None,
+            Some(v) => match v.as_u64().and_then(|s| u32::try_from(s).ok()) {
+                Some(s) if s > 0 => Some(std::time::Duration::from_secs(u64::from(s))),
+                _ => {
+                    return Err(bad(&format!(
+                        "\"message_expiry\" is {v}, not a number of seconds from 1 to 4294967295"
+                    )))
+                }
+            },
+        };
         if let Some(Value::Array(pairs)) = p.get("user_properties") {
             for pair in pairs {
                 match pair.as_array().map(Vec::as_slice) {
@@ -366,14 +396,97 @@ fn replayed(line: &[u8], number: usize) -> Result<OutMessage, String> {
     Ok(OutMessage {
         payload: payload.into(),
         topic: Some(topic),
-        retain: Some(o.get("retain").and_then(Value::as_bool).unwrap_or(false)),
-        message_id: text("message_id"),
-        correlation_id: text("correlation_id"),
-        message_type: text("message_type"),
+        retain: Some(retain),
+        message_id: text("message_id")?,
+        correlation_id: text("correlation_id")?,
+        message_type: text("message_type")?,
         sent_time,
         bare: !enveloped,
         properties,
     })
+}
+
+/// MQTT's largest packet: its Remaining Length field holds at most 268,435,455 (MQTT 3.1.1
+/// §2.2.3, MQTT 5 §1.5.5).
+const MAX_PACKET: u64 = 268_435_455;
+
+/// The largest payload (`-f`, stdin) whose PUBLISH fits in MQTT's largest packet with this
+/// topic, the packet id and, unless `--raw`, the envelope around it (base64 makes the
+/// message a third larger, and the keys, id and time add about 170 bytes). MQTT 5
+/// properties from the flags count too. With the limit a too-large file is refused before
+/// connecting, naming it, instead of the broker dropping the connection half-way.
+struct PayloadLimit {
+    /// Most payload bytes.
+    bytes: u64,
+    /// The same with `--raw`, when an envelope is on.
+    raw: Option<u64>,
+}
+
+fn largest_payload(args: &SendArgs, cfg: &QueueConfig) -> PayloadLimit {
+    let topic = cfg.topic.as_deref().map_or(0, str::len) as u64;
+    let props: u64 = args
+        .properties
+        .iter()
+        .map(|(k, v)| 5 + (k.len() + v.len()) as u64)
+        .chain(args.content_type.iter().map(|c| 3 + c.len() as u64))
+        .chain(args.response_topic.iter().map(|t| 3 + t.len() as u64))
+        .chain(args.correlation_data.iter().map(|d| 3 + d.len() as u64))
+        .sum::<u64>()
+        + 5
+        + 4;
+    let fixed = 2 + topic + 2 + props;
+    let raw = MAX_PACKET.saturating_sub(fixed);
+    if !cfg.options.serialize_envelope || args.null_message {
+        return PayloadLimit {
+            bytes: raw,
+            raw: None,
+        };
+    }
+    let probe = crate::envelope::Envelope {
+        message_id: Some(
+            args.message_id
+                .clone()
+                .unwrap_or_else(crate::envelope::new_message_id),
+        ),
+        correlation_id: args.correlation_id.clone(),
+        message_type: args.message_type.clone(),
+        sent_time: Some(chrono::Utc::now()),
+        message: vec![0],
+    };
+    // A one-byte message is four base64 characters.
+    let overhead = crate::envelope::encode(&probe, cfg.options.envelope_version).len() as u64 - 4;
+    PayloadLimit {
+        bytes: raw.saturating_sub(overhead) / 4 * 3,
+        raw: Some(raw),
+    }
+}
+
+impl PayloadLimit {
+    /// The error for a message of more than `self.bytes` from `what`.
+    fn error(&self, what: &str) -> UsageError {
+        let advice = match self.raw {
+            Some(raw) => format!(
+                "; the envelope adds a third (base64) and about 200 bytes: --raw sends up to \
+                 {raw} bytes as they are"
+            ),
+            None => String::new(),
+        };
+        UsageError(format!(
+            "{what} holds more than {} bytes, the largest message that fits in MQTT's largest \
+             packet ({MAX_PACKET} bytes) with this topic{advice}",
+            self.bytes
+        ))
+    }
+}
+
+/// Reads at most `limit.bytes` from `from`; `None` when there is more.
+async fn read_at_most(
+    from: impl tokio::io::AsyncRead + Unpin,
+    limit: &PayloadLimit,
+) -> std::io::Result<Option<Vec<u8>>> {
+    let mut buf = Vec::new();
+    from.take(limit.bytes + 1).read_to_end(&mut buf).await?;
+    Ok((buf.len() as u64 <= limit.bytes).then_some(buf))
 }
 
 /// The MQTT 5 properties the flags ask for.
@@ -442,7 +555,7 @@ fn stdin_error(e: std::io::Error) -> UsageError {
 
 /// All of stdin as one message, refusing what is surely a mistake: a terminal (nothing
 /// piped) or an empty stdin (`</dev/null`); `-n` sends an empty message on purpose.
-async fn read_stdin_message() -> Result<Vec<u8>, UsageError> {
+async fn read_stdin_message(limit: PayloadLimit) -> Result<Vec<u8>, UsageError> {
     if std::io::stdin().is_terminal() {
         return Err(UsageError(
             "no message: give it as an argument, with -f FILE, or on stdin (-l for one message \
@@ -450,11 +563,10 @@ async fn read_stdin_message() -> Result<Vec<u8>, UsageError> {
                 .into(),
         ));
     }
-    let mut buf = Vec::new();
-    tokio::io::stdin()
-        .read_to_end(&mut buf)
+    let buf = read_at_most(tokio::io::stdin(), &limit)
         .await
-        .map_err(stdin_error)?;
+        .map_err(stdin_error)?
+        .ok_or_else(|| limit.error("stdin"))?;
     if buf.is_empty() {
         return Err(UsageError(
             "stdin is empty, so there is no message to send; to send an empty message on \
@@ -465,22 +577,29 @@ async fn read_stdin_message() -> Result<Vec<u8>, UsageError> {
     Ok(buf)
 }
 
-async fn read_file(path: &Path) -> Result<Vec<u8>, UsageError> {
+async fn read_file(path: &Path, limit: PayloadLimit) -> Result<Vec<u8>, UsageError> {
     if path.as_os_str() == "-" {
-        let mut buf = Vec::new();
-        tokio::io::stdin()
-            .read_to_end(&mut buf)
+        return read_at_most(tokio::io::stdin(), &limit)
             .await
-            .map_err(stdin_error)?;
-        return Ok(buf);
+            .map_err(stdin_error)?
+            .ok_or_else(|| limit.error("stdin"));
     }
-    tokio::fs::read(path).await.map_err(|e| {
+    let unreadable = |e: std::io::Error| {
         UsageError(format!(
             "could not read message file \"{}\": {}; give a readable file to -f",
             path.display(),
             crate::config::io_reason(&e)
         ))
-    })
+    };
+    let file = tokio::fs::File::open(path).await.map_err(unreadable)?;
+    // The size says it at once for a regular file; a device or pipe is read up to the limit.
+    if file.metadata().await.is_ok_and(|m| m.len() > limit.bytes) {
+        return Err(limit.error(&format!("the message file \"{}\"", path.display())));
+    }
+    read_at_most(file, &limit)
+        .await
+        .map_err(unreadable)?
+        .ok_or_else(|| limit.error(&format!("the message file \"{}\"", path.display())))
 }
 
 async fn read_lines_all() -> Result<Vec<Vec<u8>>, UsageError> {

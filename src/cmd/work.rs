@@ -268,6 +268,14 @@ async fn handle(args: &WorkArgs, m: &Message, attempt: u32, diag: Diag) -> Outco
         .stdout(Stdio::inherit())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
+    if !args.pass_secrets {
+        for var in SECRET_VARS {
+            cmd.env_remove(var);
+        }
+        if std::env::var("MQQ_URI").is_ok_and(|u| holds_password(&u)) {
+            cmd.env_remove("MQQ_URI");
+        }
+    }
     for (k, v) in environment(m, attempt) {
         cmd.env(k, v);
     }
@@ -345,6 +353,22 @@ async fn handle(args: &WorkArgs, m: &Message, attempt: u32, diag: Diag) -> Outco
             last_stderr,
         },
     }
+}
+
+/// Variables that hold a secret of mqq's, kept from the command unless `--pass-secrets`:
+/// a command that logs its environment, or runs code of the message's sender, must not
+/// learn the broker's password.
+const SECRET_VARS: [&str; 2] = ["MQQ_PASSWORD", "MQQ_PASSWORD_FILE"];
+
+/// Whether a URI (or comma-separated list) carries `user:password@`.
+fn holds_password(uri: &str) -> bool {
+    uri.split(',').any(|u| {
+        // A password may hold `/`: look before the last `@` (a false alarm on a path with
+        // `@` only withholds MQQ_URI).
+        let rest = u.split_once("://").map_or(u, |(_, r)| r);
+        rest.rsplit_once('@')
+            .is_some_and(|(info, _)| info.contains(':'))
+    })
 }
 
 /// The environment a command runs with.

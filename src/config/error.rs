@@ -178,6 +178,27 @@ pub enum ConfigError {
         /// What the value should be, e.g. "is not a QoS level; use 0, 1 or 2".
         expected: &'static str,
     },
+    /// A key mqq does not know (an error from `--set`, a warning elsewhere).
+    #[error("unknown key \"{key}\" ({origin}); {advice}")]
+    UnknownKey {
+        /// The key as written.
+        key: String,
+        /// Where it came from.
+        origin: Source,
+        /// The nearest known key, or the keys there are.
+        advice: String,
+    },
+    /// A password longer than MQTT can carry.
+    #[error(
+        "the password ({origin}) is {len} bytes long; MQTT carries at most 65535 bytes: \
+         check that the right value or file was given"
+    )]
+    PasswordTooLong {
+        /// Its length in bytes.
+        len: usize,
+        /// Where it came from.
+        origin: Source,
+    },
     /// The password file could not be read.
     #[error("password file \"{}\": {reason}", path.display())]
     PasswordFile {

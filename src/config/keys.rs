@@ -313,3 +313,44 @@ pub fn field_list(section_name: &str) -> String {
     }
     names.join(", ")
 }
+
+/// The known key nearest to an unknown `written` one, for "did you mean" advice: a bare field
+/// that some section has (`qos` → `options.qos`, `ip` → `connection.ip`), else the key that
+/// differs by the fewest edits (`topik` → `topic`, `options.keepalive_timout` →
+/// `options.keepalive_timeout`), if few enough to be a typo.
+pub fn suggest(written: &str) -> Option<String> {
+    let shown = |k: &Key| k.key.to_string();
+    // A field given without its section (or under the wrong one): same last field.
+    let last = written.rsplit('.').next().unwrap_or(written);
+    if let Some(k) = KEYS
+        .iter()
+        .find(|k| k.key != written && (k.field() == last || k.aliases.contains(&last)))
+    {
+        let section = k.key.rsplit_once('.').map_or("", |(s, _)| s);
+        return Some(if section.is_empty() {
+            k.key.to_string()
+        } else {
+            format!("{section}.{last}")
+        });
+    }
+    let mut best: Option<(usize, String)> = None;
+    for k in KEYS {
+        let mut candidates = vec![shown(k)];
+        if let Some((section, _)) = k.key.rsplit_once('.') {
+            candidates.extend(k.aliases.iter().map(|a| format!("{section}.{a}")));
+        }
+        for c in candidates {
+            // Compare the whole key, and the last field against the last field.
+            let d = strsim::levenshtein(written, &c).min(strsim::levenshtein(
+                last,
+                c.rsplit('.').next().unwrap_or(&c),
+            ));
+            if best.as_ref().is_none_or(|(b, _)| d < *b) {
+                best = Some((d, c));
+            }
+        }
+    }
+    let (d, key) = best?;
+    // At most two edits, and fewer than a third of the word: `a` is no typo of `qos`.
+    (d <= 2 && d * 3 <= last.chars().count().max(3)).then_some(key)
+}

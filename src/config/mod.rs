@@ -285,7 +285,7 @@ pub fn resolve(inputs: &ConfigInputs) -> Result<Resolved, ConfigError> {
             .pairs
             .into_iter()
             .map(|(k, v)| (k, v, source.clone()));
-        file = params::layer(raw, true, &mut warnings);
+        file = params::layer(raw, true, &mut warnings)?;
         yaml::resolve_refs(&mut file, &loaded.discovery, &loaded.store, path)?;
         if let Some(name) = loaded.name {
             file.insert(
@@ -314,7 +314,7 @@ pub fn resolve(inputs: &ConfigInputs) -> Result<Resolved, ConfigError> {
             Source::Env("MQQ_PASSWORD_FILE".into()),
         ));
     }
-    let env_layer = params::layer(env_raw, false, &mut warnings);
+    let env_layer = params::layer(env_raw, false, &mut warnings)?;
 
     let mut flag_raw: Vec<(String, String, Source)> = Vec::new();
     if let Some(q) = &inputs.queue {
@@ -331,11 +331,17 @@ pub fn resolve(inputs: &ConfigInputs) -> Result<Resolved, ConfigError> {
             Source::Flag("--password-file".into()),
         ));
     }
-    let flag_layer = params::layer(flag_raw, false, &mut warnings);
+    let flag_layer = params::layer(flag_raw, false, &mut warnings)?;
 
     let mut sources = BTreeMap::new();
     let mut shown = BTreeMap::new();
-    let config = build(&file, &[&env_layer, &flag_layer], &mut sources, &mut shown)?;
+    let config = build(
+        &file,
+        &[&env_layer, &flag_layer],
+        &mut sources,
+        &mut shown,
+        &mut warnings,
+    )?;
     Ok(Resolved {
         config,
         sources,
@@ -351,13 +357,29 @@ fn read_password(path: &Path, via: &str) -> Result<String, ConfigError> {
         via: via.to_string(),
         reason,
     };
-    let text = std::fs::read_to_string(path).map_err(|e| err(io_reason(&e)))?;
+    // MQTT carries a password of at most 65,535 bytes; a line break may follow it.
+    let text = yaml::read_limited(path, MAX_PASSWORD as u64 + 2)
+        .map_err(|e| err(io_reason(&e)))?
+        .ok_or_else(|| {
+            err(format!(
+                "it holds more than {MAX_PASSWORD} bytes, the longest password MQTT can carry"
+            ))
+        })?;
     let text = text
         .strip_suffix("\r\n")
         .or_else(|| text.strip_suffix('\n'))
         .unwrap_or(&text);
+    if text.len() > MAX_PASSWORD {
+        return Err(err(format!(
+            "it holds more than {MAX_PASSWORD} bytes, the longest password MQTT can carry"
+        )));
+    }
     Ok(text.to_string())
 }
+
+/// The longest password (and user name) MQTT can carry: a two-byte length (MQTT 3.1.1
+/// §3.1.3.5, MQTT 5 §3.1.3.6).
+pub const MAX_PASSWORD: usize = 65_535;
 
 /// The winning entry of `key`: the one from the highest layer that has it.
 fn pick<'a>(layers: &[&'a Params], key: &str) -> Option<&'a Entry> {
@@ -371,6 +393,7 @@ fn build(
     over: &[&Params],
     sources: &mut BTreeMap<String, Source>,
     shown: &mut BTreeMap<String, String>,
+    warnings: &mut Vec<String>,
 ) -> Result<QueueConfig, ConfigError> {
     let mut layers = vec![file];
     layers.extend_from_slice(over);
@@ -381,8 +404,36 @@ fn build(
         let e = pick(layers, key);
         (e.map(|e| e.value.clone()).filter(|v| !v.is_empty()), src(e))
     };
+    let tls_on = pick(layers, "options.tls").map_or(Ok(false), |e| {
+        parse_bool(&e.value).ok_or_else(|| ConfigError::BadValue {
+            key: e.key.clone(),
+            value: e.value.clone(),
+            origin: e.source.clone(),
+            expected: ValueKind::Bool.expected(),
+        })
+    })?;
+    let conns = uri::resolve_connections(file, over, tls_on)?;
+    for (i, s) in conns.sources.iter().enumerate() {
+        sources.insert(format!("connections.{i}.uri"), s.clone());
+    }
+
     let (name, name_src) = text("name");
     let (topic, topic_src) = text("topic");
+    // `mqtt://host/TOPIC`, as mosquitto's -L: the topic unless one is given.
+    let (topic, topic_src) = match (topic, &conns.path_topic) {
+        (None, Some((t, s))) => (Some(t.clone()), s.clone()),
+        (Some(t), Some((path, s))) => {
+            if t.split(keys::TOPIC_SEPARATOR).all(|f| f != path) {
+                warnings.push(format!(
+                    "the path \"{path}\" of the connection URI ({s}) is not used as the topic: \
+                     the topic \"{}\" ({topic_src}) is given",
+                    t.replace(keys::TOPIC_SEPARATOR, "\", \"")
+                ));
+            }
+            (Some(t), topic_src)
+        }
+        (t, None) => (t, topic_src),
+    };
     // Several `-t` arrive as one value joined by NUL: the first is the topic, the rest more
     // filters of the same subscription.
     let mut filters = topic
@@ -404,19 +455,6 @@ fn build(
     sources.insert("name".into(), name_src);
     sources.insert("topic".into(), topic_src);
     sources.insert("client_id".into(), client_src);
-
-    let tls_on = pick(layers, "options.tls").map_or(Ok(false), |e| {
-        parse_bool(&e.value).ok_or_else(|| ConfigError::BadValue {
-            key: e.key.clone(),
-            value: e.value.clone(),
-            origin: e.source.clone(),
-            expected: ValueKind::Bool.expected(),
-        })
-    })?;
-    let conns = uri::resolve_connections(file, over, tls_on)?;
-    for (i, s) in conns.sources.iter().enumerate() {
-        sources.insert(format!("connections.{i}.uri"), s.clone());
-    }
 
     // The URI's `user:pass@` fills a credential field unless the same or a higher layer set it
     // explicitly (pip-services: the credential overrides the URI's userinfo).
@@ -440,6 +478,12 @@ fn build(
         "credential.password",
         ui.and_then(|u| u.password.clone().map(|p| (p, &u.source))),
     );
+    if let Some(p) = password.as_deref().filter(|p| p.len() > MAX_PASSWORD) {
+        return Err(ConfigError::PasswordTooLong {
+            len: p.len(),
+            origin: pass_src,
+        });
+    }
     let credential = if username.as_deref().unwrap_or_default().is_empty()
         && password.as_deref().unwrap_or_default().is_empty()
     {

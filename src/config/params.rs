@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_norway::Value;
 
-use super::{keys, Source};
+use super::{keys, ConfigError, Source};
 
 /// The longest failover list: more brokers than anyone lists, few enough that a typo'd
 /// index (`connections.4000000000`) cannot make mqq build billions of connections.
@@ -142,6 +142,22 @@ enum Canon {
     Skip,
     /// Ignored with this warning.
     Warn(String),
+    /// No key mqq knows: a warning in a file or the environment, an error on the command
+    /// line (`--set`), where it is surely a typo.
+    Unknown(ConfigError),
+}
+
+/// An unknown key, with the nearest known one as advice, else `known` (the keys there are).
+fn unknown(key: &str, source: &Source, known: String) -> Canon {
+    let advice = match keys::suggest(key) {
+        Some(near) => format!("did you mean {near}?"),
+        None => known,
+    };
+    Canon::Unknown(ConfigError::UnknownKey {
+        key: key.to_string(),
+        origin: source.clone(),
+        advice,
+    })
 }
 
 fn canonicalize(key: &str, source: &Source, in_file: bool) -> Canon {
@@ -150,10 +166,13 @@ fn canonicalize(key: &str, source: &Source, in_file: bool) -> Canon {
         None => (key, None),
     };
     let unknown_top = || {
-        Canon::Warn(format!(
-            "unknown key \"{key}\" ({source}) ignored; known keys: name, topic, client_id, \
-             connection, connections, credential, credentials, options"
-        ))
+        unknown(
+            key,
+            source,
+            "known keys: name, topic, client_id, connection, connections, credential, \
+             credentials, options"
+                .into(),
+        )
     };
     match (head, rest) {
         ("topic" | "client_id" | "name", None) => Canon::Key {
@@ -168,10 +187,11 @@ fn canonicalize(key: &str, source: &Source, in_file: bool) -> Canon {
                     priority: 0,
                 }
             } else {
-                Canon::Warn(format!(
-                    "unknown option \"{key}\" ({source}); known options: {}",
-                    keys::field_list("options")
-                ))
+                unknown(
+                    key,
+                    source,
+                    format!("known options: {}", keys::field_list("options")),
+                )
             }
         }
         ("connection", Some(field)) => section_key(
@@ -234,10 +254,11 @@ fn section_key(
     in_file: bool,
 ) -> Canon {
     let Some((field, alias)) = keys::field(section, field) else {
-        return Canon::Warn(format!(
-            "unknown key \"{key}\" ({source}) ignored; {section} keys: {}",
-            keys::field_list(section)
-        ));
+        return unknown(
+            key,
+            source,
+            format!("{section} keys: {}", keys::field_list(section)),
+        );
     };
     if let Some(w) = file_only(key, section, field, source, in_file) {
         return w;
@@ -258,7 +279,7 @@ pub(crate) fn layer(
     raw: impl IntoIterator<Item = (String, String, Source)>,
     in_file: bool,
     warnings: &mut Vec<String>,
-) -> Params {
+) -> Result<Params, ConfigError> {
     let mut out = Params::new();
     let mut priorities: BTreeMap<String, u8> = BTreeMap::new();
     let expanded = raw.into_iter().flat_map(|(key, value, source)| {
@@ -278,6 +299,15 @@ pub(crate) fn layer(
         match canonicalize(&key, &source, in_file) {
             Canon::Skip => {}
             Canon::Warn(w) => warnings.push(w),
+            Canon::Unknown(e) if matches!(source, Source::Flag(_)) => return Err(e),
+            Canon::Unknown(ConfigError::UnknownKey {
+                key,
+                origin,
+                advice,
+            }) => warnings.push(format!(
+                "unknown key \"{key}\" ({origin}) ignored; {advice}"
+            )),
+            Canon::Unknown(e) => warnings.push(e.to_string()),
             Canon::Key {
                 canonical,
                 priority,
@@ -293,7 +323,7 @@ pub(crate) fn layer(
             }
         }
     }
-    out
+    Ok(out)
 }
 
 /// Whether `key` names a whole connection or credential section.

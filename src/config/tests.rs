@@ -1064,37 +1064,52 @@ fn file_errors_in_file_values_name_the_file() {
 }
 
 #[test]
-fn unknown_keys_warn() {
+fn unknown_keys_warn_with_the_nearest_key() {
     let f = file(
         "topic: t\ntopik: x\nname: n\ndescriptor: ignored\nconnection: { host: h, prot: mqtt }\n\
-         options: { keepalive_timout: 5000, qos: 1 }\ncredentials: [ { user: a }, { user: b } ]\n",
+         options: { keepalive_timout: 5000, qos: 1 }\ncredentials: [ { user: a }, { user: b } ]\n\
+         qoss: 2\n",
     );
     let p = f.path().display().to_string();
-    let r = ok(&inputs(
-        Some(f.path()),
-        &[],
-        &[flag("options.bogus", "1", "--set")],
-    ));
+    let r = ok(&inputs(Some(f.path()), &[], &[]));
     let w = r.warnings.join("\n");
     let expected = [
         format!(
-            "unknown option \"options.keepalive_timout\" (file {p}); known options: qos, retain, \
-             serialize_envelope, autosubscribe, retry_connect, connect_timeout, reconnect_timeout, \
-             keepalive_timeout, group, tls, tls_ca_path, tls_insecure, tls_server_name, tls_alpn, \
-             envelope_version, protocol_version, session_expiry"
+            "unknown key \"options.keepalive_timout\" (file {p}) ignored; did you mean \
+             options.keepalive_timeout?"
         ),
-        format!("unknown key \"topik\" (file {p}) ignored; known keys: name, topic"),
+        format!("unknown key \"topik\" (file {p}) ignored; did you mean topic?"),
+        format!("unknown key \"qoss\" (file {p}) ignored; did you mean options.qos?"),
         format!("unknown key \"connection.prot\" (file {p}) ignored; connection keys:"),
         format!(
             "key \"credentials.1.user\" (file {p}) ignored: mqq uses only the first credential"
         ),
-        "unknown option \"options.bogus\" (flag --set)".to_string(),
     ];
     for e in expected {
         assert!(w.contains(&e), "warnings {w}\nshould contain {e}");
     }
     assert_eq!(r.warnings.len(), 5, "{w}");
     assert_eq!(r.config.options.qos, 1);
+}
+
+#[test]
+fn an_unknown_key_on_the_command_line_is_an_error() {
+    for (key, want) in [
+        ("options.bogus", "unknown key \"options.bogus\" (flag --set); known options: qos,"),
+        ("qos", "unknown key \"qos\" (flag --set); did you mean options.qos?"),
+        ("topik", "unknown key \"topik\" (flag --set); did you mean topic?"),
+        ("host", "unknown key \"host\" (flag --set); did you mean connection.host?"),
+        (
+            "options.keepalive_timout",
+            "did you mean options.keepalive_timeout?",
+        ),
+        ("connection.ports", "did you mean connection.port?"),
+    ] {
+        check_err(&inputs(None, &[], &[flag(key, "1", "--set")]), &[want]);
+    }
+    // Known keys still resolve.
+    let r = ok(&inputs(None, &[], &[flag("options.qos", "2", "--set")]));
+    assert_eq!(r.config.options.qos, 2);
 }
 
 #[test]
@@ -1237,4 +1252,165 @@ fn protocol_version_and_session_expiry() {
     }
     let e = err(&inputs(None, &[("MQQ_PROTOCOL_VERSION", "3.1")], &[]));
     assert!(e.contains("use 3.1.1, 5 or auto"), "{e}");
+}
+
+#[test]
+fn values_of_the_wrong_shape_are_errors_naming_the_key() {
+    for (text, want) in [
+        ("topic: [a, b]\n", "`topic` is a list; write one topic as a string"),
+        ("topic: { a: 1 }\n", "`topic` is a mapping; write one topic"),
+        ("client_id: [x]\n", "`client_id` is a list; write a string"),
+        ("options: 5\n", "`options` is a number; write a mapping"),
+        ("options: [1]\n", "`options` is a list; write a mapping"),
+        ("options: { qos: [1] }\n", "`options.qos` is a list; write a single value"),
+        ("connection: 5\n", "`connection` is a number; write a mapping"),
+        ("connection: { host: { a: b } }\n", "`connection.host` is a mapping"),
+        ("connections: 5\n", "`connections` is a number; write a list of sections"),
+        ("connections: [ { port: [1] } ]\n", "`connections.0.port` is a list"),
+        ("credential: [a]\n", "`credential` is a list"),
+        ("topic: \"a\\0b\"\n", "`topic` holds U+0000 (NUL)"),
+        ("queues: { q: { options: 5 } }\n", "`options` is a number"),
+        (
+            "- descriptor: 'pip-services:message-queue:mqtt:q:1.0'\n  topic: [a]\n",
+            "`topic` is a list",
+        ),
+    ] {
+        let f = file(text);
+        check_err(&inputs(Some(f.path()), &[], &[]), &[want]);
+    }
+    // The connection-string form and nulls stay valid.
+    let f = file("topic: t\nconnection: \"host=h;port=1884\"\noptions: ~\ncredential:\n");
+    let r = ok(&inputs(Some(f.path()), &[], &[]));
+    assert_eq!(uris(&r), ["mqtt://h:1884"]);
+}
+
+#[test]
+fn a_template_value_cannot_add_keys() {
+    let f = file(
+        "topic: {{T}}\nclient_id: \"{{C}}\"\nconnection: { host: {{H}}, port: {{P}} }\n\
+         options: { qos: {{Q}} }\n",
+    );
+    let evil = "x\nclient_id: evil\noptions: { qos: 0 }";
+    let env = [
+        ("T", evil),
+        ("C", "c\"\nname: n"),
+        ("H", "h"),
+        ("P", "1884"),
+        ("Q", "2"),
+    ];
+    let r = ok(&inputs(Some(f.path()), &env, &[]));
+    assert_eq!(r.config.topic.as_deref(), Some(evil));
+    assert_eq!(r.config.client_id.as_deref(), Some("c\"\nname: n"));
+    assert_eq!(r.config.name, None);
+    assert_eq!(r.config.options.qos, 2);
+    assert_eq!(uris(&r), ["mqtt://h:1884"]);
+    // An empty value is unset, as before; a value with braces stays text.
+    let env = [("T", "{a: 1}"), ("C", ""), ("H", "h"), ("P", ""), ("Q", "")];
+    let r = ok(&inputs(Some(f.path()), &env, &[]));
+    assert_eq!(r.config.topic.as_deref(), Some("{a: 1}"));
+    assert_eq!(r.config.client_id, None);
+    assert_eq!(r.config.options.qos, 1);
+    assert_eq!(uris(&r), ["mqtt://h:1883"]);
+    // A value with a newline where a key was expected cannot become keys either.
+    let f = file("topic: t\n{{K}}: 1\n");
+    let r = ok(&inputs(Some(f.path()), &[("K", "options:\n  qos: 0\nx")], &[]));
+    assert_eq!(r.config.options.qos, 1);
+}
+
+#[test]
+fn oversized_files_and_passwords_are_refused_naming_the_limit() {
+    let dev_zero = Path::new("/dev/zero");
+    check_err(
+        &inputs(Some(dev_zero), &[], &[]),
+        &["config file \"/dev/zero\": it holds more than 1048576 bytes"],
+    );
+    let i = ConfigInputs {
+        password_file: Some(dev_zero.into()),
+        ..inputs(None, &[], &[])
+    };
+    check_err(
+        &i,
+        &["password file \"/dev/zero\": it holds more than 65535 bytes"],
+    );
+    let long = "p".repeat(70_000);
+    check_err(
+        &inputs(None, &[], &[flag("credential.password", &long, "--password")]),
+        &["the password (flag --password) is 70000 bytes long; MQTT carries at most 65535"],
+    );
+    check_err(
+        &inputs(None, &[("MQQ_PASSWORD", &long)], &[]),
+        &["the password (env MQQ_PASSWORD) is 70000 bytes long"],
+    );
+    // At the limit, with its line break, is fine.
+    let mut f = tempfile::NamedTempFile::new().expect("temp file");
+    f.write_all(format!("{}\n", "p".repeat(65_535)).as_bytes())
+        .expect("write");
+    let i = ConfigInputs {
+        password_file: Some(f.path().into()),
+        ..inputs(None, &[], &[])
+    };
+    let r = ok(&i);
+    let c = r.config.credential.expect("a credential");
+    assert_eq!(c.password.expose().len(), 65_535);
+}
+
+#[test]
+fn bad_connection_values_are_named_even_when_the_uri_wins() {
+    let uri = |v: &str| flag("connection.uri", v, "--uri");
+    check_err(
+        &inputs(None, &[], &[uri(",,")]),
+        &["connection.uri: \",,\" (flag --uri)", "no address"],
+    );
+    check_err(
+        &inputs(
+            None,
+            &[],
+            &[uri("mqtt://h:1883"), flag("connection.port", "0", "--port")],
+        ),
+        &["connection.port: \"0\" (flag --port) is not a port"],
+    );
+    check_err(
+        &inputs(
+            None,
+            &[],
+            &[uri("mqtt://h:1883"), flag("connection.host", "a b", "--host")],
+        ),
+        &["connection.host: \"a b\" (flag --host) is not a host"],
+    );
+    check_err(
+        &inputs(None, &[], &[uri("mqtt://a%ffb:Sup3rS3cret@h")]),
+        &["mqtt://***@h", "user name is not UTF-8"],
+    );
+    check_err(
+        &inputs(None, &[], &[uri("mqtt://a:Sup3rS3cret%ff@h")]),
+        &["mqtt://***@h", "password is not UTF-8"],
+    );
+    let r = ok(&inputs(None, &[], &[uri("mqtt://b%C3%A9b:p%2Fw@h")]));
+    let c = r.config.credential.expect("a credential");
+    assert_eq!((c.username.as_str(), c.password.expose()), ("béb", "p/w"));
+}
+
+#[test]
+fn the_path_of_an_mqtt_uri_is_the_topic_unless_one_is_given() {
+    let uri = |v: &str| flag("connection.uri", v, "--uri");
+    let r = ok(&inputs(None, &[], &[uri("mqtt://h:1883/sensors/#")]));
+    assert_eq!(r.config.topic.as_deref(), Some("sensors/#"));
+    assert_eq!(r.sources.get("topic"), Some(&flag_src("--uri")));
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    let r = ok(&inputs(
+        None,
+        &[],
+        &[uri("mqtts://u:p%2Fw@h/a/b"), flag("topic", "t", "--topic")],
+    ));
+    assert_eq!(r.config.topic.as_deref(), Some("t"));
+    assert_eq!(
+        r.warnings,
+        ["the path \"a/b\" of the connection URI (flag --uri) is not used as the topic: the \
+          topic \"t\" (flag --topic) is given"]
+    );
+    // A WebSocket path is the endpoint, not a topic; `/` alone is no topic.
+    for u in ["ws://h:80/mqtt", "mqtt://h:1883/", "mqtt://h"] {
+        let r = ok(&inputs(None, &[], &[uri(u)]));
+        assert_eq!(r.config.topic, None, "{u}");
+    }
 }

@@ -27,6 +27,9 @@ pub(crate) struct Connections {
     pub sources: Vec<Source>,
     /// The userinfo of the first connection URI that has one.
     pub userinfo: Option<UserInfo>,
+    /// The path of the first address's `mqtt://` (or TLS) URI, as mosquitto's `-L` reads it:
+    /// the topic, unless one is given (`mqtt://host/sensors/#`).
+    pub path_topic: Option<(String, Source)>,
 }
 
 /// Builds the failover list from the file layer and the higher layers (env, then flags).
@@ -64,7 +67,18 @@ pub(crate) fn resolve_connections(
         addrs: Vec::new(),
         sources: Vec::new(),
         userinfo: None,
+        path_topic: None,
     };
+    if let Some(e) = layers
+        .iter()
+        .rev()
+        .find_map(|p| p.get(&format!("connections.{}.uri", indices[0])))
+    {
+        let first = e.value.split(',').map(str::trim).find(|v| !v.is_empty());
+        out.path_topic = first
+            .and_then(mqtt_path)
+            .map(|t| (t.to_string(), e.source.clone()));
+    }
     for i in indices {
         for (addr, source, userinfo) in one(i, &layers, tls)? {
             out.addrs.push(addr);
@@ -98,6 +112,14 @@ fn one(
 ) -> Result<Vec<(BrokerAddr, Source, Option<UserInfo>)>, ConfigError> {
     let key = format!("connections.{i}.uri");
     match layers.iter().rev().find_map(|p| p.get(&key)) {
+        Some(e) if e.value.contains(',') && e.value.split(',').all(|v| v.trim().is_empty()) => {
+            Err(ConfigError::BadUri {
+                key: e.key.clone(),
+                uri: e.value.clone(),
+                origin: e.source.clone(),
+                reason: "it lists no address between its commas".into(),
+            })
+        }
         Some(e) if e.value.contains(',') => e
             .value
             .split(',')
@@ -130,6 +152,17 @@ fn one_uri(
     let host_e = above("host");
     let port_e = above("port");
     let proto_e = above("protocol");
+    // Those the URI overrides are still checked: `-L URI -p 0` is a mistake either way.
+    if let Some(e) = get("port") {
+        parse_port(e)?;
+    }
+    if let Some(e) = get("host") {
+        parse_host(e)?;
+    }
+    if let Some(e) = get("protocol") {
+        transport_of(&e.value.trim().to_ascii_lowercase())
+            .ok_or_else(|| unsupported(e, e.value.clone()))?;
+    }
 
     let parsed = uri.map(parse_uri).transpose()?;
     let transport = match proto_e {
@@ -179,6 +212,22 @@ fn one_uri(
         source,
         userinfo,
     ))
+}
+
+/// The path of an `mqtt://`-family URI (not WebSockets, whose path is the endpoint), as
+/// written after the host: `sensors/#` of `mqtt://h:1883/sensors/#`. `None` for none or `/`.
+fn mqtt_path(uri: &str) -> Option<&str> {
+    let (scheme, rest) = uri.split_once("://")?;
+    if !matches!(
+        transport_of(&scheme.to_ascii_lowercase()),
+        Some(Transport::Tcp | Transport::Tls)
+    ) {
+        return None;
+    }
+    // The authority ends at the first `/` after the userinfo (a password may hold `/`).
+    let after_at = rest.rfind('@').map_or(rest, |at| &rest[at + 1..]);
+    let (_, path) = after_at.split_once('/')?;
+    (!path.is_empty()).then_some(path)
 }
 
 /// The transport of a URI scheme or `protocol` value (lower case).
@@ -260,11 +309,12 @@ pub(crate) fn mask_userinfo(text: &str) -> String {
     }
 }
 
-/// Decodes `%XX` escapes (userinfo of a URI); invalid escapes are kept as written.
-fn percent_decode(text: &str) -> String {
+/// Decodes `%XX` escapes (userinfo of a URI); `None` when the bytes are not UTF-8 (`%ff`).
+fn percent_decode(text: &str) -> Option<String> {
     percent_encoding::percent_decode_str(text)
-        .decode_utf8_lossy()
-        .into_owned()
+        .decode_utf8()
+        .ok()
+        .map(std::borrow::Cow::into_owned)
 }
 
 fn parse_uri(e: &Entry) -> Result<ParsedUri, ConfigError> {
@@ -299,11 +349,27 @@ fn parse_uri(e: &Entry) -> Result<ParsedUri, ConfigError> {
         Some(q) => format!("{}?{q}", url.path()),
         None => url.path().to_string(),
     });
-    let userinfo = (!url.username().is_empty() || url.password().is_some()).then(|| UserInfo {
-        username: percent_decode(url.username()),
-        password: url.password().map(percent_decode),
-        source: e.source.clone(),
-    });
+    let userinfo = if url.username().is_empty() && url.password().is_none() {
+        None
+    } else {
+        Some(UserInfo {
+            username: percent_decode(url.username()).ok_or_else(|| {
+                bad(
+                    "its user name is not UTF-8 once its %-escapes are decoded; \
+                     MQTT user names are UTF-8 text",
+                )
+            })?,
+            password: url
+                .password()
+                .map(|p| {
+                    percent_decode(p).ok_or_else(|| {
+                        bad("its password is not UTF-8 once its %-escapes are decoded")
+                    })
+                })
+                .transpose()?,
+            source: e.source.clone(),
+        })
+    };
     Ok(ParsedUri {
         transport,
         host,

@@ -55,15 +55,34 @@ pub(crate) fn load(
             &format!("it is {size} bytes; a config file may have at most {MAX_FILE_SIZE}"),
         ));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| file_error(io_reason(&e)))?;
+    // The size above is 0 for a device or a pipe (`/dev/zero`, `<(…)`): read at most one
+    // byte past the limit, whatever the file.
+    let text = read_limited(path, MAX_FILE_SIZE).map_err(|e| file_error(io_reason(&e)))?;
+    let Some(text) = text else {
+        return Err(shape(
+            path,
+            &format!("it holds more than {MAX_FILE_SIZE} bytes, the most a config file may have"),
+        ));
+    };
     if let Some(depth) = too_deep(&text) {
         return Err(shape(
             path,
             &format!("it nests deeper than {depth} levels; flatten it"),
         ));
     }
-    let text = template(&text, env, path)?;
-    let doc: Value = serde_norway::from_str(&text).map_err(|err| yaml_error(&err, path))?;
+    // Each `{{VAR}}` becomes a placeholder that YAML reads as plain text, and its value goes
+    // into the parsed strings: a value holding a newline, `:`, `{` or quotes stays one value
+    // and cannot add keys (pip-services substitutes the text, so a value could).
+    let prefix = placeholder_prefix(&text);
+    let mut values = Vec::new();
+    let text = template_with(&text, env, path, |value| {
+        values.push(value.to_string());
+        format!("{prefix}{}_", values.len() - 1)
+    })?;
+    let mut doc: Value = serde_norway::from_str(&text).map_err(|err| yaml_error(&err, path))?;
+    if !values.is_empty() {
+        substitute(&mut doc, &prefix, &values);
+    }
     let source = Source::File(path.to_path_buf());
     match doc {
         Value::Null => Ok(FileQueue::default()),
@@ -72,6 +91,7 @@ pub(crate) fn load(
             profiles(&doc, path, &source, wanted)
         }
         Value::Mapping(_) => {
+            check_types(&doc, path)?;
             let mut pairs = Vec::new();
             flatten(&doc, "", &mut pairs);
             Ok(FileQueue {
@@ -85,6 +105,22 @@ pub(crate) fn load(
              or a list of pip-services components",
         )),
     }
+}
+
+/// The text of the file at `path` if it holds at most `limit` bytes, `None` if more; never
+/// reads more than `limit + 1` bytes.
+pub(crate) fn read_limited(path: &Path, limit: u64) -> std::io::Result<Option<String>> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Ok(None);
+    }
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "it is not UTF-8 text"))
 }
 
 /// The largest config file mqq reads (1 MiB): real ones are a few KB; the YAML parser's
@@ -118,6 +154,119 @@ fn too_deep(text: &str) -> Option<usize> {
     None
 }
 
+/// What a YAML value is, for messages.
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "empty",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Sequence(_) => "a list",
+        Value::Mapping(_) => "a mapping",
+        Value::Tagged(t) => kind(&t.value),
+    }
+}
+
+fn untag(value: &Value) -> &Value {
+    match value {
+        Value::Tagged(t) => untag(&t.value),
+        v => v,
+    }
+}
+
+/// Checks the types of a queue's known keys before flattening, which would otherwise turn
+/// `topic: [a, b]` into keys `topic.0`, `topic.1` and `options: 5` into a key `options`,
+/// both ignored with a warning: a value in the wrong shape is an error naming the key and
+/// the shape expected. A topic cannot hold U+0000 (it separates several `-t` inside mqq).
+fn check_types(queue: &Value, path: &Path) -> Result<(), ConfigError> {
+    let Value::Mapping(map) = untag(queue) else {
+        return Ok(());
+    };
+    let wrong = |key: &str, v: &Value, want: &str| {
+        shape(path, &format!("`{key}` is {}; write {want}", kind(v)))
+    };
+    let scalar = |v: &Value| {
+        matches!(
+            untag(v),
+            Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_)
+        )
+    };
+    // A section: a mapping of scalars (or, for connection/credential, a `k=v;…` string).
+    let section = |key: &str, v: &Value, kv_string: bool| -> Result<(), ConfigError> {
+        match untag(v) {
+            Value::Null => Ok(()),
+            Value::String(_) if kv_string => Ok(()),
+            Value::Mapping(fields) => {
+                for (k, fv) in fields {
+                    let field = scalar_key(k).unwrap_or_default();
+                    if !scalar(fv) {
+                        return Err(wrong(
+                            &format!("{key}.{field}"),
+                            fv,
+                            "a single value (a string, number or boolean)",
+                        ));
+                    }
+                }
+                Ok(())
+            }
+            other if kv_string => Err(wrong(
+                key,
+                other,
+                "a mapping (e.g. `{ host: localhost, port: 1883 }`) or a \"key=value;…\" string",
+            )),
+            other => Err(wrong(key, other, "a mapping, e.g. `options: { qos: 1 }`")),
+        }
+    };
+    for (k, v) in map {
+        let Some(key) = scalar_key(k) else { continue };
+        match key.as_str() {
+            "topic" | "client_id" | "name" => {
+                if !scalar(v) {
+                    let want = if key == "topic" {
+                        "one topic as a string (for several filters give -t more than once)"
+                    } else {
+                        "a string"
+                    };
+                    return Err(wrong(&key, v, want));
+                }
+                if let Value::String(text) = untag(v) {
+                    if text.contains('\0') {
+                        return Err(shape(
+                            path,
+                            &format!("`{key}` holds U+0000 (NUL), which MQTT does not allow in it"),
+                        ));
+                    }
+                }
+            }
+            "options" => section(&key, v, false)?,
+            "connection" | "credential" => section(&key, v, true)?,
+            "connections" | "credentials" => match untag(v) {
+                Value::Null => {}
+                Value::Sequence(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        section(&format!("{key}.{i}"), item, true)?;
+                    }
+                }
+                Value::Mapping(items) => {
+                    for (i, item) in items {
+                        let i = scalar_key(i).unwrap_or_default();
+                        section(&format!("{key}.{i}"), item, true)?;
+                    }
+                }
+                other => {
+                    return Err(wrong(
+                        &key,
+                        other,
+                        "a list of sections, e.g. `- { host: a }`",
+                    ))
+                }
+            },
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 fn shape(path: &Path, message: &str) -> ConfigError {
     ConfigError::Shape {
         path: path.to_path_buf(),
@@ -145,10 +294,91 @@ fn yaml_error(err: &serde_norway::Error, path: &Path) -> ConfigError {
 /// Mustache-style `{{VAR}}` / `{{{VAR}}}` / `{{&VAR}}` substitution from `env`, as
 /// pip-services does on a container config before parsing. Braces around anything that is
 /// not a variable name (letters, digits, `_`, `.`, `-`) are left as they are.
+#[cfg(test)]
 pub(crate) fn template(
     text: &str,
     env: &BTreeMap<String, String>,
     path: &Path,
+) -> Result<String, ConfigError> {
+    template_with(text, env, path, str::to_string)
+}
+
+/// A placeholder prefix that `text` does not contain: letters and `_` only, so YAML reads a
+/// placeholder as plain text wherever a value or key can stand.
+fn placeholder_prefix(text: &str) -> String {
+    let mut prefix = String::from("mqq_template_");
+    while text.contains(&prefix) {
+        prefix.push('x');
+    }
+    prefix
+}
+
+/// Puts the values back for the placeholders `{prefix}{index}_` in every string and key of
+/// `value`. A string that was only a placeholder for an empty value is null, as `key: {{V}}`
+/// with an empty `V` was before.
+fn substitute(value: &mut Value, prefix: &str, values: &[String]) {
+    let fill = |s: &str| -> Option<String> {
+        if !s.contains(prefix) {
+            return None;
+        }
+        let mut out = String::with_capacity(s.len());
+        let mut rest = s;
+        while let Some(at) = rest.find(prefix) {
+            out.push_str(&rest[..at]);
+            let tail = &rest[at + prefix.len()..];
+            let digits = tail.bytes().take_while(u8::is_ascii_digit).count();
+            match (tail[..digits].parse::<usize>(), tail.as_bytes().get(digits)) {
+                (Ok(i), Some(b'_')) if i < values.len() => {
+                    out.push_str(&values[i]);
+                    rest = &tail[digits + 1..];
+                }
+                _ => {
+                    out.push_str(prefix);
+                    rest = tail;
+                }
+            }
+        }
+        out.push_str(rest);
+        Some(out)
+    };
+    match value {
+        Value::String(s) => {
+            if let Some(filled) = fill(s) {
+                *value = if filled.is_empty() {
+                    Value::Null
+                } else {
+                    Value::String(filled)
+                };
+            }
+        }
+        Value::Sequence(items) => {
+            for item in items {
+                substitute(item, prefix, values);
+            }
+        }
+        Value::Mapping(map) => {
+            let old = std::mem::take(map);
+            for (mut k, mut v) in old {
+                if let Value::String(key) = &k {
+                    if let Some(filled) = fill(key) {
+                        k = Value::String(filled);
+                    }
+                }
+                substitute(&mut v, prefix, values);
+                map.insert(k, v);
+            }
+        }
+        Value::Tagged(t) => substitute(&mut t.value, prefix, values),
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
+}
+
+/// [`template`] with `replace` giving the text that stands for a variable's value.
+fn template_with(
+    text: &str,
+    env: &BTreeMap<String, String>,
+    path: &Path,
+    mut replace: impl FnMut(&str) -> String,
 ) -> Result<String, ConfigError> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -173,7 +403,7 @@ pub(crate) fn template(
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
         if is_name {
             match env.get(name) {
-                Some(value) => out.push_str(value),
+                Some(value) => out.push_str(&replace(value)),
                 None => {
                     return Err(ConfigError::UnsetVariable {
                         var: name.to_string(),
@@ -231,6 +461,7 @@ fn profiles(
         }
     }
     let (name, value) = select(queues, wanted, path)?;
+    check_types(value, path)?;
     let mut pairs = Vec::new();
     flatten(value, "", &mut pairs);
     Ok(FileQueue {
@@ -344,6 +575,7 @@ fn container(items: &[Value], path: &Path, wanted: Option<&str>) -> Result<FileQ
         }
     }
     let (name, value) = select(queues, wanted, path)?;
+    check_types(value, path)?;
     flatten(value, "", &mut out.pairs);
     out.name = Some(name);
     Ok(out)

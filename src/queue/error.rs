@@ -15,7 +15,7 @@ pub enum QueueError {
     #[error("no topic")]
     NoTopic,
     /// The topic or topic filter breaks MQTT's rules.
-    #[error("topic \"{topic}\": {problem}")]
+    #[error("topic \"{}\": {problem}", topic.escape_debug())]
     BadTopic {
         /// The topic as given.
         topic: String,
@@ -217,6 +217,10 @@ pub enum TopicProblem {
     Empty,
     /// Contains U+0000.
     Nul,
+    /// Contains a control character (U+0001–U+001F, U+007F–U+009F) or a noncharacter
+    /// (U+FFFF, …), which MQTT says a string should not hold and brokers drop the connection
+    /// for.
+    Control(char),
     /// Longer than MQTT's 65,535 bytes.
     TooLong(usize),
     /// A wildcard in a topic that is published to.
@@ -234,6 +238,12 @@ impl fmt::Display for TopicProblem {
         match self {
             TopicProblem::Empty => f.write_str("it is empty"),
             TopicProblem::Nul => f.write_str("it contains a NUL character"),
+            TopicProblem::Control(c) => write!(
+                f,
+                "it contains U+{:04X}, a control character or noncharacter MQTT topics must not \
+                 hold",
+                u32::from(*c)
+            ),
             TopicProblem::TooLong(n) => {
                 write!(f, "it is {n} bytes long; MQTT allows at most 65535")
             }

@@ -38,10 +38,21 @@ fn common(topic: &str) -> Result<(), QueueError> {
     if topic.contains('\0') {
         return Err(bad(topic, TopicProblem::Nul));
     }
+    if let Some(c) = topic.chars().find(|&c| forbidden(c)) {
+        return Err(bad(topic, TopicProblem::Control(c)));
+    }
     if topic.len() > 65_535 {
         return Err(bad(topic, TopicProblem::TooLong(topic.len())));
     }
     Ok(())
+}
+
+/// A character MQTT says a string should not hold (MQTT 3.1.1 §1.5.3, MQTT 5 §1.5.4): the
+/// control characters and Unicode's noncharacters. mosquitto closes the connection on a
+/// topic with one, which would otherwise look like a network fault.
+pub fn forbidden(c: char) -> bool {
+    let n = u32::from(c);
+    c.is_control() || (0xFDD0..=0xFDEF).contains(&n) || n & 0xFFFE == 0xFFFE
 }
 
 fn bad(topic: &str, problem: TopicProblem) -> QueueError {
@@ -62,6 +73,19 @@ mod tests {
         assert!(validate_publish("#").is_err());
         assert!(validate_publish("").is_err());
         assert!(validate_publish("a\0b").is_err());
+        for bad in [
+            "a\u{1}b",
+            "a\nb",
+            "a\u{1b}[2J",
+            "a\u{7f}",
+            "a\u{9f}",
+            "a\u{ffff}",
+            "\u{fdd0}",
+        ] {
+            assert!(validate_publish(bad).is_err(), "{bad:?}");
+            assert!(validate_filter(bad).is_err(), "{bad:?}");
+        }
+        assert!(validate_publish("é/日本/\u{fffd}").is_ok());
     }
 
     #[test]
