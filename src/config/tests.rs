@@ -1095,10 +1095,22 @@ fn unknown_keys_warn_with_the_nearest_key() {
 #[test]
 fn an_unknown_key_on_the_command_line_is_an_error() {
     for (key, want) in [
-        ("options.bogus", "unknown key \"options.bogus\" (flag --set); known options: qos,"),
-        ("qos", "unknown key \"qos\" (flag --set); did you mean options.qos?"),
-        ("topik", "unknown key \"topik\" (flag --set); did you mean topic?"),
-        ("host", "unknown key \"host\" (flag --set); did you mean connection.host?"),
+        (
+            "options.bogus",
+            "unknown key \"options.bogus\" (flag --set); known options: qos,",
+        ),
+        (
+            "qos",
+            "unknown key \"qos\" (flag --set); did you mean options.qos?",
+        ),
+        (
+            "topik",
+            "unknown key \"topik\" (flag --set); did you mean topic?",
+        ),
+        (
+            "host",
+            "unknown key \"host\" (flag --set); did you mean connection.host?",
+        ),
         (
             "options.keepalive_timout",
             "did you mean options.keepalive_timeout?",
@@ -1257,16 +1269,34 @@ fn protocol_version_and_session_expiry() {
 #[test]
 fn values_of_the_wrong_shape_are_errors_naming_the_key() {
     for (text, want) in [
-        ("topic: [a, b]\n", "`topic` is a list; write one topic as a string"),
+        (
+            "topic: [a, b]\n",
+            "`topic` is a list; write one topic as a string",
+        ),
         ("topic: { a: 1 }\n", "`topic` is a mapping; write one topic"),
         ("client_id: [x]\n", "`client_id` is a list; write a string"),
         ("options: 5\n", "`options` is a number; write a mapping"),
         ("options: [1]\n", "`options` is a list; write a mapping"),
-        ("options: { qos: [1] }\n", "`options.qos` is a list; write a single value"),
-        ("connection: 5\n", "`connection` is a number; write a mapping"),
-        ("connection: { host: { a: b } }\n", "`connection.host` is a mapping"),
-        ("connections: 5\n", "`connections` is a number; write a list of sections"),
-        ("connections: [ { port: [1] } ]\n", "`connections.0.port` is a list"),
+        (
+            "options: { qos: [1] }\n",
+            "`options.qos` is a list; write a single value",
+        ),
+        (
+            "connection: 5\n",
+            "`connection` is a number; write a mapping",
+        ),
+        (
+            "connection: { host: { a: b } }\n",
+            "`connection.host` is a mapping",
+        ),
+        (
+            "connections: 5\n",
+            "`connections` is a number; write a list of sections",
+        ),
+        (
+            "connections: [ { port: [1] } ]\n",
+            "`connections.0.port` is a list",
+        ),
         ("credential: [a]\n", "`credential` is a list"),
         ("topic: \"a\\0b\"\n", "`topic` holds U+0000 (NUL)"),
         ("queues: { q: { options: 5 } }\n", "`options` is a number"),
@@ -1313,7 +1343,11 @@ fn a_template_value_cannot_add_keys() {
     assert_eq!(uris(&r), ["mqtt://h:1883"]);
     // A value with a newline where a key was expected cannot become keys either.
     let f = file("topic: t\n{{K}}: 1\n");
-    let r = ok(&inputs(Some(f.path()), &[("K", "options:\n  qos: 0\nx")], &[]));
+    let r = ok(&inputs(
+        Some(f.path()),
+        &[("K", "options:\n  qos: 0\nx")],
+        &[],
+    ));
     assert_eq!(r.config.options.qos, 1);
 }
 
@@ -1334,7 +1368,11 @@ fn oversized_files_and_passwords_are_refused_naming_the_limit() {
     );
     let long = "p".repeat(70_000);
     check_err(
-        &inputs(None, &[], &[flag("credential.password", &long, "--password")]),
+        &inputs(
+            None,
+            &[],
+            &[flag("credential.password", &long, "--password")],
+        ),
         &["the password (flag --password) is 70000 bytes long; MQTT carries at most 65535"],
     );
     check_err(
@@ -1373,7 +1411,10 @@ fn bad_connection_values_are_named_even_when_the_uri_wins() {
         &inputs(
             None,
             &[],
-            &[uri("mqtt://h:1883"), flag("connection.host", "a b", "--host")],
+            &[
+                uri("mqtt://h:1883"),
+                flag("connection.host", "a b", "--host"),
+            ],
         ),
         &["connection.host: \"a b\" (flag --host) is not a host"],
     );
@@ -1405,8 +1446,10 @@ fn the_path_of_an_mqtt_uri_is_the_topic_unless_one_is_given() {
     assert_eq!(r.config.topic.as_deref(), Some("t"));
     assert_eq!(
         r.warnings,
-        ["the path \"a/b\" of the connection URI (flag --uri) is not used as the topic: the \
-          topic \"t\" (flag --topic) is given"]
+        [
+            "the path \"a/b\" of the connection URI (flag --uri) is not used as the topic: the \
+          topic \"t\" (flag --topic) is given"
+        ]
     );
     // A WebSocket path is the endpoint, not a topic; `/` alone is no topic.
     for u in ["ws://h:80/mqtt", "mqtt://h:1883/", "mqtt://h"] {

@@ -23,6 +23,7 @@ mod replay;
 mod send;
 mod tls;
 mod v5;
+mod validation;
 mod work;
 mod ws;
 
