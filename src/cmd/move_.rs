@@ -24,11 +24,30 @@ pub async fn run(
 ) -> anyhow::Result<ExitCode> {
     let to = dest_cfg.topic.clone().unwrap_or_default();
     topic::validate_publish(&to).map_err(|e| UsageError(format!("the destination {e}")))?;
-    if cfg.topic.as_deref() == Some(to.as_str()) && cfg.connections == dest_cfg.connections {
-        return Err(UsageError(format!(
-            "--to {to}: that is the queue's own topic; give another topic to move to"
-        ))
-        .into());
+    // A destination the source's filter matches, on the same broker, is a loop: every
+    // message moved comes back to be moved again, without end.
+    let same_broker = dest_cfg
+        .connections
+        .iter()
+        .any(|d| cfg.connections.contains(d));
+    if same_broker {
+        let filters = cfg.topic.iter().chain(&cfg.extra_topics);
+        if let Some(f) = filters.into_iter().find(|f| topic::matches(f, &to)) {
+            let what = if *f == to {
+                "that is the queue's own topic".to_string()
+            } else {
+                format!("the queue's filter {f} matches it")
+            };
+            let flag = match &args.to_queue {
+                Some(name) => format!("--to-queue {name} (topic {to})"),
+                None => format!("--to {to}"),
+            };
+            return Err(UsageError(format!(
+                "{flag}: {what}, so every message moved would come back to be moved \
+                 again; give a topic outside the filter"
+            ))
+            .into());
+        }
     }
     let want = args
         .count

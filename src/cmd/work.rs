@@ -82,6 +82,19 @@ pub async fn run(
     if let Some(t) = &args.dead_letter {
         crate::queue::topic::validate_publish(t)
             .map_err(|e| UsageError(format!("--dead-letter: {e}")))?;
+        // A dead letter the queue receives again fails again: a loop without end.
+        if let Some(f) = cfg
+            .topic
+            .iter()
+            .chain(&cfg.extra_topics)
+            .find(|f| crate::queue::topic::matches(f, t))
+        {
+            return Err(UsageError(format!(
+                "--dead-letter {t}: the queue's filter {f} matches it, so a dead-lettered \
+                 message would come back to fail again; give a topic outside the filter"
+            ))
+            .into());
+        }
     }
     tokio::pin!(shutdown);
     let started = std::time::Instant::now();

@@ -26,6 +26,29 @@ pub fn validate_filter(filter: &str) -> Result<(), QueueError> {
     Ok(())
 }
 
+/// Whether `filter` (a subscription's, `$share/GROUP/` allowed) matches the topic name
+/// `topic` (MQTT 3.1.1 §4.7): `+` is one level, `#` the rest (the parent level included),
+/// and a wildcard in the first level does not match a topic starting with `$`.
+pub fn matches(filter: &str, topic: &str) -> bool {
+    let filter = filter
+        .strip_prefix("$share/")
+        .and_then(|rest| rest.split_once('/'))
+        .map_or(filter, |(_, f)| f);
+    if topic.starts_with('$') && filter.starts_with(['+', '#']) {
+        return false;
+    }
+    let mut t = topic.split('/');
+    for level in filter.split('/') {
+        match (level, t.next()) {
+            ("#", _) => return true,
+            ("+", Some(_)) => {}
+            (l, Some(tl)) if l == tl => {}
+            _ => return false,
+        }
+    }
+    t.next().is_none()
+}
+
 /// True when the filter has an MQTT wildcard.
 pub fn has_wildcard(filter: &str) -> bool {
     filter.contains(['+', '#'])
@@ -86,6 +109,33 @@ mod tests {
             assert!(validate_filter(bad).is_err(), "{bad:?}");
         }
         assert!(validate_publish("é/日本/\u{fffd}").is_ok());
+    }
+
+    #[test]
+    fn matching() {
+        for (f, t) in [
+            ("a/b", "a/b"),
+            ("a/+", "a/b"),
+            ("a/#", "a"),
+            ("a/#", "a/b/c"),
+            ("#", "x"),
+            ("+/+", "/x"),
+            ("$share/g/a/+", "a/b"),
+            ("$SYS/#", "$SYS/x"),
+        ] {
+            assert!(matches(f, t), "{f} {t}");
+        }
+        for (f, t) in [
+            ("a/b", "a/c"),
+            ("a/+", "a"),
+            ("a/+", "a/b/c"),
+            ("a", "a/b"),
+            ("#", "$SYS/x"),
+            ("+/x", "$SYS/x"),
+            ("a/b/#", "a"),
+        ] {
+            assert!(!matches(f, t), "{f} {t}");
+        }
     }
 
     #[test]

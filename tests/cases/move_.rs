@@ -103,3 +103,70 @@ fn move_to_a_queue_of_the_config_file_on_another_broker() {
         .run()
         .expect(0, "a\nb\nc\n");
 }
+
+#[test]
+fn a_destination_inside_the_source_filter_is_refused_before_anything_moves() {
+    let b = Broker::start();
+    let (t, id) = (
+        crate::support::topic("move-loop"),
+        crate::support::client_id("move-loop"),
+    );
+    let filter = format!("{t}/#");
+    // The session subscribes to the filter, so that what is sent below is kept.
+    b.mqq()
+        .topic(&filter)
+        .id(&id)
+        .args(["count", "--wait", "200ms"])
+        .run()
+        .expect(0, "0\n");
+    b.mqq()
+        .topic(&format!("{t}/a"))
+        .args(["send", "1", "2", "3"])
+        .run()
+        .expect_code(0);
+    for (filter, to) in [
+        (filter.clone(), format!("{t}/y")),
+        (format!("{t}/+"), format!("{t}/y")),
+        (filter.clone(), t.clone()),
+    ] {
+        b.mqq()
+            .topic(&filter)
+            .id(&id)
+            .args(["move", "--to", &to])
+            .run()
+            .expect_code(2)
+            .stderr_lines(1)
+            .stderr_has(&format!(
+                "--to {to}: the queue's filter {filter} matches it"
+            ));
+    }
+    // --to-queue whose topic the filter matches, on the same broker.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("queues.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "queues:\n  src:\n    topic: \"{filter}\"\n    client_id: {id}\n    \
+             connection: {{ uri: \"{u}\" }}\n  \
+             inside:\n    topic: {t}/z\n    connection: {{ uri: \"{u}\" }}\n",
+            u = b.uri()
+        ),
+    )
+    .unwrap();
+    crate::support::mqq()
+        .args(["--config"])
+        .arg(&config)
+        .args(["--queue", "src", "move", "--to-queue", "inside"])
+        .run()
+        .expect_code(2)
+        .stderr_has(&format!(
+            "--to-queue inside (topic {t}/z): the queue's filter {filter} matches it"
+        ));
+    // Nothing moved: the three are still there, once each.
+    b.mqq()
+        .topic(&filter)
+        .id(&id)
+        .args(["receive", "-n", "3", "-W", "5s"])
+        .run()
+        .expect(0, "1\n2\n3\n");
+}

@@ -312,3 +312,32 @@ fn two_workers_in_a_group_split_the_messages_and_lose_none() {
         "one worker got everything:\n{a}\n--\n{c}"
     );
 }
+
+#[test]
+fn a_dead_letter_topic_the_queue_receives_is_refused() {
+    let b = Broker::start();
+    let (t, id) = durable_queue(&b, "work-dlq-loop");
+    for (filter, dlq) in [
+        (format!("{t}/#"), format!("{t}/failed")),
+        (t.clone(), t.clone()),
+    ] {
+        b.mqq()
+            .topic(&filter)
+            .id(&id)
+            .args([
+                "work",
+                "--dead-letter",
+                &dlq,
+                "--max-attempts",
+                "1",
+                "--",
+                "false",
+            ])
+            .run()
+            .expect_code(2)
+            .stderr_lines(1)
+            .stderr_has(&format!(
+                "--dead-letter {dlq}: the queue's filter {filter} matches it"
+            ));
+    }
+}
