@@ -37,6 +37,11 @@ use crate::error::{Code, UsageError};
 use crate::output::{Diag, Output};
 use crate::queue::{Message, OutMessage, Properties, Queue, QueueError, Role, Version};
 
+/// How long, after the command exited, mqq still reads its stderr: what it wrote before
+/// exiting is in the pipe already; only a child it left running (`sleep 60 &`) keeps the
+/// pipe open longer, and that must not hold the message.
+const STRAY_DRAIN: Duration = Duration::from_millis(200);
+
 /// With `-j N`, how long to wait for more messages to fill the window once one arrived.
 const GATHER: Duration = Duration::from_millis(20);
 
@@ -326,8 +331,27 @@ async fn handle(args: &WorkArgs, m: &Message, attempt: u32, diag: Diag) -> Outco
         }
         last
     };
+    // The command's exit decides. A child it left running may hold its stdin or stderr
+    // open for as long as it lives: after the exit mqq reads what is left on stderr for at
+    // most STRAY_DRAIN, and stops feeding stdin.
     let wait = async {
-        let ((), last, status) = tokio::join!(feed, relay, child.wait());
+        tokio::pin!(feed);
+        tokio::pin!(relay);
+        let mut fed = false;
+        let mut relayed: Option<String> = None;
+        let status = loop {
+            tokio::select! {
+                status = child.wait() => break status,
+                () = &mut feed, if !fed => fed = true,
+                last = &mut relay, if relayed.is_none() => relayed = Some(last),
+            }
+        };
+        let last = match relayed {
+            Some(last) => last,
+            None => tokio::time::timeout(STRAY_DRAIN, &mut relay)
+                .await
+                .unwrap_or_default(),
+        };
         (last, status)
     };
     let (last_stderr, status) = match args.timeout {

@@ -341,3 +341,41 @@ fn a_dead_letter_topic_the_queue_receives_is_refused() {
             ));
     }
 }
+
+#[test]
+fn a_child_left_running_does_not_hold_the_message() {
+    let b = Broker::start();
+    let (t, id) = durable_queue(&b, "work-stray");
+    b.mqq().topic(&t).args(["send", "x"]).run().expect_code(0);
+    let dir = tempfile::tempdir().unwrap();
+    let pid = dir.path().join("stray.pid");
+    // The stray keeps the command's stderr (mqq's pipe) open for 30 s; not stdout, which
+    // the test reads to its end.
+    let script = format!(
+        "sleep 30 >/dev/null & echo $! > {}; echo started >&2",
+        pid.display()
+    );
+    let o = within(Duration::from_secs(4), || {
+        b.mqq()
+            .topic(&t)
+            .id(&id)
+            .args([
+                "work",
+                "-n",
+                "1",
+                "--timeout",
+                "5s",
+                "--",
+                "sh",
+                "-c",
+                &script,
+            ])
+            .run()
+    });
+    if let Ok(p) = std::fs::read_to_string(&pid) {
+        let _ = std::process::Command::new("kill").arg(p.trim()).status();
+    }
+    o.expect_code(0)
+        .stderr_has("started")
+        .stderr_has("completed 1, abandoned 0");
+}
