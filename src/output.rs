@@ -458,7 +458,12 @@ impl Sink for Output {
             Format::Template(t) => {
                 let pretty = self.pretty;
                 let received = chrono::Local::now();
-                t.render(&mut self.out, |f, w| field(w, f, msg, received, pretty))?;
+                // On a terminal the sender's texts are escaped; %p (and %x) stay what the
+                // user asked for, the payload's bytes.
+                let escape = self.stdout_terminal;
+                t.render(&mut self.out, |f, w| {
+                    field(w, f, msg, received, pretty, escape)
+                })?;
                 self.eol(b"\n")
             }
         }
@@ -487,12 +492,20 @@ fn field(
     msg: &Message,
     received: chrono::DateTime<chrono::Local>,
     pretty: bool,
+    escape: bool,
 ) -> io::Result<()> {
     let d = &msg.delivery;
     let env = msg.envelope.as_ref();
-    let opt = |w: &mut dyn Write, v: Option<&str>| w.write_all(v.unwrap_or_default().as_bytes());
+    let text = |w: &mut dyn Write, v: &str| {
+        if escape {
+            w.write_all(escape_controls(v).as_bytes())
+        } else {
+            w.write_all(v.as_bytes())
+        }
+    };
+    let opt = |w: &mut dyn Write, v: Option<&str>| text(w, v.unwrap_or_default());
     match f {
-        Field::Topic => w.write_all(d.topic.as_bytes()),
+        Field::Topic => text(w, &d.topic),
         Field::Payload => w.write_all(msg.body()),
         Field::Length => write!(w, "{}", msg.body().len()),
         Field::Hex => msg.body().iter().try_for_each(|b| write!(w, "{b:02x}")),
@@ -558,42 +571,63 @@ fn mosquitto_json(msg: &Message, received: chrono::DateTime<chrono::Local>) -> V
     Value::Object(m)
 }
 
-/// One stderr line of metadata for -v: topic, qos and flags, envelope ids.
+/// `text` with its control characters escaped (`\n`, `\u{1b}`), for a line on stderr or a
+/// terminal: a topic or property a sender chose must not end the line (and forge an
+/// `mqq: error:` line below it) or send escape sequences to the terminal. `-F json` escapes
+/// them as JSON does.
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// One stderr line of metadata for -v: topic, qos and flags, envelope ids; every text a
+/// sender chose has its control characters escaped ([`escape_controls`]).
 pub fn describe(msg: &Message) -> String {
     let d = &msg.delivery;
-    let mut s = format!("{} qos={}", d.topic, d.qos);
+    let e = escape_controls;
+    let mut s = format!("{} qos={}", e(&d.topic), d.qos);
     if d.retain {
         s.push_str(" retain");
     }
     if d.dup {
         s.push_str(" dup");
     }
-    if let Some(e) = &msg.envelope {
-        if let Some(id) = &e.message_id {
-            let _ = write!(s, " message_id={id}");
+    if let Some(env) = &msg.envelope {
+        if let Some(id) = &env.message_id {
+            let _ = write!(s, " message_id={}", e(id));
         }
-        if let Some(t) = &e.message_type {
-            let _ = write!(s, " type={t}");
+        if let Some(t) = &env.message_type {
+            let _ = write!(s, " type={}", e(t));
         }
-        if let Some(c) = &e.correlation_id {
-            let _ = write!(s, " correlation_id={c}");
+        if let Some(c) = &env.correlation_id {
+            let _ = write!(s, " correlation_id={}", e(c));
         }
     }
     let p = &d.properties;
     if let Some(t) = &p.content_type {
-        let _ = write!(s, " content_type={t}");
+        let _ = write!(s, " content_type={}", e(t));
     }
     if let Some(t) = &p.response_topic {
-        let _ = write!(s, " response_topic={t}");
+        let _ = write!(s, " response_topic={}", e(t));
     }
     if let Some(c) = &p.correlation_data {
-        let _ = write!(s, " correlation_data={}", String::from_utf8_lossy(c));
+        let _ = write!(s, " correlation_data={}", e(&String::from_utf8_lossy(c)));
     }
     if let Some(e) = p.expiry {
         let _ = write!(s, " expiry={}", humantime::format_duration(e));
     }
     for (k, v) in &p.user {
-        let _ = write!(s, " property:{k}={v}");
+        let _ = write!(s, " property:{}={}", e(k), e(v));
     }
     let _ = write!(s, " bytes={}", msg.body().len());
     s
@@ -660,4 +694,70 @@ pub fn to_json(msg: &Message) -> Value {
         m.insert("properties".into(), p);
     }
     Value::Object(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(topic: &str, payload: &[u8]) -> Message {
+        let mut delivery = crate::queue::Delivery::detached(
+            topic.into(),
+            bytes::Bytes::copy_from_slice(payload),
+            1,
+        );
+        delivery
+            .properties
+            .user
+            .push(("k\nmqq: error: x".into(), "v\u{1b}[2J".into()));
+        delivery.properties.content_type = Some("text\r".into());
+        Message {
+            delivery,
+            envelope: None,
+        }
+    }
+
+    #[test]
+    fn metadata_lines_escape_what_the_sender_chose() {
+        let line = describe(&message("a\nmqq: error: forged\u{1b}[2J", b"x"));
+        assert_eq!(
+            line,
+            "a\\nmqq: error: forged\\u{1b}[2J qos=1 content_type=text\\r \
+             property:k\\nmqq: error: x=v\\u{1b}[2J bytes=1"
+        );
+        assert!(!line.contains(['\n', '\u{1b}', '\r']));
+        assert_eq!(escape_controls("é/日本"), "é/日本");
+    }
+
+    /// Bytes written, kept for the test to read.
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn templates_on_a_terminal_escape_all_but_the_payload() {
+        let render = |terminal: bool| {
+            let buf = Arc::new(Mutex::new(Vec::new()));
+            let mut out = Output::new(
+                Box::new(Shared(buf.clone())),
+                Diag::new(Box::new(io::sink()), Verbosity::default()),
+            );
+            out.stdout_terminal = terminal;
+            out.format = Format::Template(crate::template::Template::parse("%t|%p").unwrap());
+            Sink::write(&mut out, &message("a\u{1b}[2Jb", b"p\x1b[0m")).unwrap();
+            Sink::flush(&mut out).unwrap();
+            let bytes = buf.lock().unwrap().clone();
+            bytes
+        };
+        assert_eq!(render(true), b"a\\u{1b}[2Jb|p\x1b[0m\n");
+        assert_eq!(render(false), b"a\x1b[2Jb|p\x1b[0m\n");
+    }
 }

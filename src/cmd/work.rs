@@ -232,7 +232,7 @@ pub async fn run(
                                 "a message on {} failed {n} times (last: {why}); it stays queued: \
                                  fix the command, or give --dead-letter TOPIC to set such \
                                  messages aside",
-                                m.delivery.topic
+                                crate::output::escape_controls(&m.delivery.topic)
                             ));
                             blocked = true;
                         }
@@ -526,11 +526,12 @@ fn event(out: &Output, args: &WorkArgs, m: &Message, what: &str, why: Option<&st
         });
         out.diag().raw(format!("{v}\n").as_bytes());
     } else {
+        let e = crate::output::escape_controls;
         out.diag().verbose(&format!(
             "{what} {} {}{}",
-            m.delivery.topic,
-            if id.is_empty() { "-" } else { &id },
-            why.map(|w| format!(" ({w})")).unwrap_or_default()
+            e(&m.delivery.topic),
+            if id.is_empty() { "-".into() } else { e(&id) },
+            why.map(|w| format!(" ({})", e(w))).unwrap_or_default()
         ));
     }
 }

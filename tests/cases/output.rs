@@ -282,3 +282,24 @@ fn a_group_name_with_a_level_separator_is_refused() {
         .stderr_has("give --group a single level")
         .stderr_lines(1);
 }
+
+#[test]
+fn a_topic_with_control_characters_is_escaped_on_stderr() {
+    // mosquitto closes the connection of such a publish: the embedded broker carries it.
+    let b = crate::support::Broker::embedded();
+    let t = crate::support::topic("escape");
+    let mut bg = b
+        .mqq()
+        .topic(&format!("{t}/#"))
+        .args(["listen", "-v", "-n", "1", "--raw"])
+        .spawn();
+    let forged = format!("{t}/a\nmqq: error: forged\u{1b}[2J");
+    crate::support::raw::publish(b.port, forged.as_bytes(), b"body");
+    bg.wait_stderr("bytes=4");
+    let o = bg.finish();
+    o.expect(0, "body\n")
+        .stderr_has(&format!("{t}/a\\nmqq: error: forged\\u{{1b}}[2J qos="));
+    if o.stderr.lines().any(|l| l.starts_with("mqq: error")) || o.stderr.contains('\u{1b}') {
+        o.fail("a raw control character reached stderr");
+    }
+}

@@ -91,6 +91,14 @@ impl Broker {
         panic!("could not start a {:?} broker on a free port", kind());
     }
 
+    /// The embedded broker whatever `MQQ_TEST_BROKER` says, for cases about mqq's side of
+    /// what only it carries (mosquitto drops a topic with control characters).
+    pub fn embedded() -> Broker {
+        (0..5)
+            .find_map(|_| start_rumqttd(free_port(), &BrokerOpts::default()))
+            .expect("the embedded broker starts")
+    }
+
     /// A spawned mosquitto whatever `MQQ_TEST_BROKER` says, for cases that stop the broker
     /// (the embedded one cannot be stopped); `None` when mosquitto is not installed, which
     /// only the hermetic pass on a developer's machine may accept (CI installs it).

@@ -13,6 +13,7 @@ mod command;
 pub mod fake;
 pub mod nats;
 pub mod rabbitmq;
+pub mod raw;
 mod slow_link;
 pub mod tls;
 
