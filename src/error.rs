@@ -75,6 +75,9 @@ fn queue_code(e: &QueueError) -> Code {
         | QueueError::Lost { .. }
         | QueueError::Closed { .. }
         | QueueError::NoAck { .. }
+        // A broker that takes a subscription and never answers is at fault, as one that
+        // never answers CONNECT is; a refusal (exit 5) says so in its SUBACK.
+        | QueueError::SubscribeTimeout { .. }
         | QueueError::SessionLost { .. } => Code::Connect,
         QueueError::Auth { .. } => Code::Auth,
         QueueError::Unacknowledged {
@@ -82,7 +85,6 @@ fn queue_code(e: &QueueError) -> Code {
         } if matches!(**cause, QueueError::PublishRefused { .. }) => Code::Refused,
         QueueError::SubscribeRefused { .. }
         | QueueError::PublishRefused { .. }
-        | QueueError::SubscribeTimeout { .. }
         | QueueError::TakenOver { .. }
         | QueueError::HeldElsewhere { .. }
         | QueueError::Qos2Unsupported { .. } => Code::Refused,

@@ -5,8 +5,9 @@ use std::time::Instant;
 
 use crate::cli::ReceiveArgs;
 use crate::config::QueueConfig;
+use crate::error::Code;
 use crate::output::{Output, Progress, Total};
-use crate::queue::{Queue, Retained, Role, Stop};
+use crate::queue::{ConnectCause, Queue, QueueError, Retained, Role, Stop};
 use crate::state;
 
 /// Runs `receive`.
@@ -25,11 +26,31 @@ pub async fn run(
     let started = Instant::now();
     let mut bounded = cfg.clone();
     bounded.options.connect_timeout = cfg.options.connect_timeout.min(args.timeout);
-    let mut q = Queue::open(&bounded, Role::Consumer, false).await?;
+    let mut q = match Queue::open(&bounded, Role::Consumer, false).await {
+        // The connection was still being set up when -W (not the connect timeout) ran out:
+        // nothing arrived within the time asked for, as on an empty queue.
+        Err(QueueError::Connect {
+            cause: ConnectCause::Timeout(_),
+            ..
+        }) if args.timeout < cfg.options.connect_timeout => return Ok(time_is_up(args, out)),
+        q => q?,
+    };
     if args.output.no_retained {
         q.set_retained(Retained::SkipAndAck);
     }
-    super::subscribe(&mut q, out).await?;
+    // The SUBACK is waited for within -W too; a broker that never sends one is a fault of
+    // the broker (exit 3), reported when its own wait ends before -W does.
+    let left = args.timeout.saturating_sub(started.elapsed());
+    match tokio::time::timeout(left, super::subscribe(&mut q, out)).await {
+        Err(_) | Ok(Err(QueueError::SubscribeTimeout { .. }))
+            if started.elapsed() >= args.timeout =>
+        {
+            q.close().await;
+            return Ok(time_is_up(args, out));
+        }
+        Err(_) => unreachable!("the timeout ends only after -W"),
+        Ok(r) => r?,
+    }
     let want = usize::try_from(args.count).unwrap_or(usize::MAX);
     let left = args.timeout.saturating_sub(started.elapsed());
     let progress = if want > 1 {
@@ -92,4 +113,15 @@ fn nothing_hint(durable: bool, resumed: bool, cfg: &QueueConfig) -> Option<Strin
         ),
         (true, true) => return None,
     })
+}
+
+/// `-W` passed before the queue was subscribed: nothing received, exit 1.
+fn time_is_up(args: &ReceiveArgs, out: &Output) -> ExitCode {
+    let want = args.count;
+    out.diag().report(&format!(
+        "received 0 of {want} message{} within {}",
+        if want == 1 { "" } else { "s" },
+        humantime::format_duration(args.timeout)
+    ));
+    Code::Shortfall.into()
 }

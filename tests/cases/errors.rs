@@ -307,3 +307,49 @@ fn qos_2_to_a_broker_without_it_says_so() {
         .stderr_has("does not support QoS 2")
         .stderr_has("-q 1");
 }
+
+#[test]
+fn a_broker_that_never_answers_the_subscription_is_exit_3_and_w_bounds_the_wait() {
+    let fake = crate::support::raw::NoSuback::start();
+    let uri = format!("mqtt://127.0.0.1:{}", fake.port);
+    // -W passes first: nothing arrived in the time asked for.
+    for w in ["0", "1ms", "300ms"] {
+        within(Duration::from_secs(3), || {
+            mqq()
+                .uri(&uri)
+                .topic("x")
+                .args(["-V", "3.1.1", "receive", "-W", w])
+                .run()
+        })
+        .expect_code(1)
+        .stderr_has("received 0 of 1 message within");
+    }
+    // The broker's own wait (connect_timeout) ends first: its fault, exit 3.
+    within(Duration::from_secs(4), || {
+        mqq()
+            .uri(&uri)
+            .topic("x")
+            .args([
+                "-V",
+                "3.1.1",
+                "--set",
+                "options.connect_timeout=300",
+                "listen",
+            ])
+            .run()
+    })
+    .expect_code(3)
+    .stderr_has("did not answer the subscription");
+}
+
+#[test]
+fn receive_w_0_on_an_empty_queue_is_always_exit_1() {
+    let b = Broker::start();
+    for _ in 0..10 {
+        b.mqq()
+            .topic(&crate::support::topic("w0"))
+            .args(["receive", "-W", "0"])
+            .run()
+            .expect_code(1);
+    }
+}
