@@ -168,7 +168,8 @@ fn queue_hint(e: &QueueError) -> Option<String> {
         QueueError::BadIdentity { .. } => "give a user name of printable characters with -u",
         QueueError::Qos2Unsupported { .. } => "send with -q 1",
         QueueError::SessionLost { .. } => {
-            "send again from the first line not acknowledged (see the line above)"
+            "send again from the session's first message (for send -l, the line above says \
+             which); the consumer may see some twice"
         }
         QueueError::TooLarge { .. } => {
             "send smaller messages (--raw drops the envelope, whose base64 adds a third), or \

@@ -73,20 +73,24 @@ pub async fn run(
         return Ok(Code::Ok.into());
     }
     let started = std::time::Instant::now();
-    let mut source = Queue::open(cfg, Role::Consumer, false).await?;
-    super::subscribe(&mut source, out).await?;
+    // The source rides out a broker restart too (options.retry_connect): a batch whose
+    // connection dropped before its acknowledgements is delivered again and moved again.
+    let mut source = Queue::open(cfg, Role::Consumer, cfg.options.retry_connect).await?;
     let mut dest_cfg = dest_cfg.clone();
     dest_cfg.extra_topics.clear();
     dest_cfg.options.qos = dest_cfg.options.qos.max(1);
     // The destination rides out a restart as `send -l` does (a session of its own while it
     // runs): what was in flight is sent again, and the source keeps the batch until then.
+    // Opened before the source subscribes: from "subscribed to" on, both ride out a restart.
     let mut dest = Queue::open(&dest_cfg, Role::Producer, true).await?;
+    super::subscribe(&mut source, out).await?;
     let mut moved = 0usize;
     let result: Result<(), QueueError> = async {
         while moved < want {
             let Some(first) = source.next_unless_quiet(args.wait).await? else {
                 break;
             };
+            let connection = source.resends().0;
             let mut batch: Vec<Message> = vec![first];
             while batch.len() < BATCH.min(want - moved) {
                 match source.try_next()? {
@@ -108,7 +112,16 @@ pub async fn run(
             if let Some(e) = report.error {
                 return Err(e);
             }
-            // Only now: the destination has every message of the batch.
+            // Only now: the destination has every message of the batch. Not on a new
+            // connection, whose packet ids are not the batch's: the batch comes back.
+            if source.reconnects_now()? != connection {
+                tracing::warn!(
+                    "the source's connection was lost during a batch: its {} messages come \
+                     back and are moved again (the destination sees them twice)",
+                    batch.len()
+                );
+                continue;
+            }
             for m in &batch {
                 source.ack(m).await?;
             }

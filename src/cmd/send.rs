@@ -265,7 +265,20 @@ async fn send(
         .into());
     }
     let failed = report.published - report.completed;
-    if args.lines && (failed > 0 || publish_error.is_some() || signal != 0) {
+    let lost_session = matches!(
+        publish_error.as_ref().or(report.error.as_ref()),
+        Some(QueueError::SessionLost { .. })
+    );
+    if args.lines && lost_session {
+        // The acknowledgements of a lost session are void: the broker may have lost any of
+        // them. The stream's session began with its first line.
+        out.diag().report(&format!(
+            "the broker lost this sender's session, and with it what it acknowledged there \
+             ({} line{}): resume with `tail -n +1`, the session's first line (the whole input)",
+            report.completed,
+            if report.completed == 1 { "" } else { "s" },
+        ));
+    } else if args.lines && (failed > 0 || publish_error.is_some() || signal != 0) {
         // The broker acknowledges in order: the acknowledged lines are a leading run.
         out.diag().report(&format!(
             "the first {} line{} were acknowledged: resume with `tail -n +{}`",

@@ -123,7 +123,8 @@ pub async fn run(
         let mut q = tokio::select! {
             biased;
             () = &mut shutdown => break 'connection,
-            q = Queue::open(cfg, Role::Consumer, false) => q?,
+            // It rides out a broker restart as listen does (options.retry_connect).
+            q = Queue::open(cfg, Role::Consumer, cfg.options.retry_connect) => q?,
         };
         super::subscribe(&mut q, out).await?;
         broker.get_or_insert_with(|| q.broker().uri());
@@ -159,6 +160,7 @@ pub async fn run(
                     None => break,
                 }
             }
+            let connection = q.resends().0;
             let runs: Vec<_> = batch
                 .iter()
                 .map(|m| {
@@ -192,8 +194,23 @@ pub async fn run(
                     }
                 }
             };
+            // The connection dropped while the commands ran: their acknowledgements cannot
+            // be sent on the new one (its packet ids are not theirs). The broker delivers
+            // the messages again, and they run again (at-least-once).
+            let reconnected = q.reconnects_now()? != connection;
+            let mut blocked = reconnected;
+            let mut failed_here = false;
+            if reconnected {
+                out.diag().warn(&format!(
+                    "the connection was lost while {} command{} ran: {} message{} will run \
+                     again",
+                    batch.len(),
+                    if batch.len() == 1 { "" } else { "s" },
+                    if batch.len() == 1 { "its" } else { "their" },
+                    if batch.len() == 1 { "" } else { "s" },
+                ));
+            }
             // Acknowledge in order, up to the first message that is not done.
-            let mut blocked = false;
             let mut stop_with = None;
             for (m, outcome) in batch.iter().zip(outcomes) {
                 let key = key_of(m);
@@ -218,6 +235,7 @@ pub async fn run(
                             tally.abandoned += 1;
                             event(out, args, m, "abandoned", Some(&why));
                             blocked = true;
+                            failed_here = true;
                         } else if let Some(dlq) = &args.dead_letter {
                             Box::pin(dead_letter(cfg, dlq, m, n, code, &why, &last_stderr)).await?;
                             attempts.remove(&key);
@@ -249,6 +267,10 @@ pub async fn run(
                 summary(out, &tally, started.elapsed());
                 out.diag().error(&why);
                 return Ok(Code::Shortfall.into());
+            }
+            if reconnected && !failed_here {
+                // The new connection brings them back already.
+                continue;
             }
             if blocked {
                 // Get the abandoned message back: the broker redelivers on reconnect.

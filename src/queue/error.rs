@@ -147,17 +147,21 @@ pub enum QueueError {
         /// The window of the two take-overs.
         within: Duration,
     },
-    /// The broker came back without the producer's session: what was in flight is gone.
+    /// The broker came back without the producer's session: it lost its state, so what it
+    /// acknowledged in that session may be gone with it, and what was in flight is.
     #[error(
-        "{broker} came back without this sender's session (restarted without persistence?): \
-         {in_flight} message{} in flight may be lost",
-        if *in_flight == 1 { "" } else { "s" }
+        "{broker} came back without this sender's session (restarted without persistence, or \
+         from a save older than the session): the {acknowledged} message{} it acknowledged in \
+         that session may be lost with it, and {in_flight} in flight",
+        if *acknowledged == 1 { "" } else { "s" }
     )]
     SessionLost {
         /// The broker URI.
         broker: String,
         /// Publishes that were awaiting their acknowledgement.
         in_flight: u64,
+        /// Publishes the broker had acknowledged in the lost session.
+        acknowledged: u64,
     },
     /// A message was larger than the broker accepts.
     #[error(

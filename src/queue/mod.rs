@@ -795,6 +795,17 @@ impl Queue {
         Ok(())
     }
 
+    /// How many times the link has reconnected, after taking in what it reported so far
+    /// (messages that arrived are kept): a consumer that held messages across a reconnect
+    /// must not acknowledge them on the new connection, where their packet ids may name
+    /// other messages; the broker delivers them again instead.
+    pub fn reconnects_now(&mut self) -> Result<u32, QueueError> {
+        while let Some(ev) = self.link.try_recv() {
+            self.handle(ev)?;
+        }
+        Ok(self.reconnects)
+    }
+
     /// Distinct QoS 1/2 messages delivered on this connection and not acknowledged (what a
     /// peek or count leaves pending), including those that arrived and were not read.
     pub fn unacked(&mut self) -> usize {
@@ -1114,13 +1125,16 @@ impl Queue {
                 self.reconnects += 1;
                 self.link_was_up = true;
                 let in_flight = self.published - self.completed - self.refused;
-                if self.role == Role::Producer && !session_present && in_flight > 0 {
-                    // The broker lost the producer's session (restarted without persistence):
-                    // the link drops what was in flight, so stop here, where the acknowledged
-                    // messages are still a leading run.
+                if self.role == Role::Producer && !session_present && self.published > 0 {
+                    // The broker lost the producer's session (restarted without persistence,
+                    // or from an older save): the link drops what was in flight, and what the
+                    // broker acknowledged in that session may be gone with its state (a
+                    // consumer's queue is a session too). The session began with the first
+                    // publish (a stream's session is its own), so stop and say so.
                     return Err(QueueError::SessionLost {
                         broker: self.addr.uri(),
                         in_flight,
+                        acknowledged: self.completed,
                     });
                 }
                 tracing::warn!(

@@ -93,7 +93,7 @@ fn consumer_killed_after(after: usize) {
 /// so that even a SIGKILL loses nothing it acknowledged: these tests measure mqq, not the
 /// broker's last second. That is slow (a save per message), so the SIGKILL cases stream
 /// fewer messages.
-fn persistent_mosquitto_for(how: Down) -> Option<Broker> {
+pub(super) fn persistent_mosquitto_for(how: Down) -> Option<Broker> {
     Broker::mosquitto_with(&crate::support::BrokerOpts {
         persistent: true,
         conf: match how {
@@ -106,7 +106,7 @@ fn persistent_mosquitto_for(how: Down) -> Option<Broker> {
 
 /// How the broker goes away.
 #[derive(Clone, Copy, Debug)]
-enum Down {
+pub(super) enum Down {
     /// SIGTERM: it saves its state and closes connections.
     Term,
     /// SIGKILL: gone at once, connections reset.
@@ -114,7 +114,7 @@ enum Down {
 }
 
 /// How long a final drain waits for quiet: a broker saving on every change is slow.
-fn idle(how: Down) -> &'static str {
+pub(super) fn idle(how: Down) -> &'static str {
     match how {
         Down::Term => "2s",
         Down::Kill => "5s",
@@ -122,7 +122,7 @@ fn idle(how: Down) -> &'static str {
 }
 
 /// Stops the broker (as `how` says) and starts it again on the same port.
-fn bounce(b: &mut Broker, how: Down) {
+pub(super) fn bounce(b: &mut Broker, how: Down) {
     match how {
         Down::Term => b.terminate(),
         Down::Kill => b.stop(),
@@ -132,7 +132,7 @@ fn bounce(b: &mut Broker, how: Down) {
 
 /// Starts `send -l -v` and returns once it is connected, with its stdin and a thread
 /// collecting its stderr.
-fn streaming_send(
+pub(super) fn streaming_send(
     cmd: crate::support::Mqq,
 ) -> (
     std::process::Child,
@@ -170,7 +170,7 @@ fn streaming_send(
 }
 
 /// The K of "resume with `tail -n +K`" in send's stderr.
-fn resume_point(stderr: &str) -> usize {
+pub(super) fn resume_point(stderr: &str) -> usize {
     stderr
         .split("resume with `tail -n +")
         .nth(1)
@@ -180,7 +180,7 @@ fn resume_point(stderr: &str) -> usize {
 }
 
 /// Every number of `1..=n` in `lines`, and how many came twice.
-fn account(lines: &str, n: usize) -> (usize, usize) {
+pub(super) fn account(lines: &str, n: usize) -> (usize, usize) {
     let mut seen = std::collections::HashSet::new();
     let mut twice = 0;
     for l in lines.lines() {

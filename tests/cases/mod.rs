@@ -7,6 +7,7 @@ mod cluster;
 mod config;
 mod core;
 mod errors;
+mod fault_suite;
 mod faults;
 mod interop;
 mod link;
