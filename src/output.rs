@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 use std::io::{self, IsTerminal as _, Write};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -436,8 +436,35 @@ impl Output {
     }
 }
 
+/// Whether a message is being written to stdout right now (a write into a full pipe
+/// blocks there): a consumer stopped by a signal then ends at once instead of waiting for
+/// the reader (see `cmd::listen`). What is being written was not acknowledged.
+static IN_WRITE: AtomicBool = AtomicBool::new(false);
+
+/// See [`IN_WRITE`].
+pub fn writing_stdout() -> bool {
+    IN_WRITE.load(Ordering::Acquire)
+}
+
+/// Sets [`IN_WRITE`] while it lives.
+struct Writing;
+
+impl Writing {
+    fn start() -> Writing {
+        IN_WRITE.store(true, Ordering::Release);
+        Writing
+    }
+}
+
+impl Drop for Writing {
+    fn drop(&mut self) {
+        IN_WRITE.store(false, Ordering::Release);
+    }
+}
+
 impl Sink for Output {
     fn write(&mut self, msg: &Message) -> io::Result<()> {
+        let _writing = Writing::start();
         self.unflushed += 1;
         if self.diag.is_verbose() {
             // Message metadata stands alone, like mosquitto_sub -v's topic, without "mqq:".
@@ -470,6 +497,7 @@ impl Sink for Output {
     }
 
     fn flush(&mut self) -> io::Result<()> {
+        let _writing = Writing::start();
         self.out.flush()?;
         self.tally.add(std::mem::take(&mut self.unflushed));
         Ok(())

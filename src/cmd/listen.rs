@@ -9,8 +9,43 @@ use crate::output::{Output, Total};
 use crate::queue::{ListenLimits, Queue, QueueError, Retained, Role, Stop};
 use tokio::time::Instant;
 
+/// How long after Ctrl-C / SIGTERM a listen blocked writing to stdout (a full pipe whose
+/// reader does not read) still waits before it ends the process: the message being written
+/// is not acknowledged, and those written before it were, so nothing is lost.
+const BLOCKED_GRACE: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// Runs `listen`; `shutdown` completes on Ctrl-C / SIGTERM.
 pub async fn run(
+    args: &ListenArgs,
+    cfg: &QueueConfig,
+    out: &mut Output,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<ExitCode> {
+    // The signal is awaited on a task of its own: a write into a full pipe blocks this one,
+    // where the stop would otherwise wait for the reader ("at any moment", the README says).
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let diag = out.diag().clone();
+    let watchdog = tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop.send(());
+        tokio::time::sleep(BLOCKED_GRACE).await;
+        if crate::output::writing_stdout() {
+            diag.warn(
+                "stopped while stdout was blocked: the message being written and those after \
+                 it were not acknowledged and stay queued",
+            );
+            std::process::exit(0);
+        }
+    });
+    let shutdown = async {
+        let _ = stopped.await;
+    };
+    let result = listen(args, cfg, out, shutdown).await;
+    watchdog.abort();
+    result
+}
+
+async fn listen(
     args: &ListenArgs,
     cfg: &QueueConfig,
     out: &mut Output,

@@ -118,3 +118,61 @@ fn two_listeners_in_a_group_split_10000_messages() {
         got2.lines().count()
     );
 }
+
+#[test]
+fn sigterm_stops_a_listen_blocked_on_a_full_stdout_at_once_and_loses_nothing() {
+    const N: usize = 60;
+    const SIZE: usize = 16 * 1024;
+    let b = crate::support::Broker::start();
+    let (t, id) = super::durable_queue(&b, "listen-blocked-term");
+    let body = |i: usize| format!("{i:05}{}", "x".repeat(SIZE - 6));
+    let lines: String = (1..=N).map(|i| body(i) + "\n").collect();
+    b.mqq()
+        .topic(&t)
+        .args(["--raw", "--quiet", "send", "-l"])
+        .stdin(lines)
+        .run()
+        .expect_code(0);
+    // Nobody reads its stdout: a pipe holds 64 KiB, four of these and a bit.
+    let mut bg = b
+        .mqq()
+        .topic(&t)
+        .id(&id)
+        .args(["--raw", "listen"])
+        .spawn_unread();
+    bg.wait_stderr_times("bytes=", 5);
+    bg.terminate();
+    let started = std::time::Instant::now();
+    // It exits with the reader still away; what the pipe holds is what it wrote.
+    let mut bg = bg;
+    while bg.try_code().is_none() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(3),
+            "listen did not stop within 3 s of SIGTERM with its stdout blocked"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    bg.read_stdout();
+    let out = bg.finish();
+    out.expect_code(0)
+        .stderr_has("stopped while stdout was blocked");
+    let written = out.stdout.len() / SIZE;
+    // Nothing lost: what it did not write in full is still queued.
+    let rest = b
+        .mqq()
+        .topic(&t)
+        .id(&id)
+        .args(["--raw", "listen", "--idle-timeout", "500ms"])
+        .run();
+    let rest_text = rest.text();
+    let left: std::collections::HashSet<usize> = rest_text
+        .lines()
+        .filter_map(|l| l.get(..5).and_then(|n| n.parse().ok()))
+        .collect();
+    for i in written + 1..=N {
+        assert!(
+            left.contains(&i),
+            "message {i} was neither written nor left queued"
+        );
+    }
+}

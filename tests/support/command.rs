@@ -463,6 +463,15 @@ impl Background {
         kb * 1024
     }
 
+    /// Its exit code if it has exited (a signal counts as -1), without waiting.
+    pub fn try_code(&mut self) -> Option<i32> {
+        self.child
+            .try_wait()
+            .ok()
+            .flatten()
+            .map(|s| s.code().unwrap_or(-1))
+    }
+
     /// Starts reading the stdout of a process started unread ([`Mqq::spawn_unread`]).
     pub fn read_stdout(&mut self) {
         if let Some(so) = self.child.stdout.take() {
