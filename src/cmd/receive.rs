@@ -32,7 +32,9 @@ pub async fn run(
         Err(QueueError::Connect {
             cause: ConnectCause::Timeout(_),
             ..
-        }) if args.timeout < cfg.options.connect_timeout => return Ok(time_is_up(args, out)),
+        }) if args.timeout < cfg.options.connect_timeout => {
+            return Ok(time_is_up(args, out, Some("connecting")))
+        }
         q => q?,
     };
     if args.output.no_retained {
@@ -46,7 +48,7 @@ pub async fn run(
             if started.elapsed() >= args.timeout =>
         {
             q.close().await;
-            return Ok(time_is_up(args, out));
+            return Ok(time_is_up(args, out, Some("subscribing")));
         }
         Err(_) => unreachable!("the timeout ends only after -W"),
         Ok(r) => r?,
@@ -115,13 +117,17 @@ fn nothing_hint(durable: bool, resumed: bool, cfg: &QueueConfig) -> Option<Strin
     })
 }
 
-/// `-W` passed before the queue was subscribed: nothing received, exit 1.
-fn time_is_up(args: &ReceiveArgs, out: &Output) -> ExitCode {
+/// `-W` passed before the queue was subscribed (`during` says where): nothing received,
+/// exit 1, as when it passes on an empty queue.
+fn time_is_up(args: &ReceiveArgs, out: &Output, during: Option<&str>) -> ExitCode {
     let want = args.count;
     out.diag().report(&format!(
-        "received 0 of {want} message{} within {}",
+        "received 0 of {want} message{} within {}{}",
         if want == 1 { "" } else { "s" },
-        humantime::format_duration(args.timeout)
+        humantime::format_duration(args.timeout),
+        during
+            .map(|d| format!(" (still {d}: the broker had not answered yet)"))
+            .unwrap_or_default()
     ));
     Code::Shortfall.into()
 }

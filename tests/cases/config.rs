@@ -206,12 +206,13 @@ fn bad_config_inputs_exit_2_with_one_line() {
 }
 
 #[test]
-fn unknown_option_key_is_warned_about_by_name() {
+fn an_unknown_set_key_is_exit_2_naming_the_nearest_key() {
     mqq()
         .args(["--set", "options.keepalive_timout=5", "-t", "x", "config"])
         .run()
-        .expect_code(0)
-        .stderr_has("keepalive_timout");
+        .expect_code(2)
+        .stderr_lines(1)
+        .stderr_has("unknown key \"options.keepalive_timout\" (flag --set); did you mean options.keepalive_timeout?");
 }
 
 #[test]
