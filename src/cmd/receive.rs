@@ -44,13 +44,14 @@ pub async fn run(
     // the broker (exit 3), reported when its own wait ends before -W does.
     let left = args.timeout.saturating_sub(started.elapsed());
     match tokio::time::timeout(left, super::subscribe(&mut q, out)).await {
-        Err(_) | Ok(Err(QueueError::SubscribeTimeout { .. }))
-            if started.elapsed() >= args.timeout =>
-        {
+        Err(_) => {
             q.close().await;
             return Ok(time_is_up(args, out, Some("subscribing")));
         }
-        Err(_) => unreachable!("the timeout ends only after -W"),
+        Ok(Err(QueueError::SubscribeTimeout { .. })) if started.elapsed() >= args.timeout => {
+            q.close().await;
+            return Ok(time_is_up(args, out, Some("subscribing")));
+        }
         Ok(r) => r?,
     }
     let want = usize::try_from(args.count).unwrap_or(usize::MAX);
