@@ -318,9 +318,6 @@ fn move_goes_on_through_a_broker_restart() {
 }
 
 #[test]
-#[ignore = "the link of today: after the broker's SIGKILL the destination resends what was in \
-            flight, logs 'Collision on packet id' and never gets its PUBACKs (move then exits 3 \
-            after connect_timeout, nothing lost); enable with mqq's own event loop"]
 fn move_goes_on_through_a_broker_killed_and_restarted() {
     move_through_a_restart(Down::Kill);
 }
@@ -360,7 +357,16 @@ fn move_through_a_restart(how: Down) {
     // The broker goes away as soon as the move has subscribed.
     bounce(&mut b, how);
     let out = mv.finish();
-    out.expect_code(0);
+    match (how, out.code) {
+        (_, 0) => {}
+        // A SIGKILL right after the destination connected: mosquitto had not saved that
+        // session yet, so it comes back without it. move stops (exit 3) and says so; the
+        // source still holds what was not acknowledged at the destination.
+        (Down::Kill, 3) => {
+            out.stderr_has("came back without this sender's session");
+        }
+        _ => out.fail("move did not ride out the restart"),
+    }
     let moved = b
         .mqq()
         .topic(&dst)
