@@ -162,7 +162,7 @@ fn sigterm_stops_a_listen_blocked_on_a_full_stdout_at_once_and_loses_nothing() {
         .mqq()
         .topic(&t)
         .id(&id)
-        .args(["--raw", "listen", "--idle-timeout", "500ms"])
+        .args(["--raw", "listen", "--idle-timeout", super::requeue_wait()])
         .run();
     let rest_text = rest.text();
     let left: std::collections::HashSet<usize> = rest_text
