@@ -254,9 +254,10 @@ impl fmt::Display for TopicProblem {
             TopicProblem::WildcardInPublish => f.write_str(
                 "it has a wildcard (+ or #): messages can only be sent to a concrete topic",
             ),
-            TopicProblem::BadGroup => {
-                f.write_str("the --group name must be one topic level: no /, + or #, and not empty")
-            }
+            TopicProblem::BadGroup => f.write_str(
+                "the --group name must be one topic level: no /, + or #, no control \
+                     characters, and not empty",
+            ),
             TopicProblem::Several(n) => write!(
                 f,
                 "{n} topics given: messages are sent to one topic (several -t are for the \

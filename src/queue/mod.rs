@@ -371,7 +371,7 @@ impl Queue {
         }
         check_identity(cfg)?;
         if let Some(g) = &cfg.options.group {
-            if g.is_empty() || g.contains(['/', '+', '#', '\0']) {
+            if g.is_empty() || g.contains(['/', '+', '#']) || g.chars().any(topic::forbidden) {
                 return Err(QueueError::BadTopic {
                     topic: format!("$share/{g}/{topic}"),
                     problem: TopicProblem::BadGroup,

@@ -90,6 +90,13 @@ fn topics_with_control_characters_are_refused_before_connecting() {
             .run()
             .expect_code(2)
             .stderr_lines(1);
+        offline()
+            .topic("a")
+            .args(["--group", t, "receive", "-W", "1"])
+            .run()
+            .expect_code(2)
+            .stderr_lines(1)
+            .stderr_has("--group name");
     }
 }
 
