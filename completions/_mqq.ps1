@@ -578,6 +578,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqq' -ScriptBlock {
             [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Queue (profile) to use from the config file [env: MQQ_QUEUE]')
             [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)')
             [CompletionResult]::new('--json-events', '--json-events', [CompletionResultType]::ParameterName, 'One JSON object per message outcome on stderr, for machines')
+            [CompletionResult]::new('--pass-secrets', '--pass-secrets', [CompletionResultType]::ParameterName, 'Pass mqq''s secrets to the command: MQQ_PASSWORD, MQQ_PASSWORD_FILE, and MQQ_URI when it holds a password (without this flag they are removed from its environment)')
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]')
             [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]')

@@ -2395,7 +2395,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__work)
-            opts="-j -n -t -i -q -L -h -p -V -u -P -v --concurrency --max-attempts --dead-letter --timeout --grace --retry-delay --count --idle-timeout --json-events --envelope-version --topic --id --client-id --qos --group --raw --uri --host --port --protocol --protocol-version --username --password --password-file --tls --cafile --capath --cert --key --insecure --tls-server-name --alpn --config --queue --set --verbose --quiet --help"
+            opts="-j -n -t -i -q -L -h -p -V -u -P -v --concurrency --max-attempts --dead-letter --timeout --grace --retry-delay --count --idle-timeout --json-events --pass-secrets --envelope-version --topic --id --client-id --qos --group --raw --uri --host --port --protocol --protocol-version --username --password --password-file --tls --cafile --capath --cert --key --insecure --tls-server-name --alpn --config --queue --set --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

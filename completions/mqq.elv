@@ -565,6 +565,7 @@ set edit:completion:arg-completer[mqq] = {|@words|
             cand --queue 'Queue (profile) to use from the config file [env: MQQ_QUEUE]'
             cand --set 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)'
             cand --json-events 'One JSON object per message outcome on stderr, for machines'
+            cand --pass-secrets 'Pass mqq''s secrets to the command: MQQ_PASSWORD, MQQ_PASSWORD_FILE, and MQQ_URI when it holds a password (without this flag they are removed from its environment)'
             cand --raw 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
             cand --tls 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
             cand --insecure 'Do not verify the broker''s certificate (testing only; warns every time) [env: MQQ_INSECURE]'

@@ -477,6 +477,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand work" -l config -d 'YAML config 
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l json-events -d 'One JSON object per message outcome on stderr, for machines'
+complete -c mqq -n "__fish_mqq_using_subcommand work" -l pass-secrets -d 'Pass mqq\'s secrets to the command: MQQ_PASSWORD, MQQ_PASSWORD_FILE, and MQQ_URI when it holds a password (without this flag they are removed from its environment)'
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
