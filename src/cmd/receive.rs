@@ -7,7 +7,7 @@ use crate::cli::ReceiveArgs;
 use crate::config::QueueConfig;
 use crate::error::Code;
 use crate::output::{Output, Progress, Total};
-use crate::queue::{ConnectCause, Queue, QueueError, Retained, Role, Stop};
+use crate::queue::{Queue, QueueError, Retained, Role, Stop};
 use crate::state;
 
 /// Runs `receive`.
@@ -25,18 +25,13 @@ pub async fn run(
     // -W bounds the whole command, connecting included (as mosquitto_sub's -W does).
     let started = Instant::now();
     let mut bounded = cfg.clone();
-    bounded.options.connect_timeout = cfg.options.connect_timeout.min(args.timeout);
-    let mut q = match Queue::open(&bounded, Role::Consumer, false).await {
-        // The connection was still being set up when -W (not the connect timeout) ran out:
-        // nothing arrived within the time asked for, as on an empty queue.
-        Err(QueueError::Connect {
-            cause: ConnectCause::Timeout(_),
-            ..
-        }) if args.timeout < cfg.options.connect_timeout => {
-            return Ok(time_is_up(args, out, Some("connecting")))
-        }
-        q => q?,
-    };
+    // `-W 0` asks for what is there at once: no connection could be made within 0, so it
+    // bounds only the wait for messages.
+    if !args.timeout.is_zero() {
+        bounded.options.connect_timeout = cfg.options.connect_timeout.min(args.timeout);
+    }
+    // A broker that never answers CONNECT within -W is exit 3, naming the bound.
+    let mut q = Queue::open(&bounded, Role::Consumer, false).await?;
     if args.output.no_retained {
         q.set_retained(Retained::SkipAndAck);
     }
@@ -118,7 +113,7 @@ fn nothing_hint(durable: bool, resumed: bool, cfg: &QueueConfig) -> Option<Strin
     })
 }
 
-/// `-W` passed before the queue was subscribed (`during` says where): nothing received,
+/// `-W` passed while the broker had not yet answered the subscription: nothing received,
 /// exit 1, as when it passes on an empty queue.
 fn time_is_up(args: &ReceiveArgs, out: &Output, during: Option<&str>) -> ExitCode {
     let want = args.count;

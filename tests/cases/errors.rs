@@ -167,9 +167,8 @@ fn receive_timeout_bounds_the_connect_too() {
             .args(["receive", "-W", "1s"])
             .run()
     });
-    // -W passed first: nothing received within it (exit 1), and the line says where.
-    out.expect_code(1)
-        .stderr_has("received 0 of 1 message within 1s (still connecting")
+    out.expect_code(3)
+        .stderr_has("no answer within 1s")
         .stderr_lines(1);
 }
 
@@ -314,7 +313,7 @@ fn a_broker_that_never_answers_the_subscription_is_exit_3_and_w_bounds_the_wait(
     let fake = crate::support::raw::NoSuback::start();
     let uri = format!("mqtt://127.0.0.1:{}", fake.port);
     // -W passes first: nothing arrived in the time asked for.
-    for w in ["0", "1ms", "300ms"] {
+    for w in ["0", "300ms"] {
         within(Duration::from_secs(3), || {
             mqq()
                 .uri(&uri)
@@ -323,7 +322,8 @@ fn a_broker_that_never_answers_the_subscription_is_exit_3_and_w_bounds_the_wait(
                 .run()
         })
         .expect_code(1)
-        .stderr_has("received 0 of 1 message within");
+        .stderr_has("received 0 of 1 message within")
+        .stderr_has("(still subscribing");
     }
     // The broker's own wait (connect_timeout) ends first: its fault, exit 3.
     within(Duration::from_secs(4), || {
