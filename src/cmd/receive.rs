@@ -38,6 +38,8 @@ pub async fn run(
     // The SUBACK is waited for within -W too; a broker that never sends one is a fault of
     // the broker (exit 3), reported when its own wait ends before -W does.
     let left = args.timeout.saturating_sub(started.elapsed());
+    // -W bounds the close too, should the time run out here.
+    q.close_by(tokio::time::Instant::now() + left);
     match tokio::time::timeout(left, super::subscribe(&mut q, out)).await {
         Err(_) => {
             q.close().await;

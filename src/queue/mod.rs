@@ -840,6 +840,13 @@ impl Queue {
         Ok(())
     }
 
+    /// Bounds the wait for the broker's close (see [`Queue::close`]) by `by`, the command's
+    /// time limit, for a command that closes before it received (`receive -W` that ran out
+    /// while subscribing).
+    pub fn close_by(&mut self, by: Instant) {
+        self.close_by = Some(by);
+    }
+
     /// Takes up to `n` messages within `timeout`, writing each batch to the sink and
     /// acknowledging it only after the sink flushed it.
     pub async fn receive(
