@@ -91,6 +91,8 @@ fn spawn(dir: &Path, home: &Path, epmd_port: u16) -> (Child, u16, u16, String) {
     std::fs::write(&plugins, "[rabbitmq_mqtt,rabbitmq_web_mqtt].\n").unwrap();
     let node = format!("mqq{mqtt_port}@localhost");
     let child = Command::new(SERVER)
+        // A node that fails leaves its crash dump (MnesiaCore.*) in its working directory.
+        .current_dir(dir)
         .envs(node_env(home, epmd_port))
         .env("RABBITMQ_CONFIG_FILE", &conf)
         .env("RABBITMQ_ENABLED_PLUGINS_FILE", &plugins)
@@ -193,6 +195,7 @@ impl RabbitCluster {
     /// `rabbitmqctl -n NODE ARGS` for node `i`; panics if it fails.
     pub fn ctl(&self, i: usize, args: &[&str]) {
         let out = Command::new(CTL)
+            .current_dir(self.home.path())
             .envs(node_env(self.home.path(), self.epmd_port))
             .arg("-n")
             .arg(&self.names[i])
