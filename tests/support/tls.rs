@@ -144,7 +144,7 @@ impl TlsBroker {
     /// must present a certificate signed by it.
     pub fn start(server: &Pair, client_ca: Option<&Path>) -> TlsBroker {
         match kind() {
-            Kind::Rumqttd | Kind::Nats | Kind::RabbitMq => {
+            Kind::Rumqttd | Kind::Nats | Kind::RabbitMq | Kind::Aedes => {
                 let plain = super::Broker::start();
                 let port = front(plain.port, server, client_ca);
                 TlsBroker {
