@@ -551,3 +551,37 @@ fn check_reads_the_limits_of_an_mqtt_5_connack() {
     }
     assert_eq!(caps["retain-available"]["value"], true, "{caps}");
 }
+
+/// rumqttd's MQTT 5 listener (the embedded broker's `v5` port): what `check` finds there.
+#[test]
+fn check_rumqttd_over_mqtt_5() {
+    let b = ::mqq::broker::EmbeddedBroker::start(&::mqq::broker::BrokerOptions {
+        v5: Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0))),
+        ..::mqq::broker::BrokerOptions::default()
+    })
+    .unwrap();
+    let o = mqq()
+        .uri(&format!("mqtt://{}", b.v5_addr().unwrap()))
+        .args(["check", "-F", "json", "--max-size", "64K", "-W", "3s"])
+        .run();
+    o.expect_code(0);
+    let v = o.json();
+    assert_eq!(v["protocol"], "5", "{v}");
+    let caps = &v["capabilities"];
+    for name in [
+        "mqtt5",
+        "qos0",
+        "qos1",
+        "qos2",
+        "retained",
+        "wildcard-plus",
+        "shared",
+        "durable",
+    ] {
+        assert_eq!(caps[name]["status"], "supported", "{name}: {caps}");
+    }
+    // Its v5 listener closes an MQTT 3.1.1 CONNECT, so the 3.1.1 window is not measured.
+    assert_eq!(caps["mqtt311"]["status"], "not supported", "{caps}");
+    assert_eq!(caps["window"]["status"], "not measured", "{caps}");
+    assert_eq!(caps["max-payload"]["value"], 64 * 1024, "{caps}");
+}
