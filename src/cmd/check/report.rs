@@ -258,8 +258,7 @@ fn xml(s: &str) -> String {
     o
 }
 
-/// A testcase: `Ok(())` passes, `Err(Some(msg))` fails, `Err(None)`… is never used; skipped
-/// ones carry a message.
+/// A testcase's outcome; a failure or a skip carries its message.
 enum Case {
     Pass,
     Fail(String),
