@@ -518,7 +518,6 @@ fn check_every_node_and_across_them() {
 /// The CONNACK's limits as mosquitto 2.0.11 sends them (topic alias maximum 10 always; the
 /// Receive Maximum, Maximum Packet Size, Maximum QoS when configured).
 #[test]
-#[ignore = "needs ServerLimits from the new link"]
 fn check_reads_the_limits_of_an_mqtt_5_connack() {
     let Some(b) = Broker::mosquitto_with(&BrokerOpts {
         conf: vec![
