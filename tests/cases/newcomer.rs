@@ -39,7 +39,13 @@ fn count_after_clear_work_or_move_is_exact() {
             _ => at()
                 .topic(&t)
                 .id(&id)
-                .args(["move", "--to", &topic("moved-away"), "--wait", "300ms"])
+                .args([
+                    "move",
+                    "--to",
+                    &topic("moved-away"),
+                    "--wait",
+                    super::requeue_wait(),
+                ])
                 .run(),
         };
         emptied.expect_code(0);
