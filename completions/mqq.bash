@@ -395,7 +395,7 @@ _mqq() {
             return 0
             ;;
         mqq__subcmd__check)
-            opts="-n -W -F -i -t -q -L -h -p -V -u -P -v --count --size --timeout --no-retained --no-durable --embedded --format --id --client-id --group --envelope-version --topic --qos --raw --uri --host --port --protocol --protocol-version --username --password --password-file --tls --cafile --capath --cert --key --insecure --tls-server-name --alpn --config --queue --set --verbose --quiet --help"
+            opts="-n -W -F -i -t -q -L -h -p -V -u -P -v --count --size --timeout --no-retained --no-durable --embedded --no-capabilities --max-size --max-connect --max-p50 --max-p99 --min-rate --require --warn-expiry --format --id --client-id --group --envelope-version --topic --qos --raw --uri --host --port --protocol --protocol-version --username --password --password-file --tls --cafile --capath --cert --key --insecure --tls-server-name --alpn --config --queue --set --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -421,12 +421,40 @@ _mqq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-connect)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-p50)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-p99)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --require)
+                    COMPREPLY=($(compgen -W "mqtt5 mqtt311 qos0 qos1 qos2 retained wildcard-plus wildcard-hash shared durable window max-payload receive-maximum max-packet-size topic-alias-max session-expiry retain-available wildcard-available shared-available max-qos" -- "${cur}"))
+                    return 0
+                    ;;
+                --warn-expiry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json junit nagios" -- "${cur}"))
                     return 0
                     ;;
                 -F)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json junit nagios" -- "${cur}"))
                     return 0
                     ;;
                 --client-id)

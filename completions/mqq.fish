@@ -69,7 +69,7 @@ complete -c mqq -n "__fish_mqq_needs_command" -f -a "count" -d 'Print how many m
 complete -c mqq -n "__fish_mqq_needs_command" -f -a "clear" -d 'Remove the queue\'s session and its pending messages at the broker'
 complete -c mqq -n "__fish_mqq_needs_command" -f -a "move" -d 'Move pending messages to another topic (acked at the source after the destination)'
 complete -c mqq -n "__fish_mqq_needs_command" -f -a "work" -d 'Run a command for each message; acknowledge it only when the command succeeds'
-complete -c mqq -n "__fish_mqq_needs_command" -f -a "check" -d 'Smoke-check a broker: connect, round-trip probe messages, retained and durable'
+complete -c mqq -n "__fish_mqq_needs_command" -f -a "check" -d 'Check a broker: round trips, retained, durable, its capabilities, thresholds'
 complete -c mqq -n "__fish_mqq_needs_command" -f -a "completions" -d 'Print shell completions: bash, zsh, fish, elvish or powershell'
 complete -c mqq -n "__fish_mqq_needs_command" -f -a "man" -d 'Print a manual page (roff): mqq(1), or a verb\'s mqq-VERB(1)'
 complete -c mqq -n "__fish_mqq_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -487,8 +487,36 @@ complete -c mqq -n "__fish_mqq_using_subcommand work" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand check" -s n -l count -d 'Probe messages to round-trip' -r
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l size -d 'Payload size of each probe, in bytes (at least 32)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand check" -s W -l timeout -d 'How long each step may take (500ms, 5s, 2m; a bare number is seconds)' -r
-complete -c mqq -n "__fish_mqq_using_subcommand check" -s F -l format -d 'Report format: text lines, or one JSON object' -r -f -a "text\t'One line per step'
-json\t'One JSON object'"
+complete -c mqq -n "__fish_mqq_using_subcommand check" -l max-size -d 'The largest payload to try when probing what round-trips (64K, 1M; bytes, or K/M)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand check" -l max-connect -d 'Fail (exit 1) when connecting takes longer than this' -r
+complete -c mqq -n "__fish_mqq_using_subcommand check" -l max-p50 -d 'Fail (exit 1) when the median round-trip latency is above this' -r
+complete -c mqq -n "__fish_mqq_using_subcommand check" -l max-p99 -d 'Fail (exit 1) when the 99th percentile round-trip latency is above this' -r
+complete -c mqq -n "__fish_mqq_using_subcommand check" -l min-rate -d 'Fail (exit 1) when fewer messages a second come back than this' -r
+complete -c mqq -n "__fish_mqq_using_subcommand check" -l require -d 'Fail (exit 1) unless the broker supports this capability (repeatable)' -r -f -a "mqtt5\t'MQTT 5 accepted'
+mqtt311\t'MQTT 3.1.1 accepted'
+qos0\t'A QoS 0 round trip'
+qos1\t'A QoS 1 round trip'
+qos2\t'A QoS 2 round trip, delivered exactly once at QoS 2'
+retained\t'A retained message kept for a new subscriber'
+wildcard-plus\t'The single-level wildcard `+`'
+wildcard-hash\t'The multi-level wildcard `#`'
+shared\t'Shared subscriptions (`$share/GROUP/…`) split a burst between two subscribers'
+durable\t'A message sent to an offline durable session is kept and delivered on reconnect'
+window\t'The window of unacknowledged messages a resumed session gets (measured)'
+max-payload\t'The largest payload that round-trips (up to --max-size)'
+receive-maximum\t'MQTT 5 CONNACK: Receive Maximum'
+max-packet-size\t'MQTT 5 CONNACK: Maximum Packet Size'
+topic-alias-max\t'MQTT 5 CONNACK: Topic Alias Maximum'
+session-expiry\t'MQTT 5 CONNACK: Session Expiry Interval'
+retain-available\t'MQTT 5 CONNACK: Retain Available'
+wildcard-available\t'MQTT 5 CONNACK: Wildcard Subscription Available'
+shared-available\t'MQTT 5 CONNACK: Shared Subscription Available'
+max-qos\t'MQTT 5 CONNACK: Maximum QoS'"
+complete -c mqq -n "__fish_mqq_using_subcommand check" -l warn-expiry -d 'TLS: warn (exit 1; Nagios WARNING) when the server certificate expires within this (30d, 2w; read from a handshake of its own)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand check" -s F -l format -d 'Report format: text lines, one JSON object, a JUnit XML report, or a Nagios plugin\'s status line with perfdata (exit 0/1/2/3: OK/WARNING/CRITICAL/UNKNOWN)' -r -f -a "text\t'One line per step'
+json\t'One JSON object'
+junit\t'JUnit XML: one testcase per step, capability and threshold'
+nagios\t'A Nagios plugin\'s status line and perfdata; exit codes in Nagios\' meaning'"
 complete -c mqq -n "__fish_mqq_using_subcommand check" -s i -l client-id -l id -d 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto) [env: MQQ_GROUP]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r -f -a "3\t''
@@ -520,6 +548,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand check" -l set -d 'Set any config
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l no-retained -d 'Skip the retained-message round trip'
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l no-durable -d 'Skip the durable (persistent session) round trip'
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l embedded -d 'Start an in-process broker on a free port and check against it'
+complete -c mqq -n "__fish_mqq_using_subcommand check" -l no-capabilities -d 'Skip the capability probes (MQTT versions, QoS levels, wildcards, shared subscriptions, the window, the CONNACK\'s limits, the largest payload)'
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
@@ -605,7 +634,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcom
 complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from config broker send receive listen peek count clear move work check completions man help" -f -a "clear" -d 'Remove the queue\'s session and its pending messages at the broker'
 complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from config broker send receive listen peek count clear move work check completions man help" -f -a "move" -d 'Move pending messages to another topic (acked at the source after the destination)'
 complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from config broker send receive listen peek count clear move work check completions man help" -f -a "work" -d 'Run a command for each message; acknowledge it only when the command succeeds'
-complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from config broker send receive listen peek count clear move work check completions man help" -f -a "check" -d 'Smoke-check a broker: connect, round-trip probe messages, retained and durable'
+complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from config broker send receive listen peek count clear move work check completions man help" -f -a "check" -d 'Check a broker: round trips, retained, durable, its capabilities, thresholds'
 complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from config broker send receive listen peek count clear move work check completions man help" -f -a "completions" -d 'Print shell completions: bash, zsh, fish, elvish or powershell'
 complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from config broker send receive listen peek count clear move work check completions man help" -f -a "man" -d 'Print a manual page (roff): mqq(1), or a verb\'s mqq-VERB(1)'
 complete -c mqq -n "__fish_mqq_using_subcommand help; and not __fish_seen_subcommand_from config broker send receive listen peek count clear move work check completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

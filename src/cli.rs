@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::keys;
-use crate::config::values::{flag_duration, key_value};
+use crate::config::values::{flag_duration, flag_size, key_value};
 use crate::template::{Template, PLACEHOLDERS};
 
 const EXIT_CODES: &str = "\
@@ -647,16 +647,21 @@ pub enum Command {
     Clear,
     /// Print the resolved config with the source of every value (secrets as ***)
     Config,
-    /// Smoke-check a broker: connect, round-trip probe messages, retained and durable
+    /// Check a broker: round trips, retained, durable, its capabilities, thresholds
     ///
     /// Connects (timed), subscribes, sends N probe messages and receives them back,
     /// verifying every byte; then a retained-message round trip and a durable one (sent
-    /// while the consumer is offline, received on reconnect), cleaning up after itself.
-    /// Reports connect time, round-trip latency p50/p99/max and throughput. Exit 1 when a
-    /// message is missing, corrupted, or duplicated beyond what its QoS allows.
+    /// while the consumer is offline, received on reconnect), then the capabilities (MQTT
+    /// versions, QoS 0/1/2, wildcards, shared subscriptions, the window, the largest payload,
+    /// the MQTT 5 CONNACK's limits), cleaning up after itself. Reports connect time,
+    /// latency p50/p99/max and throughput. Several addresses (-L a,b): each node, and a
+    /// round trip across them. Exit 1 when a message is missing, corrupted, or duplicated
+    /// beyond what its QoS allows, or a threshold is crossed (the value and the limit on one
+    /// line); -F nagios exits 0/1/2 as OK/WARNING/CRITICAL.
     ///
     ///   mqq check --embedded                   # against an in-process broker: no set-up
     ///   mqq -L mqtts://broker:8883 --cafile ca.pem check -F json
+    ///   mqq check --max-p99 50ms --require shared --warn-expiry 30d -F nagios
     #[command(verbatim_doc_comment)]
     Check(CheckArgs),
     /// Run a command for each message; acknowledge it only when the command succeeds
@@ -955,7 +960,34 @@ pub struct CheckArgs {
     /// Start an in-process broker on a free port and check against it
     #[arg(long)]
     pub embedded: bool,
-    /// Report format: text lines, or one JSON object
+    /// Skip the capability probes (MQTT versions, QoS levels, wildcards, shared
+    /// subscriptions, the window, the CONNACK's limits, the largest payload)
+    #[arg(long)]
+    pub no_capabilities: bool,
+    /// The largest payload to try when probing what round-trips (64K, 1M; bytes, or K/M)
+    #[arg(long, value_name = "BYTES", default_value = "1M", value_parser = flag_size)]
+    pub max_size: u64,
+    /// Fail (exit 1) when connecting takes longer than this
+    #[arg(long, value_name = "DURATION", value_parser = flag_duration)]
+    pub max_connect: Option<Duration>,
+    /// Fail (exit 1) when the median round-trip latency is above this
+    #[arg(long, value_name = "DURATION", value_parser = flag_duration)]
+    pub max_p50: Option<Duration>,
+    /// Fail (exit 1) when the 99th percentile round-trip latency is above this
+    #[arg(long, value_name = "DURATION", value_parser = flag_duration)]
+    pub max_p99: Option<Duration>,
+    /// Fail (exit 1) when fewer messages a second come back than this
+    #[arg(long, value_name = "MSGS_PER_S")]
+    pub min_rate: Option<f64>,
+    /// Fail (exit 1) unless the broker supports this capability (repeatable)
+    #[arg(long, value_name = "CAPABILITY", value_enum)]
+    pub require: Vec<Capability>,
+    /// TLS: warn (exit 1; Nagios WARNING) when the server certificate expires within this
+    /// (30d, 2w; read from a handshake of its own)
+    #[arg(long, value_name = "DURATION", value_parser = flag_duration)]
+    pub warn_expiry: Option<Duration>,
+    /// Report format: text lines, one JSON object, a JUnit XML report, or a Nagios plugin's
+    /// status line with perfdata (exit 0/1/2/3: OK/WARNING/CRITICAL/UNKNOWN)
     #[arg(short = 'F', long, value_enum, default_value_t = CheckFormat::Text)]
     pub format: CheckFormat,
 }
@@ -967,6 +999,69 @@ pub enum CheckFormat {
     Text,
     /// One JSON object.
     Json,
+    /// JUnit XML: one testcase per step, capability and threshold.
+    Junit,
+    /// A Nagios plugin's status line and perfdata; exit codes in Nagios' meaning.
+    Nagios,
+}
+
+/// What `check` probes a broker for (`--require`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ValueEnum)]
+pub enum Capability {
+    /// MQTT 5 accepted.
+    #[value(name = "mqtt5")]
+    Mqtt5,
+    /// MQTT 3.1.1 accepted.
+    #[value(name = "mqtt311")]
+    Mqtt311,
+    /// A QoS 0 round trip.
+    #[value(name = "qos0")]
+    Qos0,
+    /// A QoS 1 round trip.
+    #[value(name = "qos1")]
+    Qos1,
+    /// A QoS 2 round trip, delivered exactly once at QoS 2.
+    #[value(name = "qos2")]
+    Qos2,
+    /// A retained message kept for a new subscriber.
+    Retained,
+    /// The single-level wildcard `+`.
+    WildcardPlus,
+    /// The multi-level wildcard `#`.
+    WildcardHash,
+    /// Shared subscriptions (`$share/GROUP/…`) split a burst between two subscribers.
+    Shared,
+    /// A message sent to an offline durable session is kept and delivered on reconnect.
+    Durable,
+    /// The window of unacknowledged messages a resumed session gets (measured).
+    Window,
+    /// The largest payload that round-trips (up to --max-size).
+    MaxPayload,
+    /// MQTT 5 CONNACK: Receive Maximum.
+    ReceiveMaximum,
+    /// MQTT 5 CONNACK: Maximum Packet Size.
+    MaxPacketSize,
+    /// MQTT 5 CONNACK: Topic Alias Maximum.
+    TopicAliasMax,
+    /// MQTT 5 CONNACK: Session Expiry Interval.
+    SessionExpiry,
+    /// MQTT 5 CONNACK: Retain Available.
+    RetainAvailable,
+    /// MQTT 5 CONNACK: Wildcard Subscription Available.
+    WildcardAvailable,
+    /// MQTT 5 CONNACK: Shared Subscription Available.
+    SharedAvailable,
+    /// MQTT 5 CONNACK: Maximum QoS.
+    MaxQos,
+}
+
+impl Capability {
+    /// Its name in reports and for --require.
+    pub fn name(self) -> String {
+        self.to_possible_value()
+            .map(|v| v.get_name().to_owned())
+            .unwrap_or_default()
+    }
 }
 
 /// `work` flags.

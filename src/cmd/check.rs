@@ -1,31 +1,38 @@
-//! `mqq check`: the smoke check of a broker, for CI and operators.
+//! `mqq check`: the broker check, for CI jobs, monitoring and operators.
 //!
+//! Per address (`-L` repeated or a `connections:` list: each node is checked):
 //! 1. connect a consumer (timed) and subscribe to a fresh probe topic;
 //! 2. send N probe messages from a second connection and receive them back, verifying every
 //!    byte; latency is receive time minus send time of each probe;
 //! 3. a retained message: sent, then seen by a new subscriber with the retain flag, cleared;
 //! 4. a durable queue: a persistent session is made, a probe sent while it is offline, then
-//!    received on reconnect; the session is removed at the end.
+//!    received on reconnect; the session is removed at the end;
+//! 5. the capabilities (`caps`), unless `--no-capabilities`; for TLS, the server
+//!    certificate's expiry (`cert`).
+//!
+//! With several nodes, a cross-node round trip from each node to the next. Then the
+//! thresholds, and the report (`report`: text, JSON, JUnit, Nagios).
 //!
 //! Probe topics are `<topic>/<run>/…` under `-t` when given (so ACLs can allow them), else
-//! `mqq/check/<run>/…`. Failures of the broker to deliver are exit 1 after the report;
-//! connection problems are the usual 3/4/5.
+//! `mqq/check/<run>/…`. Failures of the broker to deliver and crossed thresholds are exit 1
+//! after the report; connection problems are the usual 3/4/5 (Nagios: CRITICAL).
 
-use std::collections::HashMap;
-use std::fmt::Write as _;
+mod caps;
+mod cert;
+mod probe;
+mod report;
+
 use std::process::ExitCode;
 use std::time::Duration;
 
-use serde_json::json;
+use serde_json::Value;
 use tokio::time::Instant;
 
-use crate::cli::{CheckArgs, CheckFormat};
-use crate::config::QueueConfig;
-#[cfg(feature = "broker")]
-use crate::config::{BrokerAddr, Transport};
+use crate::cli::{Capability, CheckArgs, CheckFormat};
+use crate::config::{BrokerAddr, QueueConfig};
 use crate::error::Code;
-use crate::output::{Output, Tally, Total};
-use crate::queue::{ephemeral_client_id, OutMessage, Queue, Role};
+use crate::output::{Output, Total};
+use crate::queue::{ephemeral_client_id, OutMessage, Queue, Role, Version};
 
 /// What the round trip saw.
 #[derive(Debug, Default)]
@@ -50,19 +57,162 @@ impl Step {
     fn ok(&self) -> bool {
         !matches!(self, Step::Failed(_))
     }
-    fn json(&self) -> serde_json::Value {
+}
+
+/// A capability's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Supported,
+    NotSupported,
+    NotMeasured,
+}
+
+impl Status {
+    fn name(self) -> &'static str {
         match self {
-            Step::Skipped => json!({"skipped": true}),
-            Step::Ok(d) => json!({"ok": true, "ms": ms(*d)}),
-            Step::Failed(why) => json!({"ok": false, "error": why}),
+            Status::Supported => "supported",
+            Status::NotSupported => "not supported",
+            Status::NotMeasured => "not measured",
         }
     }
-    fn text(&self, what: &str) -> String {
-        match self {
-            Step::Skipped => "skipped".into(),
-            Step::Ok(d) => format!("ok, {what} ({})", human_ms(*d)),
-            Step::Failed(why) => format!("FAILED: {why}"),
+}
+
+/// One capability row: the answer, the figure (machine-readable), and in words how.
+#[derive(Debug, Clone)]
+struct Row {
+    cap: Capability,
+    status: Status,
+    figure: Option<Value>,
+    detail: String,
+}
+
+impl Row {
+    fn new(cap: Capability, status: Status, figure: Option<Value>, detail: String) -> Row {
+        Row {
+            cap,
+            status,
+            figure,
+            detail,
         }
+    }
+}
+
+/// What was measured on one node.
+#[derive(Debug)]
+struct NodeCheck {
+    version: Version,
+    connect: Duration,
+    trip: RoundTrip,
+    retained: Step,
+    durable: Step,
+    caps: Vec<Row>,
+    cert: Option<Result<cert::Expiry, String>>,
+}
+
+impl NodeCheck {
+    fn pct(&self, p: f64) -> Option<Duration> {
+        let mut lat = self.trip.latencies.clone();
+        lat.sort();
+        #[allow(
+            clippy::cast_precision_loss,
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss
+        )]
+        (!lat.is_empty()).then(|| lat[((lat.len() - 1) as f64 * p).round() as usize])
+    }
+
+    fn rate(&self) -> f64 {
+        if self.trip.elapsed.is_zero() {
+            0.0
+        } else {
+            #[allow(clippy::cast_precision_loss)]
+            let n = self.trip.received as f64;
+            n / self.trip.elapsed.as_secs_f64()
+        }
+    }
+}
+
+/// One node: its address and what was measured, or why it could not be checked.
+#[derive(Debug)]
+struct Node {
+    broker: String,
+    result: Result<NodeCheck, (Code, String)>,
+}
+
+/// A threshold (or `--require`) and how the node compared.
+#[derive(Debug)]
+struct Threshold {
+    /// Which node (its URI).
+    broker: String,
+    /// The flag, e.g. `--max-p99`.
+    flag: String,
+    /// What is compared, e.g. `p99`.
+    what: String,
+    /// The measured value, in words.
+    value: String,
+    /// The limit, in words.
+    limit: String,
+    /// The measured value and the limit as numbers (perfdata, JSON), when numeric.
+    numbers: Option<(f64, f64)>,
+    crossed: bool,
+    /// A crossed warning (`--warn-expiry`) rather than a failure.
+    warning: bool,
+}
+
+impl Threshold {
+    /// The one line a crossed threshold prints.
+    fn line(&self) -> String {
+        match self.flag.as_str() {
+            "--require" => format!("--require {}: {}", self.what, self.value),
+            "--min-rate" | "--warn-expiry" => {
+                format!(
+                    "{} {}, under {} {}",
+                    self.what, self.value, self.flag, self.limit
+                )
+            }
+            _ => format!(
+                "{} {} over {} {}",
+                self.what, self.value, self.flag, self.limit
+            ),
+        }
+    }
+}
+
+/// Everything the report shows.
+#[derive(Debug)]
+struct Report {
+    qos: u8,
+    size: usize,
+    n: usize,
+    dup_allowed: bool,
+    nodes: Vec<Node>,
+    cross: Vec<(String, String, Step)>,
+    thresholds: Vec<Threshold>,
+}
+
+impl Report {
+    fn node_ok(&self, node: &Node) -> bool {
+        let Ok(c) = &node.result else { return false };
+        let t = &c.trip;
+        t.missing == 0
+            && t.corrupted == 0
+            && (self.dup_allowed || t.duplicates == 0)
+            && c.retained.ok()
+            && c.durable.ok()
+    }
+
+    /// Everything delivered, every node, no threshold crossed (warnings included).
+    fn ok(&self) -> bool {
+        self.nodes.iter().all(|n| self.node_ok(n))
+            && self.cross.iter().all(|(_, _, s)| s.ok())
+            && self.thresholds.iter().all(|t| !t.crossed)
+    }
+
+    /// Only warnings crossed: what Nagios calls WARNING.
+    fn only_warnings(&self) -> bool {
+        self.nodes.iter().all(|n| self.node_ok(n))
+            && self.cross.iter().all(|(_, _, s)| s.ok())
+            && self.thresholds.iter().all(|t| !t.crossed || t.warning)
     }
 }
 
@@ -84,6 +234,84 @@ pub async fn run(
         Some(t) => format!("{}/{run}", t.trim_end_matches('/')),
         None => format!("mqq/check/{run}"),
     };
+    let addrs = cfg.connections.clone();
+    let several = addrs.len() > 1;
+    let mut report = Report {
+        qos: cfg.options.qos,
+        size: usize::try_from(args.size).unwrap_or(64),
+        n: usize::try_from(args.count).unwrap_or(usize::MAX),
+        dup_allowed: cfg.options.qos == 1,
+        nodes: Vec::new(),
+        cross: Vec::new(),
+        thresholds: Vec::new(),
+    };
+    for (i, addr) in addrs.iter().enumerate() {
+        let mut node_cfg = cfg.clone();
+        node_cfg.connections = vec![addr.clone()];
+        let node_base = if several {
+            format!("{base}/node{}", i + 1)
+        } else {
+            base.clone()
+        };
+        let result = Box::pin(check_node(args, &node_cfg, &node_base, &run, &report, out)).await;
+        let result = match result {
+            Ok(c) => Ok(c),
+            // One node: its error is the command's, with its exit code and hint, as for every
+            // verb; Nagios gets a status line instead, and several nodes a row each.
+            Err(e) if !several && args.format != CheckFormat::Nagios => return Err(e),
+            Err(e) => Err((crate::error::code(&e), format!("{e:#}"))),
+        };
+        report.nodes.push(Node {
+            broker: addr.uri(),
+            result,
+        });
+    }
+    if several {
+        for (i, from) in addrs.iter().enumerate() {
+            let to = &addrs[(i + 1) % addrs.len()];
+            let step = cross_trip(&cfg, from, to, &format!("{base}/cross{i}"), &run, args).await;
+            report.cross.push((from.uri(), to.uri(), step));
+        }
+    }
+    report.thresholds = thresholds(args, &report);
+    let text = match args.format {
+        CheckFormat::Text => report::text(&report),
+        CheckFormat::Json => format!("{}\n", report::json(&report)),
+        CheckFormat::Junit => report::junit(&report),
+        CheckFormat::Nagios => report::nagios(&report),
+    };
+    out.print(text.as_bytes())?;
+    out.flush_stdout()?;
+    if args.format == CheckFormat::Nagios {
+        let code = if report.ok() {
+            0
+        } else if report.only_warnings() {
+            1
+        } else {
+            2
+        };
+        return Ok(ExitCode::from(code));
+    }
+    if let Some((code, _)) = report.nodes.iter().find_map(|n| n.result.as_ref().err()) {
+        return Ok((*code).into());
+    }
+    Ok(if report.ok() {
+        Code::Ok
+    } else {
+        Code::Shortfall
+    }
+    .into())
+}
+
+/// Steps 1–5 on one node.
+async fn check_node(
+    args: &CheckArgs,
+    cfg: &QueueConfig,
+    base: &str,
+    run: &str,
+    report: &Report,
+    out: &mut Output,
+) -> anyhow::Result<NodeCheck> {
     let on = |topic: &str, id: Option<String>| {
         let mut c = cfg.clone();
         c.topic = Some(topic.to_string());
@@ -91,9 +319,7 @@ pub async fn run(
         c.client_id = id;
         c
     };
-    let n = usize::try_from(args.count).unwrap_or(usize::MAX);
-    let size = usize::try_from(args.size).unwrap_or(64);
-    let qos = cfg.options.qos;
+    let (n, size) = (report.n, report.size);
 
     // 1. Connect (timed) and subscribe.
     let probes = on(&format!("{base}/probe"), None);
@@ -102,6 +328,7 @@ pub async fn run(
     let connect = started.elapsed();
     let broker = consumer.broker().uri();
     let version = consumer.version();
+    let limits = caps::limits_of(&consumer);
     consumer.subscribe().await?;
     out.diag().verbose(&format!(
         "connected to {broker} with {version} in {}; subscribed to {}",
@@ -113,10 +340,10 @@ pub async fn run(
     let progress = out
         .diag()
         .progress("probes back", Total::Messages(n as u64));
-    let trip = Box::pin(round_trip(
+    let trip = Box::pin(probe::round_trip(
         &probes,
         consumer,
-        &run,
+        run,
         n,
         size,
         args.timeout,
@@ -129,9 +356,9 @@ pub async fn run(
     let retained = if args.no_retained {
         Step::Skipped
     } else {
-        Box::pin(retained_trip(
+        Box::pin(probe::retained_trip(
             &on(&format!("{base}/retained"), None),
-            &run,
+            run,
             args.timeout,
         ))
         .await?
@@ -142,109 +369,188 @@ pub async fn run(
         Step::Skipped
     } else {
         let id = format!("{run}-durable");
-        Box::pin(durable_trip(
+        Box::pin(probe::durable_trip(
             &on(&format!("{base}/durable"), Some(id)),
-            &run,
+            run,
             args.timeout,
         ))
         .await?
     };
 
-    let dup_allowed = qos == 1;
-    let trip_ok = trip.missing == 0 && trip.corrupted == 0 && (dup_allowed || trip.duplicates == 0);
-    let ok = trip_ok && retained.ok() && durable.ok();
-    let mut lat = trip.latencies.clone();
-    lat.sort();
-    let pct = |p: f64| -> Option<Duration> {
-        (!lat.is_empty()).then(|| lat[((lat.len() - 1) as f64 * p).round() as usize])
-    };
-    let rate = if trip.elapsed.is_zero() {
-        0.0
+    // 5. Capabilities and the certificate.
+    let caps = if args.no_capabilities {
+        Vec::new()
     } else {
-        trip.received as f64 / trip.elapsed.as_secs_f64()
+        let p = caps::Probes {
+            cfg,
+            base: format!("{base}/cap"),
+            run,
+            timeout: args.timeout,
+            max_size: usize::try_from(args.max_size).unwrap_or(usize::MAX),
+        };
+        Box::pin(caps::all(&p, &retained, &durable, limits.as_ref())).await
     };
-    match args.format {
-        CheckFormat::Json => {
-            let v = json!({
-                "ok": ok,
-                "broker": broker,
-                "protocol": match version {
-                    crate::queue::Version::V311 => "3.1.1",
-                    crate::queue::Version::V5 => "5",
-                },
-                "connect_ms": ms(connect),
-                "qos": qos,
-                "size": size,
-                "messages": {
-                    "sent": n,
-                    "received": trip.received,
-                    "missing": trip.missing,
-                    "duplicates": trip.duplicates,
-                    "corrupted": trip.corrupted,
-                },
-                "latency_ms": {
-                    "p50": pct(0.5).map(ms),
-                    "p99": pct(0.99).map(ms),
-                    "max": pct(1.0).map(ms),
-                },
-                "throughput_per_s": (rate * 10.0).round() / 10.0,
-                "retained": retained.json(),
-                "durable": durable.json(),
-            });
-            out.print(format!("{v}\n").as_bytes())?;
+    let addr = &cfg.connections[0];
+    let cert = if addr.is_tls() {
+        Some(cert::expiry(addr, cfg, args.timeout).await)
+    } else {
+        None
+    };
+    Ok(NodeCheck {
+        version,
+        connect,
+        trip,
+        retained,
+        durable,
+        caps,
+        cert,
+    })
+}
+
+/// A probe published on `from` and received on `to`.
+async fn cross_trip(
+    cfg: &QueueConfig,
+    from: &BrokerAddr,
+    to: &BrokerAddr,
+    topic: &str,
+    run: &str,
+    args: &CheckArgs,
+) -> Step {
+    let at = |addr: &BrokerAddr| {
+        let mut c = cfg.clone();
+        c.connections = vec![addr.clone()];
+        c.topic = Some(topic.to_string());
+        c.extra_topics.clear();
+        c.client_id = None;
+        c
+    };
+    let started = Instant::now();
+    let body = probe::probe(run, 7, 48);
+    let outcome = async {
+        let mut consumer = Queue::open(&at(to), Role::Consumer, false).await?;
+        consumer.subscribe().await?;
+        let mut producer = Queue::open(&at(from), Role::Producer, false).await?;
+        producer
+            .send(&OutMessage {
+                payload: body.clone().into(),
+                bare: true,
+                ..OutMessage::default()
+            })
+            .await?;
+        if let Some(e) = producer.flush(args.timeout).await.error {
+            return Err(e);
         }
-        CheckFormat::Text => {
-            let mut t = String::new();
-            let _ = writeln!(t, "broker      {broker} ({version})");
-            let _ = writeln!(t, "connect     {}", human_ms(connect));
-            let _ = write!(
-                t,
-                "round trip  {}/{n} messages of {size} bytes at QoS {qos}",
-                trip.received
-            );
-            if let (Some(p50), Some(p99), Some(max)) = (pct(0.5), pct(0.99), pct(1.0)) {
-                let _ = write!(
-                    t,
-                    ": p50 {}, p99 {}, max {}",
-                    human_ms(p50),
-                    human_ms(p99),
-                    human_ms(max)
-                );
+        producer.close().await;
+        let got = consumer.next(Some(Instant::now() + args.timeout)).await?;
+        if let Some(m) = &got {
+            consumer.ack(m).await?;
+        }
+        consumer.close().await;
+        Ok(got)
+    };
+    match Box::pin(outcome).await {
+        Err(e) => Step::Failed(format!("{e}")),
+        Ok(None) => Step::Failed(format!(
+            "published on {}, nothing arrived on {} within {}",
+            from.uri(),
+            to.uri(),
+            humantime::format_duration(args.timeout)
+        )),
+        Ok(Some(m)) if m.body() != body.as_slice() => Step::Failed("it came back changed".into()),
+        Ok(Some(_)) => Step::Ok(started.elapsed()),
+    }
+}
+
+/// The thresholds asked for, per node.
+fn thresholds(args: &CheckArgs, report: &Report) -> Vec<Threshold> {
+    let mut all = Vec::new();
+    for node in &report.nodes {
+        let Ok(c) = &node.result else { continue };
+        let mut add = |flag: &str, what: &str, value: Option<Duration>, limit: Option<Duration>| {
+            if let (Some(v), Some(l)) = (value, limit) {
+                all.push(Threshold {
+                    broker: node.broker.clone(),
+                    flag: flag.into(),
+                    what: what.into(),
+                    value: human_ms(v),
+                    limit: human_ms(l),
+                    numbers: Some((v.as_secs_f64(), l.as_secs_f64())),
+                    crossed: v > l,
+                    warning: false,
+                });
             }
-            t.push('\n');
-            for (what, count) in [
-                ("missing", trip.missing),
-                ("corrupted", trip.corrupted),
-                ("duplicates", trip.duplicates),
-            ] {
-                if count > 0 {
-                    let allowed = if what == "duplicates" && dup_allowed {
-                        " (QoS 1 allows them)"
-                    } else {
-                        ""
-                    };
-                    let _ = writeln!(t, "            {count} {what}{allowed}");
-                }
-            }
-            let _ = writeln!(t, "throughput  {rate:.0} msg/s");
-            let _ = writeln!(t, "retained    {}", retained.text("kept and cleared"));
-            let _ = writeln!(
-                t,
-                "durable     {}",
-                durable.text("kept while offline, delivered on reconnect")
-            );
-            t.push_str(if ok { "ok\n" } else { "FAILED\n" });
-            out.print(t.as_bytes())?;
+        };
+        add(
+            "--max-connect",
+            "connect",
+            Some(c.connect),
+            args.max_connect,
+        );
+        add("--max-p50", "p50", c.pct(0.5), args.max_p50);
+        add("--max-p99", "p99", c.pct(0.99), args.max_p99);
+        if let Some(min) = args.min_rate {
+            let rate = c.rate();
+            all.push(Threshold {
+                broker: node.broker.clone(),
+                flag: "--min-rate".into(),
+                what: "rate".into(),
+                value: format!("{rate:.0} msg/s"),
+                limit: format!("{min} msg/s"),
+                numbers: Some((rate, min)),
+                crossed: rate < min,
+                warning: false,
+            });
+        }
+        for cap in &args.require {
+            let row = c.caps.iter().find(|r| r.cap == *cap);
+            let (value, crossed) = match row {
+                Some(r) if r.status == Status::Supported => ("supported".to_string(), false),
+                Some(r) => (format!("{} ({})", r.status.name(), r.detail), true),
+                None => ("not measured (--no-capabilities)".to_string(), true),
+            };
+            all.push(Threshold {
+                broker: node.broker.clone(),
+                flag: "--require".into(),
+                what: cap.name(),
+                value,
+                limit: "supported".into(),
+                numbers: None,
+                crossed,
+                warning: false,
+            });
+        }
+        if let Some(warn) = args.warn_expiry {
+            #[allow(clippy::cast_precision_loss)]
+            let limit_days = warn.as_secs_f64() / 86_400.0;
+            let (value, numbers, crossed) = match &c.cert {
+                Some(Ok(e)) => (
+                    format!("{:.1} days left", e.days_left),
+                    Some((e.days_left, limit_days)),
+                    e.days_left < limit_days,
+                ),
+                Some(Err(why)) => (format!("not read: {why}"), None, true),
+                None => ("not measured (not TLS)".to_string(), None, false),
+            };
+            all.push(Threshold {
+                broker: node.broker.clone(),
+                flag: "--warn-expiry".into(),
+                what: "certificate".into(),
+                value,
+                limit: format!("{limit_days:.1} days"),
+                numbers,
+                crossed,
+                warning: true,
+            });
         }
     }
-    out.flush_stdout()?;
-    Ok(if ok { Code::Ok } else { Code::Shortfall }.into())
+    all
 }
 
 /// Starts the embedded broker on a free port and points `cfg` at it; the broker lives as
 /// long as the process.
 #[cfg(feature = "broker")]
 fn embedded(cfg: &mut QueueConfig) -> anyhow::Result<crate::broker::EmbeddedBroker> {
+    use crate::config::Transport;
     let b = crate::broker::EmbeddedBroker::start(&crate::broker::BrokerOptions {
         users: cfg
             .credential
@@ -267,206 +573,15 @@ fn embedded(_cfg: &mut QueueConfig) -> anyhow::Result<()> {
     Err(super::no_embedded_broker().into())
 }
 
-/// The payload of probe `seq`: a recognisable header, then bytes that vary with `seq` so
-/// that a corruption anywhere shows, `size` bytes in all.
-fn probe(run: &str, seq: usize, size: usize) -> Vec<u8> {
-    let mut p = format!("{seq:08} {} ", tag(run)).into_bytes();
-    let mut x = (seq as u32).wrapping_mul(2_654_435_761).wrapping_add(1);
-    while p.len() < size {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        p.push(b'a' + (x % 26) as u8);
-    }
-    p.truncate(size.max(HEADER));
-    p
-}
-
-/// Length of a probe's header: `00000042 1a2b3c4d ` (sequence number, run tag).
-const HEADER: usize = 18;
-
-/// Eight characters of the run id that mark its probes.
-fn tag(run: &str) -> &str {
-    let hex = run.strip_prefix("mqq-").unwrap_or(run);
-    &hex[..hex.len().min(8)]
-}
-
-/// The sequence number of a probe of this run, if the body starts like one.
-fn probe_seq(run: &str, body: &[u8]) -> Option<usize> {
-    let head = std::str::from_utf8(body.get(..HEADER)?).ok()?;
-    let (seq, rest) = head.split_once(' ')?;
-    (rest.trim_end() == tag(run)).then_some(())?;
-    seq.parse().ok()
-}
-
-async fn round_trip(
-    cfg: &QueueConfig,
-    mut consumer: Queue,
-    run: &str,
-    n: usize,
-    size: usize,
-    timeout: Duration,
-    progress: Tally,
-) -> anyhow::Result<RoundTrip> {
-    let mut producer = Queue::open(cfg, Role::Producer, false).await?;
-    let (tx, mut sent_at) = tokio::sync::mpsc::unbounded_channel::<(usize, Instant)>();
-    // The consumer reads on its own task, so that receive times are not delayed by sending.
-    let run_id = run.to_string();
-    let reader = tokio::spawn(async move {
-        let mut seen: HashMap<usize, Instant> = HashMap::new();
-        let mut trip = RoundTrip::default();
-        let deadline = Instant::now() + timeout;
-        let mut last = Instant::now();
-        while seen.len() < n {
-            let Some(m) = consumer.next(Some(deadline)).await? else {
-                break;
-            };
-            let at = Instant::now();
-            consumer.ack(&m).await?;
-            match probe_seq(&run_id, m.body()) {
-                Some(seq) if seq < n && m.body() == probe(&run_id, seq, size).as_slice() => {
-                    if seen.insert(seq, at).is_some() {
-                        trip.duplicates += 1;
-                    } else {
-                        last = at;
-                        progress.add(1);
-                    }
-                }
-                _ => trip.corrupted += 1,
-            }
-        }
-        consumer.close().await;
-        trip.received = seen.len();
-        trip.missing = n - seen.len();
-        Ok::<_, crate::queue::QueueError>((trip, seen, last))
-    });
-    let first = Instant::now();
-    for seq in 0..n {
-        let _ = tx.send((seq, Instant::now()));
-        producer
-            .send(&OutMessage {
-                payload: probe(run, seq, size).into(),
-                bare: true,
-                ..OutMessage::default()
-            })
-            .await?;
-    }
-    drop(tx);
-    let report = producer.flush(timeout).await;
-    producer.close().await;
-    if let Some(e) = report.error {
-        reader.abort();
-        return Err(e.into());
-    }
-    let (mut trip, seen, last) = reader.await??;
-    while let Some((seq, at)) = sent_at.recv().await {
-        if let Some(got) = seen.get(&seq) {
-            trip.latencies.push(got.saturating_duration_since(at));
-        }
-    }
-    trip.elapsed = last.saturating_duration_since(first);
-    Ok(trip)
-}
-
-async fn retained_trip(cfg: &QueueConfig, run: &str, timeout: Duration) -> anyhow::Result<Step> {
-    let started = Instant::now();
-    let body = probe(run, 0, 48);
-    let mut producer = Queue::open(cfg, Role::Producer, false).await?;
-    producer
-        .send(&OutMessage {
-            payload: body.clone().into(),
-            retain: Some(true),
-            bare: true,
-            ..OutMessage::default()
-        })
-        .await?;
-    if let Some(e) = producer.flush(timeout).await.error {
-        return Err(e.into());
-    }
-    let mut consumer = Queue::open(cfg, Role::Consumer, false).await?;
-    consumer.subscribe().await?;
-    let got = consumer.next(Some(Instant::now() + timeout)).await?;
-    consumer.close().await;
-    let step = match got {
-        None => Step::Failed(format!(
-            "a new subscriber got no retained message within {}",
-            humantime::format_duration(timeout)
-        )),
-        Some(m) if m.body() != body.as_slice() => {
-            Step::Failed("the retained message came back changed".into())
-        }
-        Some(m) if !m.delivery.retain => {
-            Step::Failed("the message came back without the retain flag".into())
-        }
-        Some(_) => Step::Ok(started.elapsed()),
-    };
-    // Clear it: an empty retained message.
-    producer
-        .send(&OutMessage {
-            retain: Some(true),
-            bare: true,
-            ..OutMessage::default()
-        })
-        .await?;
-    let cleared = producer.flush(timeout).await;
-    producer.close().await;
-    if let Some(e) = cleared.error {
-        return Err(e.into());
-    }
-    Ok(step)
-}
-
-async fn durable_trip(cfg: &QueueConfig, run: &str, timeout: Duration) -> anyhow::Result<Step> {
-    let started = Instant::now();
-    let body = probe(run, 1, 48);
-    // The session and its subscription, then offline.
-    let mut q = Queue::open(cfg, Role::Consumer, false).await?;
-    q.subscribe().await?;
-    q.close().await;
-    let mut producer = Queue::open(cfg, Role::Producer, false).await?;
-    producer
-        .send(&OutMessage {
-            payload: body.clone().into(),
-            bare: true,
-            ..OutMessage::default()
-        })
-        .await?;
-    let sent = producer.flush(timeout).await;
-    producer.close().await;
-    if let Some(e) = sent.error {
-        return Err(e.into());
-    }
-    let mut q = Queue::open(cfg, Role::Consumer, false).await?;
-    let resumed = q.session_present();
-    q.subscribe().await?;
-    let got = q.next(Some(Instant::now() + timeout)).await?;
-    if let Some(m) = &got {
-        q.ack(m).await?;
-    }
-    q.close().await;
-    Queue::clear(cfg).await?;
-    Ok(match got {
-        _ if !resumed => Step::Failed(
-            "the broker did not keep the session (session present was 0 on reconnect)".into(),
-        ),
-        None => Step::Failed(format!(
-            "the message sent while offline was not delivered within {}",
-            humantime::format_duration(timeout)
-        )),
-        Some(m) if m.body() != body.as_slice() => {
-            Step::Failed("the message kept while offline came back changed".into())
-        }
-        Some(_) => Step::Ok(started.elapsed()),
-    })
-}
-
 fn ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 1000.0 * 100.0).round() / 100.0
 }
 
 fn human_ms(d: Duration) -> String {
     let v = d.as_secs_f64() * 1000.0;
-    if v < 10.0 {
+    if v < 0.1 {
+        format!("{:.1} µs", v * 1000.0)
+    } else if v < 10.0 {
         format!("{v:.2} ms")
     } else if v < 1000.0 {
         format!("{v:.1} ms")

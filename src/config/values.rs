@@ -52,6 +52,24 @@ pub fn option_duration(text: &str) -> Option<Duration> {
     parse_duration(text, Bare::Millis).ok()
 }
 
+/// A size given on the command line: bytes, or with `K` / `M` (KiB, MiB): `512`, `64K`,
+/// `1M`; 1 byte to 256 MiB (MQTT's largest packet). For clap's `value_parser`.
+pub fn flag_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let (num, unit) = match t.strip_suffix(['K', 'k']) {
+        Some(n) => (n, 1024),
+        None => match t.strip_suffix(['M', 'm']) {
+            Some(n) => (n, 1024 * 1024),
+            None => (t, 1),
+        },
+    };
+    match num.parse::<u64>().ok().and_then(|n| n.checked_mul(unit)) {
+        Some(n) if (1..=256 * 1024 * 1024).contains(&n) => Ok(n),
+        Some(_) => Err("expected 1 byte to 256M (MQTT's largest packet)".into()),
+        None => Err("expected bytes, or a number with K or M, e.g. 64K or 1M".into()),
+    }
+}
+
 /// `KEY=VALUE` (a user property): the key non-empty, the value anything. For clap's
 /// `value_parser`.
 pub fn key_value(text: &str) -> Result<(String, String), String> {

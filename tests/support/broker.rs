@@ -1,5 +1,5 @@
-//! The broker under test: an embedded rumqttd, or a spawned mosquitto with
-//! `MQQ_TEST_BROKER=mosquitto`, each on a free loopback port.
+//! The broker under test: an embedded rumqttd, or with `MQQ_TEST_BROKER` a spawned
+//! mosquitto, NATS or aedes (each on a free loopback port), or the pass's RabbitMQ.
 
 use std::fmt::Write as _;
 use std::net::TcpStream;
@@ -22,6 +22,39 @@ pub enum Kind {
     /// One RabbitMQ 3.10 for the whole pass, started by `tests/brokers/rabbitmq.sh` (its
     /// port in `MQQ_TEST_RABBITMQ_PORT`): one per test would cost ~14 s each.
     RabbitMq,
+    /// A spawned aedes 1.2 (node; `tests/brokers/aedes`, installed there by `npm ci`).
+    Aedes,
+}
+
+impl Kind {
+    /// The name `MQQ_TEST_BROKER` gives it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Rumqttd => "embedded",
+            Kind::Mosquitto => "mosquitto",
+            Kind::Nats => "nats",
+            Kind::RabbitMq => "rabbitmq",
+            Kind::Aedes => "aedes",
+        }
+    }
+
+    /// True when the broker accepts MQTT 5 (the others answer a v5 CONNECT with "unsupported
+    /// protocol version" or close it, and mqq's `auto` falls back to 3.1.1).
+    pub fn speaks_v5(self) -> bool {
+        matches!(self, Kind::Mosquitto)
+    }
+
+    /// True when `$share/GROUP/…` splits messages among the group (NATS 2.9, RabbitMQ 3.10
+    /// and aedes 1.2 take it for a plain topic).
+    pub fn shares(self) -> bool {
+        matches!(self, Kind::Rumqttd | Kind::Mosquitto)
+    }
+
+    /// True when the broker hands a resumed MQTT 3.1.1 session its whole backlog at once:
+    /// aedes has no window of unacknowledged messages.
+    pub fn unbounded_window(self) -> bool {
+        matches!(self, Kind::Aedes)
+    }
 }
 
 /// The broker kind asked for by `MQQ_TEST_BROKER` (default: embedded rumqttd).
@@ -30,9 +63,10 @@ pub fn kind() -> Kind {
         Ok("mosquitto") => Kind::Mosquitto,
         Ok("nats") => Kind::Nats,
         Ok("rabbitmq") => Kind::RabbitMq,
+        Ok("aedes") => Kind::Aedes,
         Ok("rumqttd" | "embedded" | "") | Err(_) => Kind::Rumqttd,
         Ok(other) => {
-            panic!("MQQ_TEST_BROKER={other}: expected embedded, mosquitto, nats or rabbitmq")
+            panic!("MQQ_TEST_BROKER={other}: expected embedded, mosquitto, nats, rabbitmq or aedes")
         }
     }
 }
@@ -82,6 +116,7 @@ impl Broker {
                 Kind::Rumqttd => start_rumqttd(port, opts),
                 Kind::Mosquitto => start_mosquitto(port, opts),
                 Kind::Nats => start_nats(port, opts),
+                Kind::Aedes => start_aedes(port, opts),
                 Kind::RabbitMq => return shared_rabbitmq(opts),
             };
             if let Some(b) = started {
@@ -364,6 +399,35 @@ fn start_nats(port: u16, opts: &BrokerOpts) -> Option<Broker> {
             port,
             child: Some(child),
             dir: Some(dir),
+        })
+    } else {
+        let _ = child.kill();
+        let _ = child.wait();
+        None
+    }
+}
+
+/// aedes from `tests/brokers/aedes` (its `node_modules` made by `npm ci` there), users
+/// given as `USER:PASS` arguments.
+fn start_aedes(port: u16, opts: &BrokerOpts) -> Option<Broker> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/brokers/aedes");
+    assert!(
+        dir.join("node_modules/aedes").is_dir(),
+        "MQQ_TEST_BROKER=aedes but aedes is not installed: npm ci --prefix tests/brokers/aedes"
+    );
+    let mut child = Command::new("node")
+        .arg(dir.join("broker.mjs"))
+        .arg(port.to_string())
+        .args(opts.users.iter().map(|(u, p)| format!("{u}:{p}")))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("MQQ_TEST_BROKER=aedes but node is not installed: apt-get install -y nodejs");
+    if wait_listening(port, Some(&mut child)) {
+        Some(Broker {
+            port,
+            child: Some(child),
+            dir: None,
         })
     } else {
         let _ = child.kill();

@@ -146,9 +146,13 @@ impl Mqq {
         line
     }
 
-    /// The process command line, for a test that drives the child itself.
+    /// The process command line, for a test that drives the child itself. The binary is the
+    /// one cargo built with the tests, or `MQQ_TEST_BIN` (CI's release-build guard runs the
+    /// NATS cases against the optimised binary that way).
     pub fn command(&self) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_mqq"));
+        let bin =
+            std::env::var_os("MQQ_TEST_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_mqq").into());
+        let mut c = Command::new(bin);
         c.env_clear();
         if let Ok(path) = std::env::var("PATH") {
             c.env("PATH", path);

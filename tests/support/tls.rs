@@ -42,6 +42,8 @@ pub struct Pki {
     pub wrong_name: Pair,
     /// Server certificate for localhost and 127.0.0.1 that expired in 2021.
     pub expired: Pair,
+    /// Server certificate for localhost and 127.0.0.1 that expires in 10 days (midnight UTC).
+    pub expiring: Pair,
     /// Client certificate signed by `ca`.
     pub client: Pair,
     /// Client certificate signed by `other_ca`.
@@ -63,32 +65,52 @@ impl Pki {
             std::fs::write(&p, text).unwrap();
             p
         };
-        let leaf = |name: &str, sans: &[&str], by: &Ca, client: bool, expired: bool| {
-            let key = KeyPair::generate().unwrap();
-            let mut p =
-                CertificateParams::new(sans.iter().map(|s| (*s).to_string()).collect::<Vec<_>>())
-                    .unwrap();
-            p.distinguished_name.push(DnType::CommonName, name);
-            p.extended_key_usages = vec![if client {
-                ExtendedKeyUsagePurpose::ClientAuth
-            } else {
-                ExtendedKeyUsagePurpose::ServerAuth
-            }];
-            if expired {
-                p.not_before = date_time_ymd(2020, 1, 1);
-                p.not_after = date_time_ymd(2021, 1, 1);
-            }
-            let cert = p.signed_by(&key, &by.cert, &by.key).unwrap();
-            Pair {
-                cert: write(&format!("{name}.pem"), &cert.pem()),
-                key: write(&format!("{name}.key"), &key.serialize_pem()),
-            }
+        let leaf =
+            |name: &str, sans: &[&str], by: &Ca, client: bool, until: Option<(i32, u8, u8)>| {
+                let key = KeyPair::generate().unwrap();
+                let mut p = CertificateParams::new(
+                    sans.iter().map(|s| (*s).to_string()).collect::<Vec<_>>(),
+                )
+                .unwrap();
+                p.distinguished_name.push(DnType::CommonName, name);
+                p.extended_key_usages = vec![if client {
+                    ExtendedKeyUsagePurpose::ClientAuth
+                } else {
+                    ExtendedKeyUsagePurpose::ServerAuth
+                }];
+                if let Some((y, m, d)) = until {
+                    p.not_before = date_time_ymd(2020, 1, 1);
+                    p.not_after = date_time_ymd(y, m, d);
+                }
+                let cert = p.signed_by(&key, &by.cert, &by.key).unwrap();
+                Pair {
+                    cert: write(&format!("{name}.pem"), &cert.pem()),
+                    key: write(&format!("{name}.key"), &key.serialize_pem()),
+                }
+            };
+        let server = leaf("server", &["localhost", "127.0.0.1"], &ca, false, None);
+        let wrong_name = leaf("wrong-name", &["other.example"], &ca, false, None);
+        let expired = leaf(
+            "expired",
+            &["localhost", "127.0.0.1"],
+            &ca,
+            false,
+            Some((2021, 1, 1)),
+        );
+        let in_10_days = {
+            use chrono::Datelike as _;
+            let d = chrono::Utc::now().date_naive() + chrono::Days::new(10);
+            (d.year(), d.month() as u8, d.day() as u8)
         };
-        let server = leaf("server", &["localhost", "127.0.0.1"], &ca, false, false);
-        let wrong_name = leaf("wrong-name", &["other.example"], &ca, false, false);
-        let expired = leaf("expired", &["localhost", "127.0.0.1"], &ca, false, true);
-        let client = leaf("client", &["mqq-client"], &ca, true, false);
-        let stranger = leaf("stranger", &["mqq-stranger"], &other, true, false);
+        let expiring = leaf(
+            "expiring",
+            &["localhost", "127.0.0.1"],
+            &ca,
+            false,
+            Some(in_10_days),
+        );
+        let client = leaf("client", &["mqq-client"], &ca, true, None);
+        let stranger = leaf("stranger", &["mqq-stranger"], &other, true, None);
         let ca_path = write("ca.pem", &ca.cert.pem());
         let ca_key = write("ca.key", &ca.key.serialize_pem());
         let other_ca = write("other-ca.pem", &other.cert.pem());
@@ -100,6 +122,7 @@ impl Pki {
             server,
             wrong_name,
             expired,
+            expiring,
             client,
             stranger,
         }
@@ -144,7 +167,7 @@ impl TlsBroker {
     /// must present a certificate signed by it.
     pub fn start(server: &Pair, client_ca: Option<&Path>) -> TlsBroker {
         match kind() {
-            Kind::Rumqttd | Kind::Nats | Kind::RabbitMq => {
+            Kind::Rumqttd | Kind::Nats | Kind::RabbitMq | Kind::Aedes => {
                 let plain = super::Broker::start();
                 let port = front(plain.port, server, client_ca);
                 TlsBroker {
