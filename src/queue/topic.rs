@@ -195,6 +195,8 @@ pub enum IdentityProblem {
     TooLong(usize),
     /// Holds a control character.
     Control(char),
+    /// Empty while a password is given: MQTT 3.1.1 carries a password only with a user name.
+    EmptyWithPassword,
 }
 
 impl std::fmt::Display for IdentityProblem {
@@ -203,6 +205,9 @@ impl std::fmt::Display for IdentityProblem {
             IdentityProblem::TooLong(n) => {
                 write!(f, "it is {n} bytes long; MQTT allows at most {MAX_STRING}")
             }
+            IdentityProblem::EmptyWithPassword => f.write_str(
+                "none is given but a password is: MQTT 3.1.1 sends a password only with a user name",
+            ),
             IdentityProblem::Control(c) => write!(
                 f,
                 "it contains the control character U+{:04X}, which brokers refuse",

@@ -371,3 +371,18 @@ fn websockets_to_a_plain_mqtt_port_say_so() {
         .stderr_has("mqtt://")
         .stderr_lines(1);
 }
+
+/// MQTT 3.1.1 carries a password only with a user name: `-P` without `-u` is a usage error
+/// before connecting (the broker hung up: exit 3 or 4, depending on the broker).
+#[test]
+fn a_password_without_a_user_name_on_3_1_1_is_refused_before_connecting() {
+    let b = Broker::start();
+    b.mqq()
+        .topic(&topic("password-alone"))
+        .args(["-P", "secret", "-V", "3.1.1", "send", "x"])
+        .run()
+        .expect_code(2)
+        .stderr_has("user name")
+        .stderr_has("-u")
+        .stderr_lines(1);
+}

@@ -504,8 +504,23 @@ impl Link {
                 brokers.push(d);
             }
         }
+        // MQTT 3.1.1 has no password without a user name (MQTT 5 has): refused before
+        // connecting, whatever the broker would make of it.
+        let v311_login = || match &opts.credential {
+            Some(c) if c.username.is_empty() && !c.password.expose().is_empty() => {
+                Err(QueueError::BadIdentity {
+                    what: "user name",
+                    shown: String::new(),
+                    problem: super::topic::IdentityProblem::EmptyWithPassword,
+                })
+            }
+            _ => Ok(()),
+        };
         match opts.version {
-            ProtocolVersion::V311 => Link::connect_as::<codec::V4>(brokers, opts, None).await,
+            ProtocolVersion::V311 => {
+                v311_login()?;
+                Link::connect_as::<codec::V4>(brokers, opts, None).await
+            }
             ProtocolVersion::V5 => Link::connect_as::<codec::V5>(brokers, opts, None).await,
             ProtocolVersion::Auto => {
                 let probe = V5_PROBE.min(opts.connect_timeout);
@@ -514,6 +529,7 @@ impl Link {
                         tracing::info!(
                             "{why}; trying MQTT 3.1.1 (-V 5 insists on MQTT 5, -V 3.1.1 skips this)"
                         );
+                        v311_login()?;
                         Link::connect_as::<codec::V4>(brokers, opts, None).await
                     }
                     Ok(link) => link,
