@@ -27,12 +27,7 @@ pub struct RabbitMq {
 impl RabbitMq {
     /// Starts one, or `None` when RabbitMQ is not installed and not required.
     pub fn start() -> Option<RabbitMq> {
-        if !Path::new(SERVER).exists() {
-            assert!(
-                std::env::var_os("MQQ_REQUIRE_BROKERS").is_none(),
-                "MQQ_REQUIRE_BROKERS is set but {SERVER} is missing: apt-get install -y rabbitmq-server"
-            );
-            eprintln!("RabbitMQ is not installed: this case needs it (CI installs it)");
+        if !installed() {
             return None;
         }
         let dir = tempfile::tempdir().unwrap();
@@ -136,12 +131,7 @@ impl RabbitCluster {
     /// Starts `n` nodes and joins the others to the first; `None` when RabbitMQ is not
     /// installed and not required.
     pub fn start(n: usize) -> Option<RabbitCluster> {
-        if !Path::new(SERVER).exists() {
-            assert!(
-                std::env::var_os("MQQ_REQUIRE_BROKERS").is_none(),
-                "MQQ_REQUIRE_BROKERS is set but {SERVER} is missing: apt-get install -y rabbitmq-server"
-            );
-            eprintln!("RabbitMQ is not installed: this case needs it (CI installs it)");
+        if !installed() {
             return None;
         }
         let home = tempfile::tempdir().unwrap();
@@ -229,6 +219,19 @@ impl Drop for RabbitCluster {
             .stderr(Stdio::null())
             .status();
     }
+}
+
+/// Whether RabbitMQ is installed; a missing one fails when `MQQ_REQUIRE_BROKERS` is set.
+fn installed() -> bool {
+    if Path::new(SERVER).exists() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("MQQ_REQUIRE_BROKERS").is_none(),
+        "MQQ_REQUIRE_BROKERS is set but {SERVER} is missing: apt-get install -y rabbitmq-server"
+    );
+    eprintln!("RabbitMQ is not installed: this case needs it (CI installs it)");
+    false
 }
 
 fn listening(port: u16) -> bool {

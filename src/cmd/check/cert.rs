@@ -3,13 +3,9 @@
 //! certificate is trusted is the check's MQTT connection's business, which verifies it as
 //! configured; this handshake accepts any, reads it, and sends nothing.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::CryptoProvider;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
+use rustls::pki_types::ServerName;
 
 use crate::config::{BrokerAddr, QueueConfig};
 
@@ -52,13 +48,7 @@ pub(super) async fn expiry(
 }
 
 async fn peer_certificate(addr: &BrokerAddr, cfg: &QueueConfig) -> Result<Vec<u8>, String> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(ReadAny(provider)))
-        .with_no_client_auth();
+    let config = crate::queue::link::accept_any_tls().map_err(|e| e.to_string())?;
     let host = cfg
         .tls
         .server_name
@@ -68,7 +58,7 @@ async fn peer_certificate(addr: &BrokerAddr, cfg: &QueueConfig) -> Result<Vec<u8
     let tcp = tokio::net::TcpStream::connect((addr.host.as_str(), addr.port))
         .await
         .map_err(|e| format!("connecting to {}: {e}", addr.uri()))?;
-    let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+    let tls = tokio_rustls::TlsConnector::from(config)
         .connect(name, tcp)
         .await
         .map_err(|e| format!("TLS handshake with {}: {e}", addr.uri()))?;
@@ -77,53 +67,4 @@ async fn peer_certificate(addr: &BrokerAddr, cfg: &QueueConfig) -> Result<Vec<u8
         .and_then(|c| c.first())
         .map(|c| c.as_ref().to_vec())
         .ok_or_else(|| format!("{} presented no certificate", addr.uri()))
-}
-
-/// Accepts any certificate (see the module's doc); signatures are still checked.
-#[derive(Debug)]
-struct ReadAny(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for ReadAny {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
 }

@@ -10,7 +10,7 @@ mod handshake;
 mod transport;
 
 pub use super::limits::ServerLimits;
-pub use transport::{TlsProblem, TlsSetupProblem};
+pub use transport::{accept_any_tls, TlsProblem, TlsSetupProblem};
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;

@@ -229,15 +229,9 @@ pub(super) async fn speaks_tls(addr: &BrokerAddr) -> bool {
         let tcp = tokio::net::TcpStream::connect((addr.host.as_str(), addr.port))
             .await
             .ok()?;
-        let provider = provider();
-        let config = ClientConfig::builder_with_provider(provider.clone())
-            .with_safe_default_protocol_versions()
-            .ok()?
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AcceptAny(provider)))
-            .with_no_client_auth();
+        let config = accept_any_tls().ok()?;
         let name = ServerName::try_from(addr.host.clone()).ok()?;
-        let answer = tokio_rustls::TlsConnector::from(Arc::new(config))
+        let answer = tokio_rustls::TlsConnector::from(config)
             .connect(name, tcp)
             .await;
         Some(match answer {
@@ -253,6 +247,20 @@ pub(super) async fn speaks_tls(addr: &BrokerAddr) -> bool {
         .ok()
         .flatten()
         .unwrap_or(false)
+}
+
+/// A TLS client config that accepts any server certificate (the handshake's signatures are
+/// still checked): for probes that look at a port or read its certificate and send nothing
+/// over it, never for a connection that carries messages.
+pub fn accept_any_tls() -> Result<Arc<ClientConfig>, TlsError> {
+    let provider = provider();
+    Ok(Arc::new(
+        ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AcceptAny(provider)))
+            .with_no_client_auth(),
+    ))
 }
 
 /// Installs the `ring` provider as rustls's process default, once.
