@@ -166,6 +166,11 @@ fn oversized_passwords_and_messages_name_the_limit_before_connecting() {
 
 #[test]
 fn work_keeps_the_password_from_its_command_unless_asked() {
+    if crate::support::kind() == crate::support::Kind::RabbitMq {
+        // RabbitMQ refuses a user it does not know; the other brokers of the suite take any
+        // credentials, which is all this case needs.
+        return;
+    }
     let b = Broker::start();
     let (t, id) = durable_queue(&b, "work-secrets");
     b.mqq()
@@ -188,7 +193,7 @@ fn work_keeps_the_password_from_its_command_unless_asked() {
             .args(args)
             .run()
     };
-    // The embedded broker takes any credentials.
+    // The broker takes any credentials.
     let o = work(&[]);
     o.expect(0, "").never_shows("Sup3rS3cret");
     let o = work(&["--pass-secrets"]);
