@@ -26,17 +26,25 @@ pub use broker::{have_mosquitto_clients, kind, Broker, BrokerOpts, Kind};
 pub use command::{mqq, Mqq, Out};
 pub use slow_link::SlowLink;
 
-/// A loopback port nobody in this process was given before, free at the time of asking.
+/// A loopback port nobody in this process was given before, free at the time of asking,
+/// for a broker a test spawns (which binds it a moment later). Taken below the kernel's
+/// ephemeral range (32768–60999 on Linux): a port the kernel hands out meanwhile (a fake
+/// server of another test binding port 0, a client's own end of a connection) is never one
+/// of these, so the broker cannot find its port taken, and a readiness probe cannot mistake
+/// another test's server for it (an aedes pass once connected to a fake HTTP server there).
 pub fn free_port() -> u16 {
+    const FIRST: u32 = 20_000;
+    const SPAN: u32 = 12_000;
     static USED: OnceLock<Mutex<HashSet<u16>>> = OnceLock::new();
     let used = USED.get_or_init(|| Mutex::new(HashSet::new()));
     loop {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        if used.lock().unwrap().insert(port) {
+        let port = (FIRST + (uuid::Uuid::new_v4().as_u128() % u128::from(SPAN)) as u32) as u16;
+        let mut used = used.lock().unwrap();
+        if used.contains(&port) {
+            continue;
+        }
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            used.insert(port);
             return port;
         }
     }
