@@ -551,33 +551,28 @@ fn disconnect_reason(d: &v5::Disconnect) -> Disconnect {
     }
 }
 
-fn puback_refusal(r: v5::PubAckReason) -> Option<(u8, &'static str)> {
-    use v5::PubAckReason as R;
-    Some(match r {
-        R::Success | R::NoMatchingSubscribers => return None,
-        R::UnspecifiedError => (0x80, "unspecified error"),
-        R::ImplementationSpecificError => (0x83, "implementation specific error"),
-        R::NotAuthorized => (0x87, "not authorized"),
-        R::TopicNameInvalid => (0x90, "topic name invalid"),
-        R::PacketIdentifierInUse => (0x91, "packet identifier in use"),
-        R::QuotaExceeded => (0x97, "quota exceeded"),
-        R::PayloadFormatInvalid => (0x99, "payload format invalid"),
-    })
+/// A refusing PUBACK's or PUBREC's code and name; `None` for success. The two reason enums
+/// have the same variants (MQTT 5 §3.4.2.1, §3.5.2.1): one table for both.
+macro_rules! publish_refusal {
+    ($name:ident, $reason:ty) => {
+        fn $name(r: $reason) -> Option<(u8, &'static str)> {
+            type R = $reason;
+            Some(match r {
+                R::Success | R::NoMatchingSubscribers => return None,
+                R::UnspecifiedError => (0x80, "unspecified error"),
+                R::ImplementationSpecificError => (0x83, "implementation specific error"),
+                R::NotAuthorized => (0x87, "not authorized"),
+                R::TopicNameInvalid => (0x90, "topic name invalid"),
+                R::PacketIdentifierInUse => (0x91, "packet identifier in use"),
+                R::QuotaExceeded => (0x97, "quota exceeded"),
+                R::PayloadFormatInvalid => (0x99, "payload format invalid"),
+            })
+        }
+    };
 }
 
-fn pubrec_refusal(r: v5::PubRecReason) -> Option<(u8, &'static str)> {
-    use v5::PubRecReason as R;
-    Some(match r {
-        R::Success | R::NoMatchingSubscribers => return None,
-        R::UnspecifiedError => (0x80, "unspecified error"),
-        R::ImplementationSpecificError => (0x83, "implementation specific error"),
-        R::NotAuthorized => (0x87, "not authorized"),
-        R::TopicNameInvalid => (0x90, "topic name invalid"),
-        R::PacketIdentifierInUse => (0x91, "packet identifier in use"),
-        R::QuotaExceeded => (0x97, "quota exceeded"),
-        R::PayloadFormatInvalid => (0x99, "payload format invalid"),
-    })
-}
+publish_refusal!(puback_refusal, v5::PubAckReason);
+publish_refusal!(pubrec_refusal, v5::PubRecReason);
 
 /// A CONNACK refusal (MQTT 5 §3.2.2.2), `None` for success.
 fn connack_refusal(code: v5::ConnectReturnCode) -> Option<Refusal> {

@@ -22,7 +22,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::codec::{AckKind, Codec, ConnectParams, DecodeError, In, OutPublish};
+use super::codec::{AckKind, Codec, ConnectParams, In, OutPublish};
 use super::handshake::{self, Opened, READ_CHUNK};
 use super::transport::{Dialer, Stream, Wire};
 use super::{
@@ -624,9 +624,7 @@ impl<C: Codec> Driver<C> {
                     self.incoming(p)?;
                 }
                 Ok(None) => break,
-                Err(e @ DecodeError::TooLarge { .. }) => {
-                    return Err(lost(e.to_string(), ErrorKind::Other));
-                }
+                // Too large (refused from its header) or malformed: the connection is unusable.
                 Err(e) => return Err(lost(e.to_string(), ErrorKind::Other)),
             }
         }

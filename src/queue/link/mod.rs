@@ -760,7 +760,7 @@ impl Link {
             Err(TrySendError::Closed(_)) => return Err(self.closed()),
             Err(TrySendError::Full(r)) => r,
         };
-        let sent = match stall {
+        match stall {
             None => self.requests.send(r).await.map_err(|_| self.closed()),
             Some(after) => match tokio::time::timeout(after, self.requests.send(r)).await {
                 Err(_) => Err(QueueError::NoAck {
@@ -769,8 +769,7 @@ impl Link {
                 }),
                 Ok(r) => r.map_err(|_| self.closed()),
             },
-        };
-        sent
+        }
     }
 
     /// Queues a publish; completion is reported as [`LinkEvent::Completed`]. While the
