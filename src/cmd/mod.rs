@@ -1,7 +1,7 @@
-//! The dispatcher and one module per verb. Dispatch turns flags into config inputs, resolves
-//! the config, builds the runtime and runs the verb; each verb takes its parsed flags, the
-//! resolved config and the one [`Output`], drives the queue core, and returns its exit code
-//! or an error that `crate::error` turns into one.
+//! The dispatcher and one module per verb. Dispatch resolves the config from the flags'
+//! config inputs (`cli`), builds the runtime and runs the verb; each verb takes its parsed
+//! flags, the resolved config and the one [`Output`], drives the queue core, and returns its
+//! exit code or an error that `crate::error` turns into one.
 
 #[cfg(feature = "broker")]
 pub mod broker;
@@ -17,15 +17,13 @@ pub mod receive;
 pub mod send;
 pub mod work;
 
-use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-use clap::parser::ValueSource;
 use clap::ArgMatches;
 
-use crate::cli::{Cli, Command, GlobalArgs};
+use crate::cli::{Cli, Command};
 
-use crate::config::{keys, resolve, ConfigInputs, FlagValue, QueueConfig};
+use crate::config::{resolve, ConfigInputs, QueueConfig};
 use crate::error::{Code, UsageError};
 use crate::output::{Output, StdoutError};
 use crate::queue::{Queue, QueueError, Stop};
@@ -49,7 +47,7 @@ pub fn run(cli: &Cli, matches: &ArgMatches, out: &mut Output) -> anyhow::Result<
     if let Command::Man(a) = &cli.command {
         return man::run(a, out);
     }
-    let inputs = config_inputs(&cli.global, matches, environment()?)?;
+    let inputs = cli.global.config_inputs(matches)?;
     let resolved = resolve(&inputs)?;
     for w in resolved.warnings.iter().take(MAX_WARNINGS) {
         out.diag().warn(w);
@@ -208,99 +206,6 @@ pub(crate) fn no_embedded_broker() -> UsageError {
          default); rebuild with it, or point mqq at a broker with -L"
             .into(),
     )
-}
-
-/// The process environment as text. One of mqq's own variables (`MQQ_URI`, …) that is not
-/// UTF-8 is an error naming it: skipping it would quietly fall back to a default (another
-/// broker, another topic). Other variables that are not UTF-8 are skipped.
-fn environment() -> Result<BTreeMap<String, String>, UsageError> {
-    let ours = |name: &str| {
-        keys::KEYS.iter().any(|k| k.env == Some(name))
-            || keys::FILE_INPUTS.iter().any(|(_, _, env)| *env == name)
-    };
-    let mut vars = BTreeMap::new();
-    for (k, v) in std::env::vars_os() {
-        let Ok(k) = k.into_string() else { continue };
-        match v.into_string() {
-            Ok(v) => {
-                vars.insert(k, v);
-            }
-            Err(_) if ours(&k) => {
-                return Err(UsageError(format!(
-                    "the environment variable {k} is not valid UTF-8 text; fix it, or unset it"
-                )));
-            }
-            Err(_) => {}
-        }
-    }
-    Ok(vars)
-}
-
-/// Turns the global flags into config inputs: every flag of the key registry becomes its
-/// dotted key, `--set KEY=VALUE` any key; in command-line order, so the later one wins.
-pub fn config_inputs(
-    g: &GlobalArgs,
-    m: &ArgMatches,
-    env: BTreeMap<String, String>,
-) -> Result<ConfigInputs, UsageError> {
-    let mut flags: Vec<(usize, FlagValue)> = Vec::new();
-    if let (Some(values), Some(indices)) = (m.get_many::<String>("set"), m.indices_of("set")) {
-        for (s, index) in values.zip(indices) {
-            let Some((k, v)) = s.split_once('=') else {
-                return Err(UsageError(format!(
-                    "--set {:?}: expected KEY=VALUE, e.g. --set options.qos=1",
-                    crate::config::mask_secret(s)
-                )));
-            };
-            flags.push((
-                index,
-                FlagValue {
-                    key: k.trim().into(),
-                    value: v.into(),
-                    flag: "--set".into(),
-                },
-            ));
-        }
-    }
-    for row in keys::KEYS {
-        // `--queue` reaches resolution as `ConfigInputs::queue` (it also picks a profile).
-        let Some(flag) = row.flag.filter(|_| row.key != "name") else {
-            continue;
-        };
-        if m.value_source(flag.id) != Some(ValueSource::CommandLine) {
-            continue;
-        }
-        let value = match flag.switch {
-            Some(v) => v.to_string(),
-            None if flag.many.is_some() => match m.get_raw(flag.id) {
-                Some(raw) => raw
-                    .map(|v| v.to_string_lossy().into_owned())
-                    .collect::<Vec<_>>()
-                    .join(flag.many.unwrap_or(",")),
-                None => continue,
-            },
-            None => match m.get_raw(flag.id).and_then(Iterator::last) {
-                Some(raw) => raw.to_string_lossy().into_owned(),
-                None => continue,
-            },
-        };
-        flags.push((
-            m.index_of(flag.id).unwrap_or(usize::MAX),
-            FlagValue {
-                key: row.key.into(),
-                value,
-                flag: flag.long.into(),
-            },
-        ));
-    }
-    flags.sort_by_key(|(index, _)| *index);
-    Ok(ConfigInputs {
-        config_file: g.config.clone(),
-        queue: g.queue.clone(),
-        password_file: g.password_file.clone(),
-        flags: flags.into_iter().map(|(_, f)| f).collect(),
-        env,
-    })
 }
 
 /// A future that completes on Ctrl-C or SIGTERM. The handlers are installed now, not on
