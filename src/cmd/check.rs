@@ -570,7 +570,7 @@ fn embedded(cfg: &mut QueueConfig) -> anyhow::Result<crate::broker::EmbeddedBrok
 
 #[cfg(not(feature = "broker"))]
 fn embedded(_cfg: &mut QueueConfig) -> anyhow::Result<()> {
-    Err(super::no_embedded_broker().into())
+    Err(super::shared::no_embedded_broker().into())
 }
 
 fn ms(d: Duration) -> f64 {

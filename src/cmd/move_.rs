@@ -6,6 +6,8 @@
 
 use std::process::ExitCode;
 
+use super::shared::{subscribe, warn_if_ephemeral};
+use super::state;
 use crate::cli::MoveArgs;
 use crate::config::QueueConfig;
 use crate::error::{Code, UsageError};
@@ -54,9 +56,9 @@ pub async fn run(
         .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
     if args.dry_run {
         // A peek: nothing is acknowledged, nothing published.
-        super::warn_if_ephemeral(cfg, out);
+        warn_if_ephemeral(cfg, out);
         let mut q = Queue::open(cfg, Role::Inspector, false).await?;
-        super::subscribe(&mut q, out).await?;
+        subscribe(&mut q, out).await?;
         let got = q.peek(want, args.wait, args.wait).await;
         q.close().await;
         let msgs = got?;
@@ -83,7 +85,7 @@ pub async fn run(
     // runs): what was in flight is sent again, and the source keeps the batch until then.
     // Opened before the source subscribes: from "subscribed to" on, both ride out a restart.
     let mut dest = Queue::open(&dest_cfg, Role::Producer, true).await?;
-    super::subscribe(&mut source, out).await?;
+    subscribe(&mut source, out).await?;
     let mut moved = 0usize;
     let result: Result<(), QueueError> = async {
         while moved < want {
@@ -134,7 +136,7 @@ pub async fn run(
     let source_uri = source.broker().uri();
     dest.close().await;
     source.close().await;
-    crate::state::consumed(&source_uri, cfg.client_id.as_deref(), moved);
+    state::consumed(&source_uri, cfg.client_id.as_deref(), moved);
     out.diag().report(&format!(
         "moved {moved} message{} to {} at {} in {:.2?}",
         if moved == 1 { "" } else { "s" },

@@ -9,6 +9,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 
+use super::shared::{rate, signal_name};
 use crate::cli::SendArgs;
 use crate::config::QueueConfig;
 use crate::error::{Code, UsageError};
@@ -233,7 +234,7 @@ async fn send(
     if signal != 0 {
         out.diag().report(&format!(
             "interrupted ({}): sent {}, acknowledged {} of {} in {:.2?}",
-            super::signal_name(signal),
+            signal_name(signal),
             report.published,
             report.completed,
             report.published,
@@ -245,7 +246,7 @@ async fn send(
             report.published,
             report.completed,
             elapsed,
-            super::rate(report.completed as u64, elapsed)
+            rate(report.completed as u64, elapsed)
         ));
     }
     for why in skipped.iter().take(10) {

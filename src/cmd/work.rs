@@ -31,6 +31,8 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
 use tokio::time::Instant;
 
+use super::shared::{rate, subscribe};
+use super::state;
 use crate::cli::WorkArgs;
 use crate::config::QueueConfig;
 use crate::error::{Code, UsageError};
@@ -112,7 +114,7 @@ pub async fn run(
     let forget_acked = |broker: &Option<String>, t: &Tally| {
         if let Some(b) = broker {
             let acked = t.completed + t.dead_lettered;
-            crate::state::consumed(
+            state::consumed(
                 b,
                 cfg.client_id.as_deref(),
                 usize::try_from(acked).unwrap_or(usize::MAX),
@@ -126,7 +128,7 @@ pub async fn run(
             // It rides out a broker restart as listen does (options.retry_connect).
             q = Queue::open(cfg, Role::Consumer, cfg.options.retry_connect) => q?,
         };
-        super::subscribe(&mut q, out).await?;
+        subscribe(&mut q, out).await?;
         broker.get_or_insert_with(|| q.broker().uri());
         loop {
             if max.is_some_and(|m| usize::try_from(tally.completed).unwrap_or(0) >= m) {
@@ -565,6 +567,6 @@ fn summary(out: &Output, t: &Tally, took: Duration) {
         t.abandoned,
         t.dead_lettered,
         took,
-        super::rate(t.completed, took)
+        rate(t.completed, took)
     ));
 }
