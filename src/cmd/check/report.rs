@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Map, Value};
 
-use super::{human_ms, ms, Node, NodeCheck, Report, Status, Step, Threshold};
+use super::model::{human_ms, ms, Node, NodeCheck, Report, Status, Step, Threshold};
 use crate::queue::Version;
 
 fn protocol(v: Version) -> &'static str {
