@@ -32,8 +32,9 @@ use crate::cli::{CheckArgs, CheckFormat};
 use crate::config::{BrokerAddr, QueueConfig};
 use crate::error::Code;
 use crate::output::{Output, Total};
-use crate::queue::{ephemeral_client_id, OutMessage, Queue, Role};
-use model::{human_ms, Node, NodeCheck, Report, Status, Step, Threshold};
+use crate::queue::{ephemeral_client_id, OutMessage, Queue, Role, ServerLimits};
+use cert::Expiry;
+use model::{human_ms, Node, NodeCheck, Report, Row, Status, Step, Threshold};
 
 /// Runs `check`.
 pub async fn run(
@@ -197,6 +198,36 @@ async fn check_node(
     };
 
     // 5. Capabilities and the certificate.
+    let (caps, cert) = Box::pin(capabilities(
+        args,
+        cfg,
+        base,
+        run,
+        (&retained, &durable),
+        limits,
+    ))
+    .await;
+    Ok(NodeCheck {
+        version,
+        connect,
+        trip,
+        retained,
+        durable,
+        caps,
+        cert,
+    })
+}
+
+/// Step 5 on one node: the capabilities (which the retained and durable steps answer two
+/// of, and an MQTT 5 CONNACK's `limits` four), and a TLS address's certificate.
+async fn capabilities(
+    args: &CheckArgs,
+    cfg: &QueueConfig,
+    base: &str,
+    run: &str,
+    (retained, durable): (&Step, &Step),
+    limits: Option<ServerLimits>,
+) -> (Vec<Row>, Option<Result<Expiry, String>>) {
     let caps = if args.no_capabilities {
         Vec::new()
     } else {
@@ -207,7 +238,7 @@ async fn check_node(
             timeout: args.timeout,
             max_size: usize::try_from(args.max_size).unwrap_or(usize::MAX),
         };
-        Box::pin(caps::all(&p, &retained, &durable, limits.as_ref())).await
+        Box::pin(caps::all(&p, retained, durable, limits.as_ref())).await
     };
     let addr = &cfg.connections[0];
     let cert = if addr.is_tls() {
@@ -215,15 +246,7 @@ async fn check_node(
     } else {
         None
     };
-    Ok(NodeCheck {
-        version,
-        connect,
-        trip,
-        retained,
-        durable,
-        caps,
-        cert,
-    })
+    (caps, cert)
 }
 
 /// A probe published on `from` and received on `to`.
