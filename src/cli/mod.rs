@@ -2,8 +2,9 @@
 //! parsed alone, clap's errors with tips), what `--help` shows (`help`: each key's text from
 //! the key registry), the value parsers (`values`), and the flags and environment as config
 //! inputs (`inputs`). Resolving those into a queue config is `config`'s job.
-//! Size: the derive types are the manual: every flag's help text is here, one table of the
-//! verbs and their flags (the global flags' own help is the key registry's).
+//!
+//! Size: the derive types are the verbs' manual, each flag's help beside its definition: one
+//! table, read whole; the unit tests of the parse they feed follow them.
 
 mod help;
 mod inputs;

@@ -13,6 +13,7 @@ const HOISTED: [(char, &str); 3] = [('F', "format"), ('n', "count"), ('W', "time
 /// `argv` with the verb's flags that came before the verb (`-F`, `-n`, `-W`) moved to right
 /// after it; `None` when there are none (or the words before the verb cannot be told apart:
 /// an unknown flag, `--`). A flag the verb lacks is moved too, so clap's error names it.
+/// `base` holds the global flags, which may come before the verb too.
 pub(super) fn hoist(base: &clap::Command, argv: &[OsString]) -> Option<Vec<OsString>> {
     let words: Vec<&str> = argv.iter().map(|w| w.to_str()).collect::<Option<_>>()?;
     let is_verb = |w: &str| VERBS.contains(&w) && w != "help";
