@@ -35,25 +35,25 @@ complete -c mqq -n "__fish_mqq_needs_command" -l envelope-version -d 'Envelope v
 both\t''"
 complete -c mqq -n "__fish_mqq_needs_command" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
 complete -c mqq -n "__fish_mqq_needs_command" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
-complete -c mqq -n "__fish_mqq_needs_command" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
+complete -c mqq -n "__fish_mqq_needs_command" -s p -l port -d 'Broker port (1883; 8883 for TLS) [env: MQQ_PORT]' -r
 complete -c mqq -n "__fish_mqq_needs_command" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
-complete -c mqq -n "__fish_mqq_needs_command" -s V -l protocol-version -d 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
+complete -c mqq -n "__fish_mqq_needs_command" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
 5\t''
 auto\t''"
 complete -c mqq -n "__fish_mqq_needs_command" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
-complete -c mqq -n "__fish_mqq_needs_command" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]' -r
+complete -c mqq -n "__fish_mqq_needs_command" -s P -l password -d 'Password [env: MQQ_PASSWORD]' -r
 complete -c mqq -n "__fish_mqq_needs_command" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
 complete -c mqq -n "__fish_mqq_needs_command" -l cafile -d 'PEM file of CA certificates to trust instead of the system\'s roots [env: MQQ_CAFILE]' -r -F
 complete -c mqq -n "__fish_mqq_needs_command" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
-complete -c mqq -n "__fish_mqq_needs_command" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
-complete -c mqq -n "__fish_mqq_needs_command" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
-complete -c mqq -n "__fish_mqq_needs_command" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
-complete -c mqq -n "__fish_mqq_needs_command" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
+complete -c mqq -n "__fish_mqq_needs_command" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs its key [env: MQQ_CERT]' -r -F
+complete -c mqq -n "__fish_mqq_needs_command" -l key -d 'PEM private key of the client certificate (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
+complete -c mqq -n "__fish_mqq_needs_command" -l tls-server-name -d 'Name to verify the broker\'s certificate against (default: the host) [env: MQQ_TLS_SERVER_NAME]' -r
+complete -c mqq -n "__fish_mqq_needs_command" -l alpn -d 'ALPN protocols to offer, comma-separated (AWS IoT on 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
 complete -c mqq -n "__fish_mqq_needs_command" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
-complete -c mqq -n "__fish_mqq_needs_command" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
+complete -c mqq -n "__fish_mqq_needs_command" -l queue -d 'Queue name: picks a queue of a `queues:` or container file; the default topic [env: MQQ_QUEUE]' -r
 complete -c mqq -n "__fish_mqq_needs_command" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_needs_command" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
-complete -c mqq -n "__fish_mqq_needs_command" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
+complete -c mqq -n "__fish_mqq_needs_command" -l tls -d 'TLS on every address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_needs_command" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_needs_command" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace; mosquitto_sub\'s -v, topic and payload on stdout, is -F \'%t %p\')'
 complete -c mqq -n "__fish_mqq_needs_command" -l quiet -d 'No summaries, progress display or warnings on stderr; errors are still printed'
@@ -84,25 +84,25 @@ complete -c mqq -n "__fish_mqq_using_subcommand config" -l envelope-version -d '
 both\t''"
 complete -c mqq -n "__fish_mqq_using_subcommand config" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand config" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand config" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand config" -s p -l port -d 'Broker port (1883; 8883 for TLS) [env: MQQ_PORT]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand config" -s V -l protocol-version -d 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
+complete -c mqq -n "__fish_mqq_using_subcommand config" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
 5\t''
 auto\t''"
 complete -c mqq -n "__fish_mqq_using_subcommand config" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand config" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand config" -s P -l password -d 'Password [env: MQQ_PASSWORD]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l cafile -d 'PEM file of CA certificates to trust instead of the system\'s roots [env: MQQ_CAFILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand config" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand config" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand config" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand config" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand config" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs its key [env: MQQ_CERT]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand config" -l key -d 'PEM private key of the client certificate (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand config" -l tls-server-name -d 'Name to verify the broker\'s certificate against (default: the host) [env: MQQ_TLS_SERVER_NAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand config" -l alpn -d 'ALPN protocols to offer, comma-separated (AWS IoT on 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand config" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand config" -l queue -d 'Queue name: picks a queue of a `queues:` or container file; the default topic [env: MQQ_QUEUE]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
-complete -c mqq -n "__fish_mqq_using_subcommand config" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
+complete -c mqq -n "__fish_mqq_using_subcommand config" -l tls -d 'TLS on every address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand config" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace; mosquitto_sub\'s -v, topic and payload on stdout, is -F \'%t %p\')'
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l quiet -d 'No summaries, progress display or warnings on stderr; errors are still printed'
@@ -119,25 +119,25 @@ complete -c mqq -n "__fish_mqq_using_subcommand broker" -l envelope-version -d '
 both\t''"
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand broker" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -s p -l port -d 'Broker port (1883; 8883 for TLS) [env: MQQ_PORT]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand broker" -s V -l protocol-version -d 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
 5\t''
 auto\t''"
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand broker" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -s P -l password -d 'Password [env: MQQ_PASSWORD]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -l cafile -d 'PEM file of CA certificates to trust instead of the system\'s roots [env: MQQ_CAFILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand broker" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand broker" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand broker" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand broker" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs its key [env: MQQ_CERT]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -l key -d 'PEM private key of the client certificate (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -l tls-server-name -d 'Name to verify the broker\'s certificate against (default: the host) [env: MQQ_TLS_SERVER_NAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -l alpn -d 'ALPN protocols to offer, comma-separated (AWS IoT on 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand broker" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -l queue -d 'Queue name: picks a queue of a `queues:` or container file; the default topic [env: MQQ_QUEUE]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
-complete -c mqq -n "__fish_mqq_using_subcommand broker" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -l tls -d 'TLS on every address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace; mosquitto_sub\'s -v, topic and payload on stdout, is -F \'%t %p\')'
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -l quiet -d 'No summaries, progress display or warnings on stderr; errors are still printed'
@@ -165,22 +165,22 @@ complete -c mqq -n "__fish_mqq_using_subcommand send" -l envelope-version -d 'En
 both\t''"
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand send" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -s p -l port -d 'Broker port (1883; 8883 for TLS) [env: MQQ_PORT]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand send" -s V -l protocol-version -d 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
+complete -c mqq -n "__fish_mqq_using_subcommand send" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
 5\t''
 auto\t''"
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand send" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -s P -l password -d 'Password [env: MQQ_PASSWORD]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l cafile -d 'PEM file of CA certificates to trust instead of the system\'s roots [env: MQQ_CAFILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand send" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand send" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand send" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand send" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs its key [env: MQQ_CERT]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l key -d 'PEM private key of the client certificate (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l tls-server-name -d 'Name to verify the broker\'s certificate against (default: the host) [env: MQQ_TLS_SERVER_NAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l alpn -d 'ALPN protocols to offer, comma-separated (AWS IoT on 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand send" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l queue -d 'Queue name: picks a queue of a `queues:` or container file; the default topic [env: MQQ_QUEUE]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s l -l lines -d 'Send each line of stdin as a message (the newline is not sent)'
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l ndjson -d 'Replay a capture: each stdin line is a message as -F json writes it, sent to its own topic (payload or base64 payload, retain, envelope fields, MQTT 5 properties)'
@@ -188,7 +188,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand send" -l skip-bad -d 'With --ndj
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s n -l null-message -d 'Send one empty message: zero bytes, never wrapped in an envelope'
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s r -l retain -d 'Set the retain flag. An empty retained message (-r -n, or -r \'\') clears the topic\'s retained message: it is always sent as zero bytes, whatever the envelope mode'
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
-complete -c mqq -n "__fish_mqq_using_subcommand send" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l tls -d 'TLS on every address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace; mosquitto_sub\'s -v, topic and payload on stdout, is -F \'%t %p\')'
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l quiet -d 'No summaries, progress display or warnings on stderr; errors are still printed'
@@ -209,28 +209,28 @@ complete -c mqq -n "__fish_mqq_using_subcommand receive" -s q -l qos -d 'QoS 0, 
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto) [env: MQQ_GROUP]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand receive" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -s p -l port -d 'Broker port (1883; 8883 for TLS) [env: MQQ_PORT]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand receive" -s V -l protocol-version -d 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
 5\t''
 auto\t''"
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand receive" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -s P -l password -d 'Password [env: MQQ_PASSWORD]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l cafile -d 'PEM file of CA certificates to trust instead of the system\'s roots [env: MQQ_CAFILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand receive" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand receive" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand receive" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand receive" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs its key [env: MQQ_CERT]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -l key -d 'PEM private key of the client certificate (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -l tls-server-name -d 'Name to verify the broker\'s certificate against (default: the host) [env: MQQ_TLS_SERVER_NAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -l alpn -d 'ALPN protocols to offer, comma-separated (AWS IoT on 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand receive" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -l queue -d 'Queue name: picks a queue of a `queues:` or container file; the default topic [env: MQQ_QUEUE]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l pretty -d 'Pretty-print JSON (-F json, %j), one object over several lines; implies -F json'
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s R -l no-retained -d 'Skip retained messages (a durable queue still acknowledges them)'
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s N -l no-eol -d 'No newline after each message (text and templates), as mosquitto_sub -N'
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
-complete -c mqq -n "__fish_mqq_using_subcommand receive" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -l tls -d 'TLS on every address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace; mosquitto_sub\'s -v, topic and payload on stdout, is -F \'%t %p\')'
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l quiet -d 'No summaries, progress display or warnings on stderr; errors are still printed'
@@ -252,28 +252,28 @@ complete -c mqq -n "__fish_mqq_using_subcommand listen" -s q -l qos -d 'QoS 0, 1
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto) [env: MQQ_GROUP]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand listen" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -s p -l port -d 'Broker port (1883; 8883 for TLS) [env: MQQ_PORT]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand listen" -s V -l protocol-version -d 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
 5\t''
 auto\t''"
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand listen" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -s P -l password -d 'Password [env: MQQ_PASSWORD]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l cafile -d 'PEM file of CA certificates to trust instead of the system\'s roots [env: MQQ_CAFILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand listen" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand listen" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand listen" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand listen" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs its key [env: MQQ_CERT]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -l key -d 'PEM private key of the client certificate (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -l tls-server-name -d 'Name to verify the broker\'s certificate against (default: the host) [env: MQQ_TLS_SERVER_NAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -l alpn -d 'ALPN protocols to offer, comma-separated (AWS IoT on 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand listen" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -l queue -d 'Queue name: picks a queue of a `queues:` or container file; the default topic [env: MQQ_QUEUE]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l pretty -d 'Pretty-print JSON (-F json, %j), one object over several lines; implies -F json'
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s R -l no-retained -d 'Skip retained messages (a durable queue still acknowledges them)'
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s N -l no-eol -d 'No newline after each message (text and templates), as mosquitto_sub -N'
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
-complete -c mqq -n "__fish_mqq_using_subcommand listen" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -l tls -d 'TLS on every address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace; mosquitto_sub\'s -v, topic and payload on stdout, is -F \'%t %p\')'
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l quiet -d 'No summaries, progress display or warnings on stderr; errors are still printed'
@@ -297,28 +297,28 @@ complete -c mqq -n "__fish_mqq_using_subcommand peek" -s q -l qos -d 'QoS 0, 1 o
 2\t''"
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand peek" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -s p -l port -d 'Broker port (1883; 8883 for TLS) [env: MQQ_PORT]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand peek" -s V -l protocol-version -d 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
 5\t''
 auto\t''"
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand peek" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -s P -l password -d 'Password [env: MQQ_PASSWORD]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l cafile -d 'PEM file of CA certificates to trust instead of the system\'s roots [env: MQQ_CAFILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand peek" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand peek" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand peek" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand peek" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs its key [env: MQQ_CERT]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -l key -d 'PEM private key of the client certificate (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -l tls-server-name -d 'Name to verify the broker\'s certificate against (default: the host) [env: MQQ_TLS_SERVER_NAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -l alpn -d 'ALPN protocols to offer, comma-separated (AWS IoT on 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand peek" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -l queue -d 'Queue name: picks a queue of a `queues:` or container file; the default topic [env: MQQ_QUEUE]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l pretty -d 'Pretty-print JSON (-F json, %j), one object over several lines; implies -F json'
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s R -l no-retained -d 'Skip retained messages (a durable queue still acknowledges them)'
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s N -l no-eol -d 'No newline after each message (text and templates), as mosquitto_sub -N'
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
-complete -c mqq -n "__fish_mqq_using_subcommand peek" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -l tls -d 'TLS on every address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace; mosquitto_sub\'s -v, topic and payload on stdout, is -F \'%t %p\')'
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l quiet -d 'No summaries, progress display or warnings on stderr; errors are still printed'
@@ -338,25 +338,25 @@ complete -c mqq -n "__fish_mqq_using_subcommand count" -s q -l qos -d 'QoS 0, 1 
 2\t''"
 complete -c mqq -n "__fish_mqq_using_subcommand count" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand count" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand count" -s p -l port -d 'Broker port (1883; 8883 for TLS) [env: MQQ_PORT]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand count" -s V -l protocol-version -d 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
+complete -c mqq -n "__fish_mqq_using_subcommand count" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
 5\t''
 auto\t''"
 complete -c mqq -n "__fish_mqq_using_subcommand count" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand count" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand count" -s P -l password -d 'Password [env: MQQ_PASSWORD]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l cafile -d 'PEM file of CA certificates to trust instead of the system\'s roots [env: MQQ_CAFILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand count" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand count" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand count" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand count" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand count" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs its key [env: MQQ_CERT]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand count" -l key -d 'PEM private key of the client certificate (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand count" -l tls-server-name -d 'Name to verify the broker\'s certificate against (default: the host) [env: MQQ_TLS_SERVER_NAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand count" -l alpn -d 'ALPN protocols to offer, comma-separated (AWS IoT on 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand count" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand count" -l queue -d 'Queue name: picks a queue of a `queues:` or container file; the default topic [env: MQQ_QUEUE]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
-complete -c mqq -n "__fish_mqq_using_subcommand count" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
+complete -c mqq -n "__fish_mqq_using_subcommand count" -l tls -d 'TLS on every address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand count" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace; mosquitto_sub\'s -v, topic and payload on stdout, is -F \'%t %p\')'
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l quiet -d 'No summaries, progress display or warnings on stderr; errors are still printed'
@@ -372,25 +372,25 @@ complete -c mqq -n "__fish_mqq_using_subcommand clear" -s t -l topic -d 'Topic; 
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -s i -l client-id -l id -d 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand clear" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -s p -l port -d 'Broker port (1883; 8883 for TLS) [env: MQQ_PORT]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand clear" -s V -l protocol-version -d 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
 5\t''
 auto\t''"
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand clear" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -s P -l password -d 'Password [env: MQQ_PASSWORD]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l cafile -d 'PEM file of CA certificates to trust instead of the system\'s roots [env: MQQ_CAFILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand clear" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand clear" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand clear" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand clear" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs its key [env: MQQ_CERT]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -l key -d 'PEM private key of the client certificate (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -l tls-server-name -d 'Name to verify the broker\'s certificate against (default: the host) [env: MQQ_TLS_SERVER_NAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -l alpn -d 'ALPN protocols to offer, comma-separated (AWS IoT on 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand clear" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -l queue -d 'Queue name: picks a queue of a `queues:` or container file; the default topic [env: MQQ_QUEUE]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
-complete -c mqq -n "__fish_mqq_using_subcommand clear" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -l tls -d 'TLS on every address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace; mosquitto_sub\'s -v, topic and payload on stdout, is -F \'%t %p\')'
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l quiet -d 'No summaries, progress display or warnings on stderr; errors are still printed'
@@ -413,29 +413,29 @@ complete -c mqq -n "__fish_mqq_using_subcommand move" -s q -l qos -d 'QoS 0, 1 o
 complete -c mqq -n "__fish_mqq_using_subcommand move" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto) [env: MQQ_GROUP]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand move" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand move" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand move" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand move" -s p -l port -d 'Broker port (1883; 8883 for TLS) [env: MQQ_PORT]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand move" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand move" -s V -l protocol-version -d 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
+complete -c mqq -n "__fish_mqq_using_subcommand move" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
 5\t''
 auto\t''"
 complete -c mqq -n "__fish_mqq_using_subcommand move" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand move" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand move" -s P -l password -d 'Password [env: MQQ_PASSWORD]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand move" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand move" -l cafile -d 'PEM file of CA certificates to trust instead of the system\'s roots [env: MQQ_CAFILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand move" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand move" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand move" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand move" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand move" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand move" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs its key [env: MQQ_CERT]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand move" -l key -d 'PEM private key of the client certificate (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand move" -l tls-server-name -d 'Name to verify the broker\'s certificate against (default: the host) [env: MQQ_TLS_SERVER_NAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand move" -l alpn -d 'ALPN protocols to offer, comma-separated (AWS IoT on 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand move" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand move" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand move" -l queue -d 'Queue name: picks a queue of a `queues:` or container file; the default topic [env: MQQ_QUEUE]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand move" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand move" -l dry-run -d 'Show what would move, without moving anything'
 complete -c mqq -n "__fish_mqq_using_subcommand move" -l pretty -d 'Pretty-print JSON (-F json, %j), one object over several lines; implies -F json'
 complete -c mqq -n "__fish_mqq_using_subcommand move" -s R -l no-retained -d 'Skip retained messages (a durable queue still acknowledges them)'
 complete -c mqq -n "__fish_mqq_using_subcommand move" -s N -l no-eol -d 'No newline after each message (text and templates), as mosquitto_sub -N'
 complete -c mqq -n "__fish_mqq_using_subcommand move" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
-complete -c mqq -n "__fish_mqq_using_subcommand move" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
+complete -c mqq -n "__fish_mqq_using_subcommand move" -l tls -d 'TLS on every address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand move" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand move" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace; mosquitto_sub\'s -v, topic and payload on stdout, is -F \'%t %p\')'
 complete -c mqq -n "__fish_mqq_using_subcommand move" -l quiet -d 'No summaries, progress display or warnings on stderr; errors are still printed'
@@ -459,27 +459,27 @@ complete -c mqq -n "__fish_mqq_using_subcommand work" -s q -l qos -d 'QoS 0, 1 o
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto) [env: MQQ_GROUP]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand work" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand work" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand work" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand work" -s p -l port -d 'Broker port (1883; 8883 for TLS) [env: MQQ_PORT]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand work" -s V -l protocol-version -d 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
+complete -c mqq -n "__fish_mqq_using_subcommand work" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
 5\t''
 auto\t''"
 complete -c mqq -n "__fish_mqq_using_subcommand work" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand work" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand work" -s P -l password -d 'Password [env: MQQ_PASSWORD]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l cafile -d 'PEM file of CA certificates to trust instead of the system\'s roots [env: MQQ_CAFILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand work" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand work" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand work" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand work" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand work" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs its key [env: MQQ_CERT]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand work" -l key -d 'PEM private key of the client certificate (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand work" -l tls-server-name -d 'Name to verify the broker\'s certificate against (default: the host) [env: MQQ_TLS_SERVER_NAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand work" -l alpn -d 'ALPN protocols to offer, comma-separated (AWS IoT on 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand work" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand work" -l queue -d 'Queue name: picks a queue of a `queues:` or container file; the default topic [env: MQQ_QUEUE]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l json-events -d 'One JSON object per message outcome on stderr, for machines'
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l pass-secrets -d 'Pass mqq\'s secrets to the command: MQQ_PASSWORD, MQQ_PASSWORD_FILE, and MQQ_URI when it holds a password (without this flag they are removed from its environment)'
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
-complete -c mqq -n "__fish_mqq_using_subcommand work" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
+complete -c mqq -n "__fish_mqq_using_subcommand work" -l tls -d 'TLS on every address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand work" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace; mosquitto_sub\'s -v, topic and payload on stdout, is -F \'%t %p\')'
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l quiet -d 'No summaries, progress display or warnings on stderr; errors are still printed'
@@ -528,29 +528,29 @@ complete -c mqq -n "__fish_mqq_using_subcommand check" -s q -l qos -d 'QoS 0, 1 
 2\t''"
 complete -c mqq -n "__fish_mqq_using_subcommand check" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand check" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand check" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand check" -s p -l port -d 'Broker port (1883; 8883 for TLS) [env: MQQ_PORT]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand check" -s V -l protocol-version -d 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
+complete -c mqq -n "__fish_mqq_using_subcommand check" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
 5\t''
 auto\t''"
 complete -c mqq -n "__fish_mqq_using_subcommand check" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand check" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand check" -s P -l password -d 'Password [env: MQQ_PASSWORD]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l cafile -d 'PEM file of CA certificates to trust instead of the system\'s roots [env: MQQ_CAFILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand check" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand check" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand check" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand check" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand check" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs its key [env: MQQ_CERT]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand check" -l key -d 'PEM private key of the client certificate (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand check" -l tls-server-name -d 'Name to verify the broker\'s certificate against (default: the host) [env: MQQ_TLS_SERVER_NAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand check" -l alpn -d 'ALPN protocols to offer, comma-separated (AWS IoT on 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand check" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand check" -l queue -d 'Queue name: picks a queue of a `queues:` or container file; the default topic [env: MQQ_QUEUE]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l no-retained -d 'Skip the retained-message round trip'
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l no-durable -d 'Skip the durable (persistent session) round trip'
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l embedded -d 'Start an in-process broker on a free port and check against it'
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l no-capabilities -d 'Skip the capability probes (MQTT versions, QoS levels, wildcards, shared subscriptions, the window, the CONNACK\'s limits, the largest payload)'
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
-complete -c mqq -n "__fish_mqq_using_subcommand check" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
+complete -c mqq -n "__fish_mqq_using_subcommand check" -l tls -d 'TLS on every address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand check" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace; mosquitto_sub\'s -v, topic and payload on stdout, is -F \'%t %p\')'
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l quiet -d 'No summaries, progress display or warnings on stderr; errors are still printed'
@@ -566,25 +566,25 @@ complete -c mqq -n "__fish_mqq_using_subcommand completions" -l envelope-version
 both\t''"
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand completions" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -s p -l port -d 'Broker port (1883; 8883 for TLS) [env: MQQ_PORT]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand completions" -s V -l protocol-version -d 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
 5\t''
 auto\t''"
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand completions" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -s P -l password -d 'Password [env: MQQ_PASSWORD]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l cafile -d 'PEM file of CA certificates to trust instead of the system\'s roots [env: MQQ_CAFILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand completions" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand completions" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand completions" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand completions" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs its key [env: MQQ_CERT]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -l key -d 'PEM private key of the client certificate (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -l tls-server-name -d 'Name to verify the broker\'s certificate against (default: the host) [env: MQQ_TLS_SERVER_NAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -l alpn -d 'ALPN protocols to offer, comma-separated (AWS IoT on 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand completions" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -l queue -d 'Queue name: picks a queue of a `queues:` or container file; the default topic [env: MQQ_QUEUE]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
-complete -c mqq -n "__fish_mqq_using_subcommand completions" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -l tls -d 'TLS on every address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace; mosquitto_sub\'s -v, topic and payload on stdout, is -F \'%t %p\')'
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l quiet -d 'No summaries, progress display or warnings on stderr; errors are still printed'
@@ -601,25 +601,25 @@ complete -c mqq -n "__fish_mqq_using_subcommand man" -l envelope-version -d 'Env
 both\t''"
 complete -c mqq -n "__fish_mqq_using_subcommand man" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand man" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand man" -s p -l port -d 'Broker port (default 1883, 8883 for TLS) [env: MQQ_PORT]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand man" -s p -l port -d 'Broker port (1883; 8883 for TLS) [env: MQQ_PORT]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand man" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand man" -s V -l protocol-version -d 'MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker rejects it; the default) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
+complete -c mqq -n "__fish_mqq_using_subcommand man" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
 5\t''
 auto\t''"
 complete -c mqq -n "__fish_mqq_using_subcommand man" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand man" -s P -l password -d 'Password. Visible to other users of this machine (ps, shell history): prefer --password-file, MQQ_PASSWORD or the config file [env: MQQ_PASSWORD]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand man" -s P -l password -d 'Password [env: MQQ_PASSWORD]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand man" -l password-file -d 'Read the password from a file (one trailing newline is ignored) [env: MQQ_PASSWORD_FILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand man" -l cafile -d 'PEM file of CA certificates to trust instead of the system\'s roots [env: MQQ_CAFILE]' -r -F
 complete -c mqq -n "__fish_mqq_using_subcommand man" -l capath -d 'Directory of PEM CA certificates to trust instead of the system\'s roots [env: MQQ_CAPATH]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand man" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs --key [env: MQQ_CERT]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand man" -l key -d 'PEM private key of --cert (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand man" -l tls-server-name -d 'Name the broker\'s certificate must carry, when it differs from the host (e.g. an IP) [env: MQQ_TLS_SERVER_NAME]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand man" -l alpn -d 'ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand man" -l cert -d 'PEM client certificate (chain) for mutual TLS; needs its key [env: MQQ_CERT]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand man" -l key -d 'PEM private key of the client certificate (PKCS#8, RSA or EC; not encrypted) [env: MQQ_KEY]' -r -F
+complete -c mqq -n "__fish_mqq_using_subcommand man" -l tls-server-name -d 'Name to verify the broker\'s certificate against (default: the host) [env: MQQ_TLS_SERVER_NAME]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand man" -l alpn -d 'ALPN protocols to offer, comma-separated (AWS IoT on 443: x-amzn-mqtt-ca) [env: MQQ_ALPN]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand man" -l config -d 'YAML config file: one queue, `queues:` profiles, or a pip-services container config [env: MQQ_CONFIG]' -r -F
-complete -c mqq -n "__fish_mqq_using_subcommand man" -l queue -d 'Queue (profile) to use from the config file [env: MQQ_QUEUE]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand man" -l queue -d 'Queue name: picks a queue of a `queues:` or container file; the default topic [env: MQQ_QUEUE]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand man" -l set -d 'Set any config key, e.g. --set options.keepalive_timeout=5000 (repeatable)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand man" -l raw -d 'Raw payloads: no pip-services envelope (options.serialize_envelope=false; in the environment MQQ_ENVELOPE=false) [env: MQQ_ENVELOPE]'
-complete -c mqq -n "__fish_mqq_using_subcommand man" -l tls -d 'Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
+complete -c mqq -n "__fish_mqq_using_subcommand man" -l tls -d 'TLS on every address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss:// [env: MQQ_TLS]'
 complete -c mqq -n "__fish_mqq_using_subcommand man" -l insecure -d 'Do not verify the broker\'s certificate (testing only; warns every time) [env: MQQ_INSECURE]'
 complete -c mqq -n "__fish_mqq_using_subcommand man" -s v -l verbose -d 'More diagnostics on stderr (-v: message topics and metadata, -vv: debug, -vvv: trace; mosquitto_sub\'s -v, topic and payload on stdout, is -F \'%t %p\')'
 complete -c mqq -n "__fish_mqq_using_subcommand man" -l quiet -d 'No summaries, progress display or warnings on stderr; errors are still printed'

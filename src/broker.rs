@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 use rumqttd::{Config, ConnectionSettings, RouterConfig, ServerSettings};
 
 /// rumqttd's `max_inflight_count`: how many packets it reads from a client in one go. It does
-/// not bound what it hands a client: see [`WINDOW`].
-pub const DEFAULT_WINDOW: u16 = 20;
+/// not bound what it hands a client: that is [`WINDOW`].
+pub const DEFAULT_READ_BATCH: u16 = 20;
 
 /// The unacknowledged QoS 1/2 messages the embedded broker hands one client at once:
 /// rumqttd 0.20's `MAX_INFLIGHT` (`router/iobufs.rs`), a constant no setting changes
@@ -36,8 +36,9 @@ pub struct BrokerOptions {
     pub bind: SocketAddr,
     /// user name → password; when empty, anonymous clients are accepted.
     pub users: Vec<(String, String)>,
-    /// rumqttd's `max_inflight_count` (packets read from a client in one go).
-    pub window: u16,
+    /// rumqttd's `max_inflight_count`: packets read from a client in one go (not the window
+    /// of messages it hands a client, [`WINDOW`]).
+    pub read_batch: u16,
     /// Also serve MQTT over WebSockets here (any path); port 0 picks a free loopback port.
     pub ws: Option<SocketAddr>,
     /// Also serve MQTT 5 here (rumqttd's MQTT 5 listener; the suite's MQTT 5 cases on the
@@ -50,7 +51,7 @@ impl Default for BrokerOptions {
         BrokerOptions {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             users: Vec::new(),
-            window: DEFAULT_WINDOW,
+            read_batch: DEFAULT_READ_BATCH,
             ws: None,
             v5: None,
         }
@@ -148,7 +149,7 @@ fn config(
         connections: ConnectionSettings {
             connection_timeout_ms: 60_000,
             max_payload_size: MAX_PAYLOAD,
-            max_inflight_count: usize::from(opts.window),
+            max_inflight_count: usize::from(opts.read_batch),
             auth,
             external_auth: None,
             dynamic_filters: true,

@@ -11,7 +11,6 @@ pub mod envelope;
 pub mod error;
 pub mod output;
 pub mod queue;
-pub mod state;
 pub mod template;
 
 #[cfg(test)]

@@ -76,13 +76,13 @@ pub async fn run(
         }
     ));
     // MQTT 3.1.1 cannot tell a client the broker's window: `count` and `peek` find it here.
-    crate::state::broker_started(crate::state::LocalBroker {
+    super::state::broker_started(super::state::LocalBroker {
         addr: broker.addr(),
         pid: std::process::id(),
         window: crate::broker::WINDOW,
     });
     shutdown.await;
-    crate::state::broker_stopped(broker.addr());
+    super::state::broker_stopped(broker.addr());
     out.diag().report("broker stopped");
     Ok(Code::Ok.into())
 }

@@ -19,202 +19,22 @@
 
 mod caps;
 mod cert;
+mod model;
 mod probe;
 mod report;
 
 use std::process::ExitCode;
 use std::time::Duration;
 
-use serde_json::Value;
 use tokio::time::Instant;
 
-use crate::cli::{Capability, CheckArgs, CheckFormat};
+use crate::cli::{CheckArgs, CheckFormat};
 use crate::config::{BrokerAddr, QueueConfig};
 use crate::error::Code;
 use crate::output::{Output, Total};
-use crate::queue::{ephemeral_client_id, OutMessage, Queue, Role, Version};
-
-/// What the round trip saw.
-#[derive(Debug, Default)]
-struct RoundTrip {
-    received: usize,
-    missing: usize,
-    duplicates: usize,
-    corrupted: usize,
-    latencies: Vec<Duration>,
-    elapsed: Duration,
-}
-
-/// The outcome of one optional step.
-#[derive(Debug)]
-enum Step {
-    Skipped,
-    Ok(Duration),
-    Failed(String),
-}
-
-impl Step {
-    fn ok(&self) -> bool {
-        !matches!(self, Step::Failed(_))
-    }
-}
-
-/// A capability's answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Status {
-    Supported,
-    NotSupported,
-    NotMeasured,
-}
-
-impl Status {
-    fn name(self) -> &'static str {
-        match self {
-            Status::Supported => "supported",
-            Status::NotSupported => "not supported",
-            Status::NotMeasured => "not measured",
-        }
-    }
-}
-
-/// One capability row: the answer, the figure (machine-readable), and in words how.
-#[derive(Debug, Clone)]
-struct Row {
-    cap: Capability,
-    status: Status,
-    figure: Option<Value>,
-    detail: String,
-}
-
-impl Row {
-    fn new(cap: Capability, status: Status, figure: Option<Value>, detail: String) -> Row {
-        Row {
-            cap,
-            status,
-            figure,
-            detail,
-        }
-    }
-}
-
-/// What was measured on one node.
-#[derive(Debug)]
-struct NodeCheck {
-    version: Version,
-    connect: Duration,
-    trip: RoundTrip,
-    retained: Step,
-    durable: Step,
-    caps: Vec<Row>,
-    cert: Option<Result<cert::Expiry, String>>,
-}
-
-impl NodeCheck {
-    fn pct(&self, p: f64) -> Option<Duration> {
-        let mut lat = self.trip.latencies.clone();
-        lat.sort();
-        #[allow(
-            clippy::cast_precision_loss,
-            clippy::cast_possible_truncation,
-            clippy::cast_sign_loss
-        )]
-        (!lat.is_empty()).then(|| lat[((lat.len() - 1) as f64 * p).round() as usize])
-    }
-
-    fn rate(&self) -> f64 {
-        if self.trip.elapsed.is_zero() {
-            0.0
-        } else {
-            #[allow(clippy::cast_precision_loss)]
-            let n = self.trip.received as f64;
-            n / self.trip.elapsed.as_secs_f64()
-        }
-    }
-}
-
-/// One node: its address and what was measured, or why it could not be checked.
-#[derive(Debug)]
-struct Node {
-    broker: String,
-    result: Result<NodeCheck, (Code, String)>,
-}
-
-/// A threshold (or `--require`) and how the node compared.
-#[derive(Debug)]
-struct Threshold {
-    /// Which node (its URI).
-    broker: String,
-    /// The flag, e.g. `--max-p99`.
-    flag: String,
-    /// What is compared, e.g. `p99`.
-    what: String,
-    /// The measured value, in words.
-    value: String,
-    /// The limit, in words.
-    limit: String,
-    /// The measured value and the limit as numbers (perfdata, JSON), when numeric.
-    numbers: Option<(f64, f64)>,
-    crossed: bool,
-    /// A crossed warning (`--warn-expiry`) rather than a failure.
-    warning: bool,
-}
-
-impl Threshold {
-    /// The one line a crossed threshold prints.
-    fn line(&self) -> String {
-        match self.flag.as_str() {
-            "--require" => format!("--require {}: {}", self.what, self.value),
-            "--min-rate" | "--warn-expiry" => {
-                format!(
-                    "{} {}, under {} {}",
-                    self.what, self.value, self.flag, self.limit
-                )
-            }
-            _ => format!(
-                "{} {} over {} {}",
-                self.what, self.value, self.flag, self.limit
-            ),
-        }
-    }
-}
-
-/// Everything the report shows.
-#[derive(Debug)]
-struct Report {
-    qos: u8,
-    size: usize,
-    n: usize,
-    dup_allowed: bool,
-    nodes: Vec<Node>,
-    cross: Vec<(String, String, Step)>,
-    thresholds: Vec<Threshold>,
-}
-
-impl Report {
-    fn node_ok(&self, node: &Node) -> bool {
-        let Ok(c) = &node.result else { return false };
-        let t = &c.trip;
-        t.missing == 0
-            && t.corrupted == 0
-            && (self.dup_allowed || t.duplicates == 0)
-            && c.retained.ok()
-            && c.durable.ok()
-    }
-
-    /// Everything delivered, every node, no threshold crossed (warnings included).
-    fn ok(&self) -> bool {
-        self.nodes.iter().all(|n| self.node_ok(n))
-            && self.cross.iter().all(|(_, _, s)| s.ok())
-            && self.thresholds.iter().all(|t| !t.crossed)
-    }
-
-    /// Only warnings crossed: what Nagios calls WARNING.
-    fn only_warnings(&self) -> bool {
-        self.nodes.iter().all(|n| self.node_ok(n))
-            && self.cross.iter().all(|(_, _, s)| s.ok())
-            && self.thresholds.iter().all(|t| !t.crossed || t.warning)
-    }
-}
+use crate::queue::{ephemeral_client_id, OutMessage, Queue, Role, ServerLimits};
+use cert::Expiry;
+use model::{human_ms, Node, NodeCheck, Report, Row, Status, Step, Threshold};
 
 /// Runs `check`.
 pub async fn run(
@@ -378,6 +198,36 @@ async fn check_node(
     };
 
     // 5. Capabilities and the certificate.
+    let (caps, cert) = Box::pin(capabilities(
+        args,
+        cfg,
+        base,
+        run,
+        (&retained, &durable),
+        limits,
+    ))
+    .await;
+    Ok(NodeCheck {
+        version,
+        connect,
+        trip,
+        retained,
+        durable,
+        caps,
+        cert,
+    })
+}
+
+/// Step 5 on one node: the capabilities (which the retained and durable steps answer two
+/// of, and an MQTT 5 CONNACK's `limits` four), and a TLS address's certificate.
+async fn capabilities(
+    args: &CheckArgs,
+    cfg: &QueueConfig,
+    base: &str,
+    run: &str,
+    (retained, durable): (&Step, &Step),
+    limits: Option<ServerLimits>,
+) -> (Vec<Row>, Option<Result<Expiry, String>>) {
     let caps = if args.no_capabilities {
         Vec::new()
     } else {
@@ -388,7 +238,7 @@ async fn check_node(
             timeout: args.timeout,
             max_size: usize::try_from(args.max_size).unwrap_or(usize::MAX),
         };
-        Box::pin(caps::all(&p, &retained, &durable, limits.as_ref())).await
+        Box::pin(caps::all(&p, retained, durable, limits.as_ref())).await
     };
     let addr = &cfg.connections[0];
     let cert = if addr.is_tls() {
@@ -396,15 +246,7 @@ async fn check_node(
     } else {
         None
     };
-    Ok(NodeCheck {
-        version,
-        connect,
-        trip,
-        retained,
-        durable,
-        caps,
-        cert,
-    })
+    (caps, cert)
 }
 
 /// A probe published on `from` and received on `to`.
@@ -570,22 +412,5 @@ fn embedded(cfg: &mut QueueConfig) -> anyhow::Result<crate::broker::EmbeddedBrok
 
 #[cfg(not(feature = "broker"))]
 fn embedded(_cfg: &mut QueueConfig) -> anyhow::Result<()> {
-    Err(super::no_embedded_broker().into())
-}
-
-fn ms(d: Duration) -> f64 {
-    (d.as_secs_f64() * 1000.0 * 100.0).round() / 100.0
-}
-
-fn human_ms(d: Duration) -> String {
-    let v = d.as_secs_f64() * 1000.0;
-    if v < 0.1 {
-        format!("{:.1} µs", v * 1000.0)
-    } else if v < 10.0 {
-        format!("{v:.2} ms")
-    } else if v < 1000.0 {
-        format!("{v:.1} ms")
-    } else {
-        format!("{:.2} s", v / 1000.0)
-    }
+    Err(super::shared::no_embedded_broker().into())
 }

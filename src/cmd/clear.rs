@@ -11,7 +11,7 @@ use crate::queue::Queue;
 pub async fn run(cfg: &QueueConfig, out: &mut Output) -> anyhow::Result<ExitCode> {
     let addr = Queue::clear(cfg).await?;
     // What a peek or count left pending went with the session.
-    crate::state::forget(&addr.uri(), cfg.client_id.as_deref());
+    super::state::forget(&addr.uri(), cfg.client_id.as_deref());
     out.diag().report(&format!(
         "cleared the session of client id \"{}\" at {}",
         cfg.client_id.as_deref().unwrap_or_default(),

@@ -2,12 +2,13 @@
 
 use std::process::ExitCode;
 
+use super::shared::{known_window, subscribe, window};
+use super::state;
 use crate::cli::CountArgs;
 use crate::config::QueueConfig;
 use crate::error::Code;
 use crate::output::Output;
 use crate::queue::{Queue, QueueError, Role};
-use crate::state;
 
 /// Runs `count`: prints the number alone, or `N+` when the broker's window may cap it.
 pub async fn run(
@@ -19,8 +20,8 @@ pub async fn run(
         return Err(QueueError::NotDurable { action: "count" }.into());
     }
     let mut q = Queue::open(cfg, Role::Inspector, false).await?;
-    super::subscribe(&mut q, out).await?;
-    let w = super::window(args.window, &q);
+    subscribe(&mut q, out).await?;
+    let w = window(args.window, &q);
     let window = w.size;
     let version = q.version();
     let got = q.count(args.wait, args.settle).await;
@@ -47,7 +48,7 @@ pub async fn run(
         out.diag().report(&format!("at least {n}: {why}"));
     } else {
         out.print(format!("{n}\n").as_bytes())?;
-        if let Some(hint) = super::known_window(n, w) {
+        if let Some(hint) = known_window(n, w) {
             out.diag().warn(&hint);
         }
     }

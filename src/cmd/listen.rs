@@ -2,6 +2,8 @@
 
 use std::process::ExitCode;
 
+use super::shared::{stop_code, subscribe, summary};
+use super::state;
 use crate::cli::ListenArgs;
 use crate::config::QueueConfig;
 use crate::error::Code;
@@ -71,7 +73,7 @@ async fn listen(
             if args.output.no_retained {
                 q.set_retained(Retained::SkipAndAck);
             }
-            super::subscribe(&mut q, out).await?;
+            subscribe(&mut q, out).await?;
             Ok::<_, QueueError>(q)
         } => q,
     };
@@ -92,10 +94,10 @@ async fn listen(
     progress.finish();
     q.close().await;
     let got = got?;
-    crate::state::consumed(&broker, cfg.client_id.as_deref(), got.count);
+    state::consumed(&broker, cfg.client_id.as_deref(), got.count);
     if matches!(got.stop, Stop::Timeout) {
         out.diag().verbose("the time limit passed; stopping");
     }
-    super::summary(out, "received", got.count, started.elapsed());
-    super::stop_code(got.stop, true)
+    summary(out, "received", got.count, started.elapsed());
+    stop_code(got.stop, true)
 }

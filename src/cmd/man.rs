@@ -113,10 +113,6 @@ pub fn page(verb: Option<&str>) -> Vec<u8> {
         None => root.clone(),
     };
     let is_root = cmd.get_name() == root.get_name();
-    let name = cmd
-        .get_display_name()
-        .unwrap_or_else(|| cmd.get_name())
-        .to_string();
     // A verb's own flags under OPTIONS, the flags every verb takes after them.
     let cmd = if is_root {
         cmd
@@ -129,7 +125,6 @@ pub fn page(verb: Option<&str>) -> Vec<u8> {
             }
         })
     };
-    let man = Man::new(cmd.clone());
     let long_about = cmd
         .get_long_about()
         .or_else(|| cmd.get_about())
@@ -137,8 +132,39 @@ pub fn page(verb: Option<&str>) -> Vec<u8> {
         .unwrap_or_default();
     let (description, examples) = split_examples(&long_about);
 
-    let mut r = Roff::new();
     let mut buf = Vec::new();
+    head(&mut buf, &cmd, &description, is_root);
+    Man::new(cmd.clone())
+        .render_options_section(&mut buf)
+        .expect("into memory");
+    let mut r = Roff::new();
+    if is_root {
+        verbs_section(&mut r, &root);
+    }
+    exit_status(&mut r, &root);
+    environment(&mut r, is_root);
+    files(&mut r);
+    if !examples.is_empty() {
+        r.control("SH", ["EXAMPLES"]);
+        r.control("PP", []);
+        r.control("nf", []);
+        for line in &examples {
+            r.text([roman(line.clone())]);
+        }
+        r.control("fi", []);
+    }
+    see_also(&mut r, (!is_root).then(|| cmd.get_name()));
+    r.to_writer(&mut buf).expect("into memory");
+    one_preamble(&buf)
+}
+
+/// The page's title line, NAME, SYNOPSIS and DESCRIPTION (`description`: the help's
+/// paragraphs after its first); a verb's page points to mqq(1) for the rest.
+fn head(buf: &mut Vec<u8>, cmd: &clap::Command, description: &[String], is_root: bool) {
+    let name = cmd
+        .get_display_name()
+        .unwrap_or_else(|| cmd.get_name())
+        .to_string();
     // By hand: clap_mangen drops an empty date, which shifts the footer's fields.
     writeln!(
         buf,
@@ -148,6 +174,7 @@ pub fn page(verb: Option<&str>) -> Vec<u8> {
     )
     .expect("into memory");
 
+    let mut r = Roff::new();
     r.control("SH", ["NAME"]);
     let about = cmd.get_about().map(ToString::to_string).unwrap_or_default();
     let about = about.strip_prefix("mqq: ").unwrap_or(&about);
@@ -163,7 +190,7 @@ pub fn page(verb: Option<&str>) -> Vec<u8> {
     };
 
     r.control("SH", ["DESCRIPTION"]);
-    paragraphs(&mut r, &description);
+    paragraphs(&mut r, description);
     if !is_root {
         r.control("PP", []);
         r.text([
@@ -172,41 +199,31 @@ pub fn page(verb: Option<&str>) -> Vec<u8> {
             roman("(1) for the queue model and the configuration."),
         ]);
     }
-    r.to_writer(&mut buf).expect("into memory");
-    man.render_options_section(&mut buf).expect("into memory");
+    r.to_writer(buf).expect("into memory");
+}
 
-    let mut r = Roff::new();
-    if is_root {
-        r.control("SH", ["VERBS"]);
-        for sub in root
-            .get_subcommands()
-            .filter(|s| !s.is_hide_set() && s.get_name() != "help")
-        {
-            r.control("TP", []);
-            r.text([bold(format!("mqq-{}", sub.get_name())), roman("(1)")]);
-            let about = sub.get_about().map(ToString::to_string).unwrap_or_default();
-            r.text([roman(about)]);
-        }
+/// VERBS of mqq(1): each verb's page and its one line.
+fn verbs_section(r: &mut Roff, root: &clap::Command) {
+    r.control("SH", ["VERBS"]);
+    for sub in root
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+    {
+        r.control("TP", []);
+        r.text([bold(format!("mqq-{}", sub.get_name())), roman("(1)")]);
+        let about = sub.get_about().map(ToString::to_string).unwrap_or_default();
+        r.text([roman(about)]);
     }
-    exit_status(&mut r, &root);
-    environment(&mut r, is_root);
-    files(&mut r);
-    if !examples.is_empty() {
-        r.control("SH", ["EXAMPLES"]);
-        r.control("PP", []);
-        r.control("nf", []);
-        for line in &examples {
-            r.text([roman(line.clone())]);
-        }
-        r.control("fi", []);
-    }
+}
+
+/// SEE ALSO: on mqq(1) every verb's page; on a verb's, mqq(1) and the related verbs'.
+fn see_also(r: &mut Roff, verb: Option<&str>) {
     r.control("SH", ["SEE ALSO"]);
-    let also: Vec<String> = if is_root {
-        verbs().iter().map(|v| format!("mqq-{v}")).collect()
-    } else {
-        std::iter::once("mqq".to_string())
-            .chain(related(cmd.get_name()).iter().map(|v| format!("mqq-{v}")))
-            .collect()
+    let also: Vec<String> = match verb {
+        None => verbs().iter().map(|v| format!("mqq-{v}")).collect(),
+        Some(verb) => std::iter::once("mqq".to_string())
+            .chain(related(verb).iter().map(|v| format!("mqq-{v}")))
+            .collect(),
     };
     let mut line = Vec::new();
     for (i, page) in also.iter().enumerate() {
@@ -217,8 +234,6 @@ pub fn page(verb: Option<&str>) -> Vec<u8> {
         line.push(roman("(1)"));
     }
     r.text(line);
-    r.to_writer(&mut buf).expect("into memory");
-    one_preamble(&buf)
 }
 
 /// The roff text with the apostrophe preamble that each rendered part starts with once, at

@@ -3,12 +3,13 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
+use super::shared::{signal_name, stop_code, subscribe, summary};
+use super::state;
 use crate::cli::ReceiveArgs;
 use crate::config::QueueConfig;
 use crate::error::Code;
 use crate::output::{Output, Progress, Total};
 use crate::queue::{Queue, QueueError, Retained, Role, Stop};
-use crate::state;
 
 /// Runs `receive`.
 pub async fn run(
@@ -17,7 +18,7 @@ pub async fn run(
     out: &mut Output,
     interrupt: impl std::future::Future<Output = u8>,
 ) -> anyhow::Result<ExitCode> {
-    // Which signal stopped it, if one did (see `super::interrupt_signal`).
+    // Which signal stopped it, if one did (see `shared::interrupt_signal`).
     let signal = std::cell::Cell::new(0u8);
     let stop = async {
         signal.set(interrupt.await);
@@ -40,7 +41,7 @@ pub async fn run(
     let left = args.timeout.saturating_sub(started.elapsed());
     // -W bounds the close too, should the time run out here.
     q.close_by(tokio::time::Instant::now() + left);
-    match tokio::time::timeout(left, super::subscribe(&mut q, out)).await {
+    match tokio::time::timeout(left, subscribe(&mut q, out)).await {
         Err(_) => {
             q.close().await;
             return Ok(time_is_up(args, out, Some("subscribing")));
@@ -71,7 +72,7 @@ pub async fn run(
         let code = signal.get();
         out.diag().report(&format!(
             "interrupted ({}): received {} of {want} message{}",
-            super::signal_name(code),
+            signal_name(code),
             got.count,
             if want == 1 { "" } else { "s" },
         ));
@@ -91,9 +92,9 @@ pub async fn run(
         }
     }
     if want > 1 && got.count >= want {
-        super::summary(out, "received", got.count, started.elapsed());
+        summary(out, "received", got.count, started.elapsed());
     }
-    super::stop_code(got.stop, got.count >= want)
+    stop_code(got.stop, got.count >= want)
 }
 
 /// Why a receive may have got nothing, when the queue's kind explains it: an ephemeral queue

@@ -1,23 +1,30 @@
 //! `mqq send`: publish messages from arguments, a file, stdin whole or stdin line by line;
-//! returns when the broker acknowledged every one, and says so.
+//! returns when the broker acknowledged every one, and says so. What is read before
+//! connecting, and refused when it cannot fit in a packet, is `input`'s.
 
-use std::io::IsTerminal;
-use std::path::Path;
+mod input;
+
 use std::process::ExitCode;
-use std::time::Instant;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::io::{AsyncBufReadExt, BufReader};
 
+use super::shared::{rate, signal_name};
 use crate::cli::SendArgs;
 use crate::config::QueueConfig;
 use crate::error::{Code, UsageError};
 use crate::output::{Output, Progress, Total};
 use crate::queue::arena::Arena;
-use crate::queue::{topic, OutMessage, Properties, Queue, QueueError, Role, Version};
+use crate::queue::{topic, OutMessage, Properties, Queue, QueueError, Role, SendReport, Version};
+use input::stdin_error;
 
 /// Read buffer for `send -l`: large reads, few syscalls.
 const LINE_BUFFER: usize = 256 * 1024;
+
+/// `--ndjson --skip-bad`: the skipped lines named one by one, at most this many.
+const SKIPPED_SHOWN: usize = 10;
 
 /// Runs `send`.
 pub async fn run(
@@ -34,26 +41,42 @@ pub async fn run(
     let watcher = {
         let (signal, stopped) = (signal.clone(), stopped.clone());
         tokio::spawn(async move {
-            signal.store(interrupt.await, std::sync::atomic::Ordering::SeqCst);
+            signal.store(interrupt.await, Ordering::SeqCst);
             stopped.notify_one();
         })
     };
-    let result = Box::pin(send(args, cfg, out, &signal, &stopped)).await;
+    let stop = Stop {
+        signal: &signal,
+        stopped: &stopped,
+    };
+    let result = Box::pin(send(args, cfg, out, stop)).await;
     watcher.abort();
     result
 }
 
-/// The flag [`run`]'s watcher sets: the exit code of the signal that came, 0 while none has.
-type Interrupted = std::sync::atomic::AtomicU8;
+/// What [`run`]'s watcher sets when Ctrl-C or SIGTERM comes.
+#[derive(Clone, Copy)]
+struct Stop<'a> {
+    /// The exit code of the signal that came, 0 while none has.
+    signal: &'a std::sync::atomic::AtomicU8,
+    /// Notified when it came: wakes a read of stdin.
+    stopped: &'a tokio::sync::Notify,
+}
 
+impl Stop<'_> {
+    /// The signal's exit code, 0 while none came.
+    fn code(self) -> u8 {
+        self.signal.load(Ordering::SeqCst)
+    }
+}
+
+/// Set-up (inputs read, connected, the message template), the feed, and the summary.
 async fn send(
     args: &SendArgs,
     cfg: &QueueConfig,
     out: &mut Output,
-    signal: &Interrupted,
-    stopped: &tokio::sync::Notify,
+    stop: Stop<'_>,
 ) -> anyhow::Result<ExitCode> {
-    let interrupted = || signal.load(std::sync::atomic::Ordering::SeqCst) != 0;
     // A replay names a topic per line: -t is not needed then.
     let mut replay_cfg;
     let cfg = if args.ndjson && cfg.topic.is_none() {
@@ -65,29 +88,7 @@ async fn send(
     };
     let streaming = args.lines || args.ndjson;
     // Read fixed inputs before connecting, so a missing file fails fast with exit 2.
-    let fixed: Option<Vec<Vec<u8>>> = if args.null_message {
-        Some(vec![Vec::new()])
-    } else if !args.messages.is_empty() || !args.message_flags.is_empty() {
-        Some(
-            args.messages
-                .iter()
-                .chain(&args.message_flags)
-                .map(|m| m.clone().into_bytes())
-                .collect(),
-        )
-    } else if let Some(path) = &args.file {
-        Some(vec![read_file(path, largest_payload(args, cfg)).await?])
-    } else if args.lines && args.repeat > 1 {
-        // Repeating needs the lines again: read them all first.
-        Some(read_lines_all().await?)
-    } else if streaming {
-        None
-    } else {
-        Some(vec![read_stdin_message(largest_payload(args, cfg)).await?])
-    };
-    // Shared, not copied, by each repeat.
-    let fixed: Option<Vec<Bytes>> = fixed.map(|f| f.into_iter().map(Bytes::from).collect());
-
+    let fixed = input::fixed(args, cfg).await?;
     let properties = properties(args)?;
     // A stream (-l) reconnects (options.retry_connect) and goes on: the link resends what
     // was in flight. A one-shot send fails fast instead.
@@ -102,15 +103,12 @@ async fn send(
         q.client_id()
     ));
     if q.version() == Version::V311 && !properties.is_empty() {
+        let flags = property_flags(args);
         out.diag().warn(&format!(
             "MQTT 3.1.1 cannot carry {}: sending without {} (use a broker that speaks MQTT 5, \
              with -V 5 or auto)",
-            property_flags(args).join(", "),
-            if property_flags(args).len() == 1 {
-                "it"
-            } else {
-                "them"
-            }
+            flags.join(", "),
+            if flags.len() == 1 { "it" } else { "them" }
         ));
     }
     let started = Instant::now();
@@ -132,95 +130,154 @@ async fn send(
         Some(_) => Progress::hidden(),
         None => out.diag().progress(
             "sent",
-            stdin_file_size().map_or(Total::Unknown, Total::Bytes),
+            input::stdin_file_size().map_or(Total::Unknown, Total::Bytes),
         ),
     };
-    let mut publish_error = None;
-    // --ndjson: the line being read, a line that is not a message, and those skipped.
-    let mut number = 0usize;
-    let mut bad_line: Option<String> = None;
-    let mut skipped: Vec<String> = Vec::new();
-    // While the broker is away the link's request queue fills and a publish waits: as long
-    // as one connection attempt may take, then the send gives up.
-    let stall = cfg.options.connect_timeout;
-    let mut feed = async |msg: &OutMessage| -> Result<(), QueueError> {
-        q.send_within(msg, Some(stall)).await?;
-        progress.inc();
-        Ok(())
+    let mut feeder = Feeder {
+        q: &mut q,
+        progress: &progress,
+        // While the broker is away the link's request queue fills and a publish waits: as
+        // long as one connection attempt may take, then the send gives up.
+        stall: cfg.options.connect_timeout,
     };
-    let fed: anyhow::Result<()> = async {
-        if let Some(msgs) = &fixed {
-            let mut msg = template.clone();
-            'repeat: for _ in 0..args.repeat {
-                for m in msgs {
-                    if interrupted() {
-                        break 'repeat;
-                    }
-                    msg.payload = m.clone();
-                    if let Err(e) = feed(&msg).await {
-                        publish_error = Some(e);
-                        return Ok(());
-                    }
+    let fed = match &fixed {
+        Some(msgs) => Ok(feeder.fixed(msgs, &template, args.repeat, stop).await),
+        None => feeder.stdin(args, &template, stop).await,
+    };
+    let report = q.flush(cfg.options.connect_timeout).await;
+    let resends = q.resends();
+    q.close().await;
+    progress.finish();
+    let fed = fed?;
+    let elapsed = started.elapsed();
+    let signal = stop.code();
+    say_how_it_went(out, &report, resends, signal, &fed.skipped, elapsed);
+    verdict(args, cfg, out, report, fed, signal)
+}
+
+/// The connection messages are fed to, and the progress they count on.
+struct Feeder<'a> {
+    q: &'a mut Queue,
+    progress: &'a Progress,
+    /// How long one publish may wait for room in the link's request queue.
+    stall: Duration,
+}
+
+/// What the feed left for the summary.
+#[derive(Default)]
+struct Fed {
+    /// The publish that failed, which ended the feed.
+    publish_error: Option<QueueError>,
+    /// `--ndjson`: why the line that ended the feed is not a message.
+    bad_line: Option<String>,
+    /// `--ndjson --skip-bad`: why each line skipped is not a message.
+    skipped: Vec<String>,
+}
+
+impl Feeder<'_> {
+    async fn feed(&mut self, msg: &OutMessage) -> Result<(), QueueError> {
+        self.q.send_within(msg, Some(self.stall)).await?;
+        self.progress.inc();
+        Ok(())
+    }
+
+    /// Publishes `msgs` `repeat` times, until a publish fails or a signal comes.
+    async fn fixed(
+        &mut self,
+        msgs: &[Bytes],
+        template: &OutMessage,
+        repeat: u64,
+        stop: Stop<'_>,
+    ) -> Fed {
+        let mut msg = template.clone();
+        for _ in 0..repeat {
+            for m in msgs {
+                if stop.code() != 0 {
+                    return Fed::default();
                 }
-            }
-        } else {
-            let mut reader = BufReader::with_capacity(LINE_BUFFER, tokio::io::stdin());
-            let mut line = Vec::new();
-            let mut arena = Arena::new();
-            let mut msg = template.clone();
-            loop {
-                line.clear();
-                if interrupted() {
-                    break;
-                }
-                // A line half read when the signal comes is not sent.
-                let read = tokio::select! {
-                    biased;
-                    () = stopped.notified() => break,
-                    read = reader.read_until(b'\n', &mut line) => read.map_err(stdin_error)?,
-                };
-                if read == 0 {
-                    break;
-                }
-                progress.add_bytes(read as u64);
-                if line.last() == Some(&b'\n') {
-                    line.pop();
-                }
-                if args.ndjson {
-                    number += 1;
-                    match replayed(&line, number) {
-                        Ok(msg) => {
-                            if let Err(e) = feed(&msg).await {
-                                publish_error = Some(e);
-                                return Ok(());
-                            }
-                        }
-                        Err(e) if args.skip_bad => skipped.push(e),
-                        Err(e) => {
-                            bad_line = Some(e);
-                            return Ok(());
-                        }
-                    }
-                    continue;
-                }
-                // A copy into a shared buffer (`queue::arena`), the read buffer kept.
-                msg.payload = arena.copy(&line);
-                if let Err(e) = feed(&msg).await {
-                    publish_error = Some(e);
-                    return Ok(());
+                msg.payload = m.clone();
+                if let Err(e) = self.feed(&msg).await {
+                    return Fed {
+                        publish_error: Some(e),
+                        ..Fed::default()
+                    };
                 }
             }
         }
-        Ok(())
+        Fed::default()
     }
-    .await;
-    let report = q.flush(cfg.options.connect_timeout).await;
-    let q_resends = q.resends();
-    q.close().await;
-    progress.finish();
-    fed?;
-    let elapsed = started.elapsed();
-    let (reconnects, maybe_twice) = q_resends;
+
+    /// Publishes each line of stdin (`-l`), or the message each line holds (`--ndjson`),
+    /// until stdin ends, a publish fails, a line is not a message, or a signal comes.
+    async fn stdin(
+        &mut self,
+        args: &SendArgs,
+        template: &OutMessage,
+        stop: Stop<'_>,
+    ) -> anyhow::Result<Fed> {
+        let mut fed = Fed::default();
+        let mut reader = BufReader::with_capacity(LINE_BUFFER, tokio::io::stdin());
+        let mut line = Vec::new();
+        let mut arena = Arena::new();
+        let mut msg = template.clone();
+        // --ndjson: the number of the line being read.
+        let mut number = 0usize;
+        loop {
+            line.clear();
+            if stop.code() != 0 {
+                break;
+            }
+            // A line half read when the signal comes is not sent.
+            let read = tokio::select! {
+                biased;
+                () = stop.stopped.notified() => break,
+                read = reader.read_until(b'\n', &mut line) => read.map_err(stdin_error)?,
+            };
+            if read == 0 {
+                break;
+            }
+            self.progress.add_bytes(read as u64);
+            if line.last() == Some(&b'\n') {
+                line.pop();
+            }
+            if args.ndjson {
+                number += 1;
+                match replayed(&line, number) {
+                    Ok(msg) => {
+                        if let Err(e) = self.feed(&msg).await {
+                            fed.publish_error = Some(e);
+                            break;
+                        }
+                    }
+                    Err(e) if args.skip_bad => fed.skipped.push(e),
+                    Err(e) => {
+                        fed.bad_line = Some(e);
+                        break;
+                    }
+                }
+                continue;
+            }
+            // A copy into a shared buffer (`queue::arena`), the read buffer kept.
+            msg.payload = arena.copy(&line);
+            if let Err(e) = self.feed(&msg).await {
+                fed.publish_error = Some(e);
+                break;
+            }
+        }
+        Ok(fed)
+    }
+}
+
+/// The summary on stderr: reconnects, how many were sent and acknowledged (or how far an
+/// interrupted send got), and the lines `--skip-bad` skipped.
+fn say_how_it_went(
+    out: &Output,
+    report: &SendReport,
+    (reconnects, maybe_twice): (u32, u64),
+    signal: u8,
+    skipped: &[String],
+    elapsed: Duration,
+) {
     if reconnects > 0 {
         out.diag().report(&format!(
             "reconnected {reconnects} time{}; {maybe_twice} message{} not yet acknowledged then: \
@@ -229,11 +286,10 @@ async fn send(
             if maybe_twice == 1 { " was" } else { "s were" },
         ));
     }
-    let signal = signal.load(std::sync::atomic::Ordering::SeqCst);
     if signal != 0 {
         out.diag().report(&format!(
             "interrupted ({}): sent {}, acknowledged {} of {} in {:.2?}",
-            super::signal_name(signal),
+            signal_name(signal),
             report.published,
             report.completed,
             report.published,
@@ -245,17 +301,31 @@ async fn send(
             report.published,
             report.completed,
             elapsed,
-            super::rate(report.completed as u64, elapsed)
+            rate(report.completed, elapsed)
         ));
     }
-    for why in skipped.iter().take(10) {
+    for why in skipped.iter().take(SKIPPED_SHOWN) {
         out.diag().warn(&format!("skipped {why}"));
     }
-    if skipped.len() > 10 {
-        out.diag()
-            .warn(&format!("… and {} more lines skipped", skipped.len() - 10));
+    if skipped.len() > SKIPPED_SHOWN {
+        out.diag().warn(&format!(
+            "… and {} more lines skipped",
+            skipped.len() - SKIPPED_SHOWN
+        ));
     }
-    if let Some(why) = bad_line {
+}
+
+/// The exit code, or the error, of a send that went as `report` and `fed` say: a bad
+/// `--ndjson` line, messages not acknowledged, a signal; for `-l`, where to resume.
+fn verdict(
+    args: &SendArgs,
+    cfg: &QueueConfig,
+    out: &Output,
+    report: SendReport,
+    fed: Fed,
+    signal: u8,
+) -> anyhow::Result<ExitCode> {
+    if let Some(why) = fed.bad_line {
         return Err(UsageError(format!(
             "{why}; {} message{} before it {} sent; nothing after it (--skip-bad skips such lines)",
             report.completed,
@@ -264,6 +334,7 @@ async fn send(
         ))
         .into());
     }
+    let publish_error = fed.publish_error;
     let failed = report.published - report.completed;
     let lost_session = matches!(
         publish_error.as_ref().or(report.error.as_ref()),
@@ -419,89 +490,6 @@ fn replayed(line: &[u8], number: usize) -> Result<OutMessage, String> {
     })
 }
 
-/// MQTT's largest packet: its Remaining Length field holds at most 268,435,455 (MQTT 3.1.1
-/// §2.2.3, MQTT 5 §1.5.5).
-const MAX_PACKET: u64 = 268_435_455;
-
-/// The largest payload (`-f`, stdin) whose PUBLISH fits in MQTT's largest packet with this
-/// topic, the packet id and, unless `--raw`, the envelope around it (base64 makes the
-/// message a third larger, and the keys, id and time add about 170 bytes). MQTT 5
-/// properties from the flags count too. With the limit a too-large file is refused before
-/// connecting, naming it, instead of the broker dropping the connection half-way.
-struct PayloadLimit {
-    /// Most payload bytes.
-    bytes: u64,
-    /// The same with `--raw`, when an envelope is on.
-    raw: Option<u64>,
-}
-
-fn largest_payload(args: &SendArgs, cfg: &QueueConfig) -> PayloadLimit {
-    let topic = cfg.topic.as_deref().map_or(0, str::len) as u64;
-    let props: u64 = args
-        .properties
-        .iter()
-        .map(|(k, v)| 5 + (k.len() + v.len()) as u64)
-        .chain(args.content_type.iter().map(|c| 3 + c.len() as u64))
-        .chain(args.response_topic.iter().map(|t| 3 + t.len() as u64))
-        .chain(args.correlation_data.iter().map(|d| 3 + d.len() as u64))
-        .sum::<u64>()
-        + 5
-        + 4;
-    let fixed = 2 + topic + 2 + props;
-    let raw = MAX_PACKET.saturating_sub(fixed);
-    if !cfg.options.serialize_envelope || args.null_message {
-        return PayloadLimit {
-            bytes: raw,
-            raw: None,
-        };
-    }
-    let probe = crate::envelope::Envelope {
-        message_id: Some(
-            args.message_id
-                .clone()
-                .unwrap_or_else(crate::envelope::new_message_id),
-        ),
-        correlation_id: args.correlation_id.clone(),
-        message_type: args.message_type.clone(),
-        sent_time: Some(chrono::Utc::now()),
-        message: vec![0],
-    };
-    // A one-byte message is four base64 characters.
-    let overhead = crate::envelope::encode(&probe, cfg.options.envelope_version).len() as u64 - 4;
-    PayloadLimit {
-        bytes: raw.saturating_sub(overhead) / 4 * 3,
-        raw: Some(raw),
-    }
-}
-
-impl PayloadLimit {
-    /// The error for a message of more than `self.bytes` from `what`.
-    fn error(&self, what: &str) -> UsageError {
-        let advice = match self.raw {
-            Some(raw) => format!(
-                "; the envelope adds a third (base64) and about 200 bytes: --raw sends up to \
-                 {raw} bytes as they are"
-            ),
-            None => String::new(),
-        };
-        UsageError(format!(
-            "{what} holds more than {} bytes, the largest message that fits in MQTT's largest \
-             packet ({MAX_PACKET} bytes) with this topic{advice}",
-            self.bytes
-        ))
-    }
-}
-
-/// Reads at most `limit.bytes` from `from`; `None` when there is more.
-async fn read_at_most(
-    from: impl tokio::io::AsyncRead + Unpin,
-    limit: &PayloadLimit,
-) -> std::io::Result<Option<Vec<u8>>> {
-    let mut buf = Vec::new();
-    from.take(limit.bytes + 1).read_to_end(&mut buf).await?;
-    Ok((buf.len() as u64 <= limit.bytes).then_some(buf))
-}
-
 /// The MQTT 5 properties the flags ask for.
 fn properties(args: &SendArgs) -> Result<Properties, UsageError> {
     if args.expiry.is_some_and(|d| d.is_zero()) {
@@ -539,91 +527,4 @@ fn property_flags(args: &SendArgs) -> Vec<&'static str> {
     .into_iter()
     .filter_map(|(given, flag)| given.then_some(flag))
     .collect()
-}
-
-/// The bytes left to read on stdin when it is a regular file (`send -l < FILE`), for a
-/// progress bar of bytes.
-#[cfg(unix)]
-fn stdin_file_size() -> Option<u64> {
-    use std::io::Seek as _;
-    use std::os::fd::AsFd as _;
-    let mut file = std::fs::File::from(std::io::stdin().as_fd().try_clone_to_owned().ok()?);
-    let meta = file.metadata().ok()?;
-    let at = file.stream_position().ok()?;
-    meta.is_file().then(|| meta.len().saturating_sub(at))
-}
-
-#[cfg(not(unix))]
-fn stdin_file_size() -> Option<u64> {
-    None
-}
-
-#[allow(clippy::needless_pass_by_value)] // used as map_err(stdin_error)
-fn stdin_error(e: std::io::Error) -> UsageError {
-    UsageError(format!(
-        "could not read stdin: {}",
-        crate::config::io_reason(&e)
-    ))
-}
-
-/// All of stdin as one message, refusing what is surely a mistake: a terminal (nothing
-/// piped) or an empty stdin (`</dev/null`); `-n` sends an empty message on purpose.
-async fn read_stdin_message(limit: PayloadLimit) -> Result<Vec<u8>, UsageError> {
-    if std::io::stdin().is_terminal() {
-        return Err(UsageError(
-            "no message: give it as an argument, with -f FILE, or on stdin (-l for one message \
-             per line, -n for an empty message)"
-                .into(),
-        ));
-    }
-    let buf = read_at_most(tokio::io::stdin(), &limit)
-        .await
-        .map_err(stdin_error)?
-        .ok_or_else(|| limit.error("stdin"))?;
-    if buf.is_empty() {
-        return Err(UsageError(
-            "stdin is empty, so there is no message to send; to send an empty message on \
-             purpose use -n/--null-message (or -f - or '' as an argument)"
-                .into(),
-        ));
-    }
-    Ok(buf)
-}
-
-async fn read_file(path: &Path, limit: PayloadLimit) -> Result<Vec<u8>, UsageError> {
-    if path.as_os_str() == "-" {
-        return read_at_most(tokio::io::stdin(), &limit)
-            .await
-            .map_err(stdin_error)?
-            .ok_or_else(|| limit.error("stdin"));
-    }
-    let unreadable = |e: std::io::Error| {
-        UsageError(format!(
-            "could not read message file \"{}\": {}; give a readable file to -f",
-            path.display(),
-            crate::config::io_reason(&e)
-        ))
-    };
-    let file = tokio::fs::File::open(path).await.map_err(unreadable)?;
-    // The size says it at once for a regular file; a device or pipe is read up to the limit.
-    if file.metadata().await.is_ok_and(|m| m.len() > limit.bytes) {
-        return Err(limit.error(&format!("the message file \"{}\"", path.display())));
-    }
-    read_at_most(file, &limit)
-        .await
-        .map_err(unreadable)?
-        .ok_or_else(|| limit.error(&format!("the message file \"{}\"", path.display())))
-}
-
-async fn read_lines_all() -> Result<Vec<Vec<u8>>, UsageError> {
-    let mut buf = Vec::new();
-    tokio::io::stdin()
-        .read_to_end(&mut buf)
-        .await
-        .map_err(stdin_error)?;
-    let mut lines: Vec<Vec<u8>> = buf.split(|b| *b == b'\n').map(<[u8]>::to_vec).collect();
-    if buf.last() == Some(&b'\n') || buf.is_empty() {
-        lines.pop();
-    }
-    Ok(lines)
 }

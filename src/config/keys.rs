@@ -112,7 +112,7 @@ pub const KEYS: &[Key] = &[
     .flag("queue", "--queue"),
     key(
         "topic",
-        "topic (receiving verbs accept + and # wildcards, and several -t)",
+        "topic; receiving verbs accept + and # wildcards, and several -t (one subscription)",
     )
     .env("MQQ_TOPIC")
     .flag_many("topic", "--topic", TOPIC_SEPARATOR),
@@ -136,10 +136,13 @@ pub const KEYS: &[Key] = &[
     key("connection.port", "broker port (1883; 8883 for TLS)")
         .env("MQQ_PORT")
         .flag("port", "--port"),
-    key("connection.protocol", "protocol when no URI is given")
-        .env("MQQ_PROTOCOL")
-        .flag("protocol", "--protocol")
-        .default("mqtt"),
+    key(
+        "connection.protocol",
+        "protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss",
+    )
+    .env("MQQ_PROTOCOL")
+    .flag("protocol", "--protocol")
+    .default("mqtt"),
     key(
         "connection.discovery_key",
         "a memory discovery section of the file",
@@ -155,19 +158,19 @@ pub const KEYS: &[Key] = &[
         .flag("password", "--password"),
     key(
         "credential.ssl_ca_file",
-        "TLS: PEM file of CA certificates to trust instead of the system's",
+        "PEM file of CA certificates to trust instead of the system's roots",
     )
     .env("MQQ_CAFILE")
     .flag("cafile", "--cafile"),
     key(
         "credential.ssl_crt_file",
-        "TLS: PEM client certificate (chain) for mutual TLS",
+        "PEM client certificate (chain) for mutual TLS; needs its key",
     )
     .env("MQQ_CERT")
     .flag("cert", "--cert"),
     key(
         "credential.ssl_key_file",
-        "TLS: PEM private key of the client certificate (PKCS#8, RSA or EC)",
+        "PEM private key of the client certificate (PKCS#8, RSA or EC; not encrypted)",
     )
     .env("MQQ_KEY")
     .flag("key", "--key"),
@@ -176,10 +179,13 @@ pub const KEYS: &[Key] = &[
         "a memory credential store section of the file",
     )
     .file_only(),
-    key("options.qos", "QoS 0, 1 or 2")
-        .env("MQQ_QOS")
-        .flag("qos", "--qos")
-        .default("1"),
+    key(
+        "options.qos",
+        "QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more)",
+    )
+    .env("MQQ_QOS")
+    .flag("qos", "--qos")
+    .default("1"),
     key("options.retain", "retain flag of sent messages").default("false"),
     key(
         "options.serialize_envelope",
@@ -215,52 +221,54 @@ pub const KEYS: &[Key] = &[
     .default("60000"),
     key(
         "options.group",
-        "competing consumers: subscribe through the shared subscription $share/GROUP/<topic>",
+        "competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that \
+         consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto)",
     )
     .env("MQQ_GROUP")
     .flag("group", "--group"),
     key(
         "options.tls",
-        "TLS on every address: mqtt:// becomes mqtts://, ws:// becomes wss://",
+        "TLS on every address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss://",
     )
     .env("MQQ_TLS")
     .switch("tls", "--tls", "true")
     .default("false"),
     key(
         "options.tls_ca_path",
-        "TLS: directory of PEM CA certificates to trust instead of the system's",
+        "directory of PEM CA certificates to trust instead of the system's roots",
     )
     .env("MQQ_CAPATH")
     .flag("capath", "--capath"),
     key(
         "options.tls_insecure",
-        "TLS: do not verify the broker's certificate (testing only)",
+        "do not verify the broker's certificate (testing only; warns every time)",
     )
     .env("MQQ_INSECURE")
     .switch("insecure", "--insecure", "true")
     .default("false"),
     key(
         "options.tls_server_name",
-        "TLS: name to verify the broker's certificate against (default: the host)",
+        "name to verify the broker's certificate against (default: the host)",
     )
     .env("MQQ_TLS_SERVER_NAME")
     .flag("tls_server_name", "--tls-server-name"),
     key(
         "options.tls_alpn",
-        "TLS: ALPN protocols to offer, comma-separated (AWS IoT on 443: x-amzn-mqtt-ca)",
+        "ALPN protocols to offer, comma-separated (AWS IoT on 443: x-amzn-mqtt-ca)",
     )
     .env("MQQ_ALPN")
     .flag_many("alpn", "--alpn", ","),
     key(
         "options.envelope_version",
-        "envelope version to write: 3, 4 or both",
+        "envelope version to write: 3 (correlation_id), 4 (trace_id) or both",
     )
     .env("MQQ_ENVELOPE_VERSION")
     .flag("envelope_version", "--envelope-version")
     .default("3"),
     key(
         "options.protocol_version",
-        "MQTT version: 3.1.1, 5, or auto (5, falling back to 3.1.1 if the broker rejects it)",
+        "MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker \
+         rejects it)",
     )
     .env("MQQ_PROTOCOL_VERSION")
     .flag("protocol_version", "--protocol-version")

@@ -7,8 +7,8 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tokio::time::Instant;
 
+use super::model::{human_ms, Row, Status, Step};
 use super::probe::{probe, probe_seq};
-use super::{Row, Status, Step};
 use crate::cli::Capability;
 use crate::config::values::ProtocolVersion;
 use crate::config::QueueConfig;
@@ -97,7 +97,7 @@ async fn version(p: &Probes<'_>, v: ProtocolVersion, cap: Capability) -> Row {
                 cap,
                 Status::Supported,
                 None,
-                format!("connected in {}", super::human_ms(started.elapsed())),
+                format!("connected in {}", human_ms(started.elapsed())),
             )
         }
         Err(e) => failed(cap, &e),

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::{RoundTrip, Step};
+use super::model::{RoundTrip, Step};
 use crate::config::QueueConfig;
 use crate::output::Tally;
 use crate::queue::{OutMessage, Queue, Role};

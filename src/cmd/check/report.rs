@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Map, Value};
 
-use super::{human_ms, ms, Node, NodeCheck, Report, Status, Step, Threshold};
+use super::model::{human_ms, ms, Node, NodeCheck, Report, Status, Step, Threshold};
 use crate::queue::Version;
 
 fn protocol(v: Version) -> &'static str {
@@ -400,11 +400,6 @@ pub(super) fn nagios(r: &Report) -> String {
     let mut perf: Vec<String> = Vec::new();
     let several = r.nodes.len() > 1;
     for (i, node) in r.nodes.iter().enumerate() {
-        let p = if several {
-            format!("n{}_", i + 1)
-        } else {
-            String::new()
-        };
         let c = match &node.result {
             Ok(c) => c,
             Err((_, e)) => {
@@ -423,41 +418,12 @@ pub(super) fn nagios(r: &Report) -> String {
                 why.push(format!("{}: {name}: {e}", node.broker));
             }
         }
-        let limit = |flag: &str| {
-            thresholds_of(r, node)
-                .find(|t| t.flag == flag)
-                .and_then(|t| t.numbers)
-                .map(|(_, l)| l)
+        let prefix = if several {
+            format!("n{}_", i + 1)
+        } else {
+            String::new()
         };
-        let fmt = |v: Option<f64>| v.map(|v| format!("{v:.6}")).unwrap_or_default();
-        perf.push(format!(
-            "'{p}connect'={:.6}s;;{};0;",
-            c.connect.as_secs_f64(),
-            fmt(limit("--max-connect"))
-        ));
-        if let (Some(p50), Some(p99)) = (c.pct(0.5), c.pct(0.99)) {
-            perf.push(format!(
-                "'{p}p50'={:.6}s;;{};0;",
-                p50.as_secs_f64(),
-                fmt(limit("--max-p50"))
-            ));
-            perf.push(format!(
-                "'{p}p99'={:.6}s;;{};0;",
-                p99.as_secs_f64(),
-                fmt(limit("--max-p99"))
-            ));
-        }
-        let min_rate = limit("--min-rate")
-            .map(|l| format!("{l}:"))
-            .unwrap_or_default();
-        perf.push(format!("'{p}rate'={:.1};;{min_rate};0;", c.rate()));
-        perf.push(format!("'{p}missing'={};;0;0;", c.trip.missing));
-        if let Some(Ok(e)) = &c.cert {
-            let warn = limit("--warn-expiry")
-                .map(|l| format!("{l:.1}:"))
-                .unwrap_or_default();
-            perf.push(format!("'{p}cert_days'={:.1};{warn};;;", e.days_left));
-        }
+        perf.extend(perfdata(r, node, c, &prefix));
     }
     for (from, to, s) in &r.cross {
         if let Step::Failed(e) = s {
@@ -473,22 +439,7 @@ pub(super) fn nagios(r: &Report) -> String {
         why.push(format!("{who}{}", th.line()));
     }
     let summary = if why.is_empty() {
-        let brokers: Vec<&str> = r.nodes.iter().map(|n| n.broker.as_str()).collect();
-        let mut s = brokers.join(", ");
-        if let Some(Ok(c)) = r.nodes.first().map(|n| &n.result) {
-            if let (Some(p50), Some(p99)) = (c.pct(0.5), c.pct(0.99)) {
-                let _ = write!(
-                    s,
-                    ": {}/{} back, p50 {}, p99 {}, {:.0} msg/s",
-                    c.trip.received,
-                    r.n,
-                    human_ms(p50),
-                    human_ms(p99),
-                    c.rate()
-                );
-            }
-        }
-        s
+        all_well(r)
     } else {
         why.join("; ")
     };
@@ -497,4 +448,65 @@ pub(super) fn nagios(r: &Report) -> String {
         summary.replace('|', "/"),
         perf.join(" ")
     )
+}
+
+/// One node's Nagios perfdata, labels prefixed with `p` (`n2_` of the second node), each
+/// with the limit its threshold flag set.
+fn perfdata(r: &Report, node: &Node, c: &NodeCheck, p: &str) -> Vec<String> {
+    let limit = |flag: &str| {
+        thresholds_of(r, node)
+            .find(|t| t.flag == flag)
+            .and_then(|t| t.numbers)
+            .map(|(_, l)| l)
+    };
+    let fmt = |v: Option<f64>| v.map(|v| format!("{v:.6}")).unwrap_or_default();
+    let mut perf = vec![format!(
+        "'{p}connect'={:.6}s;;{};0;",
+        c.connect.as_secs_f64(),
+        fmt(limit("--max-connect"))
+    )];
+    if let (Some(p50), Some(p99)) = (c.pct(0.5), c.pct(0.99)) {
+        perf.push(format!(
+            "'{p}p50'={:.6}s;;{};0;",
+            p50.as_secs_f64(),
+            fmt(limit("--max-p50"))
+        ));
+        perf.push(format!(
+            "'{p}p99'={:.6}s;;{};0;",
+            p99.as_secs_f64(),
+            fmt(limit("--max-p99"))
+        ));
+    }
+    let min_rate = limit("--min-rate")
+        .map(|l| format!("{l}:"))
+        .unwrap_or_default();
+    perf.push(format!("'{p}rate'={:.1};;{min_rate};0;", c.rate()));
+    perf.push(format!("'{p}missing'={};;0;0;", c.trip.missing));
+    if let Some(Ok(e)) = &c.cert {
+        let warn = limit("--warn-expiry")
+            .map(|l| format!("{l:.1}:"))
+            .unwrap_or_default();
+        perf.push(format!("'{p}cert_days'={:.1};{warn};;;", e.days_left));
+    }
+    perf
+}
+
+/// The status text when nothing is wrong: the brokers, and the first one's figures.
+fn all_well(r: &Report) -> String {
+    let brokers: Vec<&str> = r.nodes.iter().map(|n| n.broker.as_str()).collect();
+    let mut s = brokers.join(", ");
+    if let Some(Ok(c)) = r.nodes.first().map(|n| &n.result) {
+        if let (Some(p50), Some(p99)) = (c.pct(0.5), c.pct(0.99)) {
+            let _ = write!(
+                s,
+                ": {}/{} back, p50 {}, p99 {}, {:.0} msg/s",
+                c.trip.received,
+                r.n,
+                human_ms(p50),
+                human_ms(p99),
+                c.rate()
+            );
+        }
+    }
+    s
 }

@@ -201,6 +201,7 @@ fn load_brokers() -> Vec<LocalBroker> {
 
 /// Records a running `mqq broker` (replacing any record of its address), so that `count`
 /// and `peek` know its window: MQTT 3.1.1 has no way to tell a client.
+#[cfg(feature = "broker")]
 pub fn broker_started(b: LocalBroker) {
     let Some(p) = brokers_path() else { return };
     let mut v = load_brokers();
@@ -210,6 +211,7 @@ pub fn broker_started(b: LocalBroker) {
 }
 
 /// Removes the record of an `mqq broker` that stopped.
+#[cfg(feature = "broker")]
 pub fn broker_stopped(addr: std::net::SocketAddr) {
     let Some(p) = brokers_path() else { return };
     let mut v = load_brokers();

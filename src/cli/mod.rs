@@ -1,14 +1,29 @@
-//! Command-line types (clap derive) and nothing else: parsing turns text into typed values;
-//! turning them into a queue config is `config`'s job.
+//! The command line: the clap derive types (here), the parse (`parse`: the busiest verbs
+//! parsed alone, clap's errors with tips), what `--help` shows (`help`: each key's text from
+//! the key registry), the value parsers (`values`), and the flags and environment as config
+//! inputs (`inputs`). Resolving those into a queue config is `config`'s job.
+//!
+//! Size: the derive types are the verbs' manual, each flag's help beside its definition: one
+//! table, read whole; the unit tests of the parse they feed follow them.
 
+mod help;
+mod inputs;
+mod parse;
+mod values;
+
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::keys;
 use crate::config::values::{flag_duration, flag_size, key_value};
+use crate::config::ConfigInputs;
+use crate::error::UsageError;
 use crate::template::{Template, PLACEHOLDERS};
+use values::{
+    at_least_one, attempts, envelope_version, man_verbs, protocol_version, qos, Offer, Parse,
+};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -56,181 +71,33 @@ pub struct Cli {
 /// first and parsed alone, without help texts; when that parse fails, asks for help, or names
 /// another verb than the one found, the full command parses again, so every error and help
 /// text is the full command's own.
-pub fn parse_from(argv: &[std::ffi::OsString]) -> Result<(Cli, clap::ArgMatches), clap::Error> {
+pub fn parse_from(argv: &[OsString]) -> Result<(Cli, clap::ArgMatches), clap::Error> {
     use clap::FromArgMatches as _;
-    let hoisted = hoist(argv);
+    let hoisted = parse::hoist(&global_flags(), argv);
     let argv = hoisted.as_deref().unwrap_or(argv);
     if let Some(parsed) = parse_fast(argv) {
         return Ok(parsed);
     }
     let m = command()
         .try_get_matches_from(argv)
-        .map_err(|e| with_tip(e, argv))?;
+        .map_err(|e| parse::with_tip(e, argv))?;
     let cli = Cli::from_arg_matches(&m)?;
     Ok((cli, m))
 }
 
-/// The verb's own flags that may come before the verb, as connection flags may
-/// (`mqq -t a -F json listen`): short, long, and whether they take a value.
-const HOISTED: [(char, &str); 3] = [('F', "format"), ('n', "count"), ('W', "timeout")];
-
-/// `argv` with the verb's flags that came before the verb (`-F`, `-n`, `-W`) moved to right
-/// after it; `None` when there are none (or the words before the verb cannot be told apart:
-/// an unknown flag, `--`). A flag the verb lacks is moved too, so clap's error names it.
-fn hoist(argv: &[std::ffi::OsString]) -> Option<Vec<std::ffi::OsString>> {
-    let base = GlobalArgs::augment_args(clap::Command::new("mqq"));
-    let words: Vec<&str> = argv.iter().map(|w| w.to_str()).collect::<Option<_>>()?;
-    let is_verb = |w: &str| VERBS.contains(&w) && w != "help";
-    let (mut kept, mut moved) = (vec![argv.first()?.clone()], Vec::new());
-    let mut i = 1;
-    while i < words.len() {
-        let w = words[i];
-        if is_verb(w) {
-            if moved.is_empty() {
-                return None;
-            }
-            kept.push(argv[i].clone());
-            kept.extend(moved);
-            kept.extend(argv[i + 1..].iter().cloned());
-            return Some(kept);
-        }
-        let hoisted = HOISTED.iter().find(|(short, long)| {
-            w == format!("-{short}")
-                || w == format!("--{long}")
-                || (w.starts_with(&format!("-{short}")) && w.len() > 2)
-                || w.starts_with(&format!("--{long}="))
-        });
-        let takes_value = |a: &clap::Arg| a.get_action().takes_values();
-        let span = if let Some((short, _)) = hoisted {
-            let attached = w.len() > 2 && !w.starts_with("--") || w.contains('=');
-            // `-n` before `send` is send's switch; anywhere else -n, -F and -W take a value.
-            let switch = *short == 'n' && words.get(i + 1).is_some_and(|n| is_verb(n));
-            let span = if attached || switch { 1 } else { 2 };
-            moved.extend(argv[i..(i + span).min(argv.len())].iter().cloned());
-            i += span;
-            continue;
-        } else if let Some(long) = w.strip_prefix("--") {
-            let name = long.split_once('=').map_or(long, |(n, _)| n);
-            let arg = base.get_arguments().find(|a| {
-                a.get_long() == Some(name)
-                    || a.get_visible_aliases().is_some_and(|v| v.contains(&name))
-            })?;
-            if takes_value(arg) && !long.contains('=') {
-                2
-            } else {
-                1
-            }
-        } else if let Some(shorts) = w.strip_prefix('-').filter(|s| !s.is_empty()) {
-            let mut span = 1;
-            for (at, c) in shorts.char_indices() {
-                let arg = base.get_arguments().find(|a| a.get_short() == Some(c))?;
-                if takes_value(arg) {
-                    if at + c.len_utf8() == shorts.len() {
-                        span = 2;
-                    }
-                    break;
-                }
-            }
-            span
-        } else {
-            return None;
-        };
-        kept.extend(argv[i..(i + span).min(argv.len())].iter().cloned());
-        i += span;
-    }
-    None
-}
-
-/// clap's error with a tip for what users of mosquitto's and NATS's clients type: `pub`,
-/// `sub`, a topic without `-t`, mosquitto's `-s`, `-d`, `-c`, `-k`.
-fn with_tip(mut e: clap::Error, argv: &[std::ffi::OsString]) -> clap::Error {
-    use clap::error::{ContextKind, ContextValue, ErrorKind};
-    let word = |kind| match e.get(kind) {
-        Some(ContextValue::String(s)) => Some(s.clone()),
-        _ => None,
-    };
-    let verb = argv
-        .iter()
-        .skip(1)
-        .filter_map(|w| w.to_str())
-        .find(|w| VERBS.contains(w));
-    let tip = match e.kind() {
-        ErrorKind::InvalidSubcommand => match word(ContextKind::InvalidSubcommand).as_deref() {
-            Some("pub" | "publish") => Some(
-                "mqq publishes with send: mqq -t TOPIC send MESSAGE (each argument is a message)"
-                    .to_string(),
-            ),
-            Some("sub" | "subscribe") => Some(
-                "mqq subscribes with listen (stream until Ctrl-C) or receive (take N): mqq -t \
-                 TOPIC listen"
-                    .to_string(),
-            ),
-            _ => None,
-        },
-        ErrorKind::UnknownArgument => match word(ContextKind::InvalidArg).as_deref() {
-            Some("-s") => Some(
-                "-s (mosquitto_pub): mqq send with no message reads all of stdin as one message; \
-                 -l sends each line"
-                    .to_string(),
-            ),
-            Some("-d") => Some("-d (mosquitto's debug): use -vv, or -vvv for a trace".to_string()),
-            Some("-c") => Some(
-                "-c (mosquitto's persistent session): durable sessions come from -i ID; a client \
-                 id makes the queue durable"
-                    .to_string(),
-            ),
-            Some("-k") => {
-                Some("-k (mosquitto's keepalive): --set options.keepalive_timeout=60s".to_string())
-            }
-            // clap's own tip here ("to pass '-F' as a value, use '-- -F'") misleads.
-            Some(w) if w.starts_with('-') && e.get(ContextKind::Suggested).is_some() => {
-                verb.map(|v| format!("{v} has no {w}: mqq {v} --help lists its options"))
-            }
-            Some(w) if !w.starts_with('-') && verb.is_some_and(|v| v != "send" && v != "work") => {
-                Some(format!(
-                    "the topic is a flag: mqq -t {w} {}",
-                    verb.unwrap_or_default()
-                ))
-            }
-            _ => None,
-        },
-        _ => None,
-    };
-    if let Some(tip) = tip {
-        e.insert(
-            ContextKind::Suggested,
-            ContextValue::StyledStrs(vec![clap::builder::StyledStr::from(tip)]),
-        );
-    }
-    e
-}
-
 /// The parse with only the verb of `argv` defined; `None` when that is not sure to be the
 /// full command's parse.
-fn parse_fast(argv: &[std::ffi::OsString]) -> Option<(Cli, clap::ArgMatches)> {
+fn parse_fast(argv: &[OsString]) -> Option<(Cli, clap::ArgMatches)> {
     use clap::FromArgMatches as _;
-    let base = GlobalArgs::augment_args(clap::Command::new("mqq"));
-    let verb = verb_of(&base, argv)?;
-    let sub = match verb_command(verb) {
-        Some(sub) => sub,
-        None => <Command as Subcommand>::augment_subcommands(clap::Command::new("mqq"))
-            .find_subcommand(verb)?
-            .clone(),
-    };
-    // As the derive sets up `Cli`, less the help texts (errors and help parse again).
-    let trimmed = base
-        .version(env!("CARGO_PKG_VERSION"))
-        .disable_help_flag(true)
-        .disable_version_flag(true)
-        .subcommand_required(true)
-        .arg_required_else_help(true)
-        .subcommand(sub);
-    let m = trimmed.try_get_matches_from(argv).ok()?;
-    if m.subcommand_name() != Some(verb) {
-        return None;
-    }
+    let verbs = || <Command as Subcommand>::augment_subcommands(clap::Command::new("mqq"));
+    let m = parse::fast(global_flags(), verbs, verb_command, argv)?;
     let cli = Cli::from_arg_matches(&m).ok()?;
     Some((cli, m))
+}
+
+/// The global flags alone, without the help texts [`command`] adds.
+fn global_flags() -> clap::Command {
+    GlobalArgs::augment_args(clap::Command::new("mqq"))
 }
 
 /// The busiest verbs' flags alone, as the derive of [`Command`] defines them less the verb's
@@ -248,167 +115,18 @@ fn verb_command(verb: &'static str) -> Option<clap::Command> {
     })
 }
 
-/// The verbs' names, as clap knows them (checked by a test).
-const VERBS: [&str; 14] = [
-    "send",
-    "receive",
-    "listen",
-    "peek",
-    "count",
-    "clear",
-    "config",
-    "check",
-    "work",
-    "move",
-    "broker",
-    "completions",
-    "man",
-    "help",
-];
-
-/// The verb of `argv`: the first word that is not a flag or a flag's value, when every flag
-/// before it is one of `cmd`'s and takes exactly no value or one. `None` when unsure (an
-/// unknown flag, `--`, `help`): the caller then parses with the full command.
-fn verb_of(cmd: &clap::Command, argv: &[std::ffi::OsString]) -> Option<&'static str> {
-    let takes_value = |a: &clap::Arg| -> Option<bool> {
-        match a.get_num_args() {
-            Some(r) if r.min_values() != r.max_values() || r.max_values() > 1 => None,
-            _ => Some(a.get_action().takes_values()),
-        }
-    };
-    let mut words = argv.iter().skip(1);
-    while let Some(word) = words.next() {
-        let word = word.to_str()?;
-        if let Some(long) = word.strip_prefix("--") {
-            let (name, inline) = match long.split_once('=') {
-                Some((n, _)) => (n, true),
-                None => (long, false),
-            };
-            let arg = cmd.get_arguments().find(|a| a.get_long() == Some(name))?;
-            if takes_value(arg)? && !inline {
-                words.next()?;
-            }
-        } else if let Some(shorts) = word.strip_prefix('-') {
-            let mut chars = shorts.chars();
-            while let Some(c) = chars.next() {
-                let arg = cmd.get_arguments().find(|a| a.get_short() == Some(c))?;
-                if takes_value(arg)? {
-                    if chars.as_str().is_empty() {
-                        words.next()?;
-                    }
-                    break;
-                }
-            }
-            if shorts.is_empty() {
-                return None;
-            }
-        } else {
-            return VERBS.iter().copied().find(|v| *v == word && *v != "help");
-        }
-    }
-    None
-}
-
-/// The command line as mqq shows it: the derive types below, with each flag's environment
-/// variable named in its help from the key registry (`config::keys`), so the two never differ.
+/// The command line as mqq shows it: the derive types below, each flag that sets a config
+/// key with its help and environment variable from the key registry (`config::keys`), so
+/// the two never differ.
 pub fn command() -> clap::Command {
-    let mut cmd = <Cli as clap::CommandFactory>::command();
-    let flagged = keys::KEYS
-        .iter()
-        .filter_map(|k| Some((k.flag?.id, k.env?)))
-        .chain(keys::FILE_INPUTS.iter().map(|(id, _, env)| (*id, *env)));
-    for (id, env) in flagged {
-        cmd = cmd.mut_arg(id, |a| {
-            let help = a.get_help().map(ToString::to_string).unwrap_or_default();
-            let long = a.get_long_help().map(|l| format!("{l} [env: {env}]"));
-            let a = a.help(format!("{help} [env: {env}]"));
-            match long {
-                Some(l) => a.long_help(l),
-                None => a,
-            }
-        });
-    }
-    // Help lists the global flags by heading in this order: clap orders headings as their
-    // first flags come, and `mut_arg` moves a flag to the end.
-    for id in HELP_ORDER {
-        cmd = cmd.mut_arg(id, |a| a);
-    }
-    // Each verb's help and completions leave out the global flags that do nothing for it:
-    // the verb gets a hidden copy, which clap's propagation of the global flag then leaves
-    // alone (the flag is still accepted, as the environment and config file are).
-    for (verb, ids) in UNUSED {
-        let hidden: Vec<clap::Arg> = cmd
-            .get_arguments()
-            .filter(|a| a.is_global_set())
-            .filter(|a| {
-                let id = a.get_id().as_str();
-                if ids.first() == Some(&"*") {
-                    !KEPT_BY_ALL.contains(&id)
-                } else {
-                    ids.contains(&id)
-                }
-            })
-            .map(|a| a.clone().hide(true))
-            .collect();
-        cmd = cmd.mut_subcommand(verb, |sc| sc.args(hidden));
-    }
-    cmd
+    help::shown(<Cli as clap::CommandFactory>::command())
 }
-
-/// The global flags in the order `--help` shows them: the queue, the connection, TLS, config.
-const HELP_ORDER: [&str; 29] = [
-    "topic",
-    "client_id",
-    "qos",
-    "group",
-    "raw",
-    "envelope_version",
-    "uri",
-    "host",
-    "port",
-    "protocol",
-    "protocol_version",
-    "username",
-    "password",
-    "password_file",
-    "tls",
-    "cafile",
-    "capath",
-    "cert",
-    "key",
-    "insecure",
-    "tls_server_name",
-    "alpn",
-    "config",
-    "queue",
-    "set",
-    "verbose",
-    "quiet",
-    "help",
-    "version",
-];
-
-/// The global flags that do nothing for a verb (`*`: all but [`KEPT_BY_ALL`]).
-const UNUSED: [(&str, &[&str]); 11] = [
-    // send connects with its own client id (taking the queue's would take over its session).
-    ("send", &["client_id", "group"]),
-    ("receive", &["envelope_version"]),
-    ("listen", &["envelope_version"]),
-    ("peek", &["envelope_version", "group"]),
-    ("count", &["envelope_version", "group", "raw"]),
-    ("clear", &["envelope_version", "group", "raw", "qos"]),
-    // move and work's dead letters pass the original bytes on.
-    ("move", &["envelope_version"]),
-    ("work", &["envelope_version"]),
-    ("check", &["client_id", "group", "envelope_version"]),
-    ("completions", &["*"]),
-    ("man", &["*"]),
-];
-
-/// What `*` in [`UNUSED`] keeps.
-const KEPT_BY_ALL: [&str; 1] = ["help"];
 
 /// Connection, queue and config flags, accepted before or after the verb.
+///
+/// A flag that sets a config key (`// Sets KEY.`) has its help from the key registry, where
+/// the key's text is written once (`config::keys`; [`command`] puts it in). A doc comment on
+/// such a flag is what only the command line adds, shown after it.
 #[derive(Debug, Args, Default)]
 pub struct GlobalArgs {
     /// Print help
@@ -419,13 +137,11 @@ pub struct GlobalArgs {
     #[arg(long, action = ArgAction::Version)]
     pub version: Option<bool>,
 
-    /// MQTT protocol version: 3.1.1, 5, or auto (5, falling back to 3.1.1 when the broker
-    /// rejects it; the default)
+    // Sets options.protocol_version.
     #[arg(help_heading = "Connection", short = 'V', long, global = true, value_name = "VERSION", value_parser = protocol_version())]
     pub protocol_version: Option<String>,
 
-    /// Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss://
-    ///
+    // Sets connection.uri.
     /// Optional user:pass@ (percent-encoded): a password there is visible to other users of
     /// this machine (ps, shell history), as with -P: prefer --password-file or MQQ_PASSWORD.
     /// A path after an mqtt:// or mqtts:// address is the topic when none is given, as in
@@ -441,7 +157,7 @@ pub struct GlobalArgs {
     )]
     pub uri: Vec<String>,
 
-    /// Broker host
+    // Sets connection.host.
     #[arg(
         help_heading = "Connection",
         short = 'h',
@@ -451,7 +167,7 @@ pub struct GlobalArgs {
     )]
     pub host: Option<String>,
 
-    /// Broker port (default 1883, 8883 for TLS)
+    // Sets connection.port.
     #[arg(
         help_heading = "Connection",
         short = 'p',
@@ -461,11 +177,11 @@ pub struct GlobalArgs {
     )]
     pub port: Option<String>,
 
-    /// Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss
+    // Sets connection.protocol.
     #[arg(help_heading = "Connection", long, global = true, value_name = "PROTO")]
     pub protocol: Option<String>,
 
-    /// User name
+    // Sets credential.username.
     #[arg(
         help_heading = "Connection",
         short = 'u',
@@ -475,8 +191,9 @@ pub struct GlobalArgs {
     )]
     pub username: Option<String>,
 
-    /// Password. Visible to other users of this machine (ps, shell history): prefer
-    /// --password-file, MQQ_PASSWORD or the config file
+    // Sets credential.password.
+    /// Visible to other users of this machine (ps, shell history): prefer --password-file,
+    /// MQQ_PASSWORD or the config file
     #[arg(
         help_heading = "Connection",
         short = 'P',
@@ -491,44 +208,43 @@ pub struct GlobalArgs {
     #[arg(help_heading = "Connection", long, global = true, value_name = "FILE")]
     pub password_file: Option<PathBuf>,
 
-    /// Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so
-    /// that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto)
+    // Sets options.group.
     #[arg(help_heading = "Queue", long, global = true, value_name = "GROUP")]
     pub group: Option<String>,
 
-    /// Use TLS on the address: mqtt:// becomes mqtts:// (port 8883), ws:// becomes wss://
+    // Sets options.tls.
     #[arg(long, global = true, help_heading = "TLS")]
     pub tls: bool,
 
-    /// PEM file of CA certificates to trust instead of the system's roots
+    // Sets credential.ssl_ca_file.
     #[arg(long, global = true, value_name = "FILE", help_heading = "TLS")]
     pub cafile: Option<PathBuf>,
 
-    /// Directory of PEM CA certificates to trust instead of the system's roots
+    // Sets options.tls_ca_path.
     #[arg(long, global = true, value_name = "DIR", help_heading = "TLS")]
     pub capath: Option<PathBuf>,
 
-    /// PEM client certificate (chain) for mutual TLS; needs --key
+    // Sets credential.ssl_crt_file.
     #[arg(long, global = true, value_name = "FILE", help_heading = "TLS")]
     pub cert: Option<PathBuf>,
 
-    /// PEM private key of --cert (PKCS#8, RSA or EC; not encrypted)
+    // Sets credential.ssl_key_file.
     #[arg(long, global = true, value_name = "FILE", help_heading = "TLS")]
     pub key: Option<PathBuf>,
 
-    /// Do not verify the broker's certificate (testing only; warns every time)
+    // Sets options.tls_insecure.
     #[arg(long, global = true, help_heading = "TLS")]
     pub insecure: bool,
 
-    /// Name the broker's certificate must carry, when it differs from the host (e.g. an IP)
+    // Sets options.tls_server_name.
     #[arg(long, global = true, value_name = "NAME", help_heading = "TLS")]
     pub tls_server_name: Option<String>,
 
-    /// ALPN protocol to offer (repeatable; AWS IoT Core on port 443: x-amzn-mqtt-ca)
+    // Sets options.tls_alpn.
     #[arg(long, global = true, value_name = "PROTO", help_heading = "TLS")]
     pub alpn: Vec<String>,
 
-    /// Client id; makes the queue durable (persistent session)
+    // Sets client_id.
     #[arg(
         help_heading = "Queue",
         short = 'i',
@@ -539,7 +255,7 @@ pub struct GlobalArgs {
     )]
     pub client_id: Option<String>,
 
-    /// Topic; receiving verbs accept + and # wildcards, and several -t (one subscription)
+    // Sets topic.
     #[arg(
         help_heading = "Queue",
         short = 't',
@@ -549,7 +265,7 @@ pub struct GlobalArgs {
     )]
     pub topic: Vec<String>,
 
-    /// QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more)
+    // Sets options.qos.
     #[arg(help_heading = "Queue", short = 'q', long, global = true, value_name = "QOS", value_parser = qos())]
     pub qos: Option<u8>,
 
@@ -558,7 +274,7 @@ pub struct GlobalArgs {
     #[arg(help_heading = "Config", long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Queue (profile) to use from the config file
+    // Sets name (and picks the queue of the config file).
     #[arg(help_heading = "Config", long, global = true, value_name = "NAME")]
     pub queue: Option<String>,
 
@@ -576,7 +292,7 @@ pub struct GlobalArgs {
     #[arg(help_heading = "Queue", long, global = true)]
     pub raw: bool,
 
-    /// Envelope version to write: 3 (correlation_id), 4 (trace_id) or both
+    // Sets options.envelope_version.
     #[arg(help_heading = "Queue", long, global = true, value_name = "V", value_parser = envelope_version())]
     pub envelope_version: Option<String>,
 
@@ -592,6 +308,20 @@ pub struct GlobalArgs {
     /// receive and listen only when stdout is not the terminal too.
     #[arg(long, global = true)]
     pub quiet: bool,
+}
+
+impl GlobalArgs {
+    /// These flags (`m`: the same, untyped, for where each value came from and in which
+    /// order) and the process environment as config inputs.
+    pub fn config_inputs(&self, m: &clap::ArgMatches) -> Result<ConfigInputs, UsageError> {
+        Ok(ConfigInputs {
+            config_file: self.config.clone(),
+            queue: self.queue.clone(),
+            password_file: self.password_file.clone(),
+            flags: inputs::flags(m)?,
+            env: inputs::environment()?,
+        })
+    }
 }
 
 /// The verbs.
@@ -729,11 +459,6 @@ pub struct ManArgs {
     pub dir: Option<PathBuf>,
 }
 
-/// The verbs that have a manual page: all but `help`.
-fn man_verbs() -> clap::builder::PossibleValuesParser {
-    clap::builder::PossibleValuesParser::new(VERBS.iter().filter(|v| **v != "help"))
-}
-
 /// `send` flags.
 #[derive(Debug, Args)]
 pub struct SendArgs {
@@ -814,87 +539,9 @@ pub enum Format {
     Template(Template),
 }
 
-/// A value parser that parses as `inner` does and offers `values` to completions and help:
-/// the words a shell should complete, while other spellings (aliases, templates) still parse.
-#[derive(Clone)]
-struct Offer<P> {
-    inner: P,
-    values: &'static [&'static str],
-}
-
-impl<P> Offer<P> {
-    fn new(inner: P, values: &'static [&'static str]) -> Self {
-        Offer { inner, values }
-    }
-}
-
-impl<P: clap::builder::TypedValueParser> clap::builder::TypedValueParser for Offer<P> {
-    type Value = P::Value;
-
-    fn parse_ref(
-        &self,
-        cmd: &clap::Command,
-        arg: Option<&clap::Arg>,
-        value: &std::ffi::OsStr,
-    ) -> Result<Self::Value, clap::Error> {
-        self.inner.parse_ref(cmd, arg, value)
-    }
-
-    fn possible_values(
-        &self,
-    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
-        Some(Box::new(
-            self.values
-                .iter()
-                .map(|v| clap::builder::PossibleValue::new(*v)),
-        ))
-    }
-}
-
-/// A plain parsing function, as clap takes one.
-type Parse<T> = fn(&str) -> Result<T, String>;
-
-/// `-V`: what completions offer (mosquitto's spellings `mqttv311`, `mqttv5` parse too).
-fn protocol_version() -> Offer<clap::builder::NonEmptyStringValueParser> {
-    Offer::new(
-        clap::builder::NonEmptyStringValueParser::new(),
-        &["3.1.1", "5", "auto"],
-    )
-}
-
-/// `--envelope-version`.
-fn envelope_version() -> Offer<clap::builder::NonEmptyStringValueParser> {
-    Offer::new(
-        clap::builder::NonEmptyStringValueParser::new(),
-        &["3", "4", "both"],
-    )
-}
-
-/// `-q`.
-fn qos() -> Offer<Parse<u8>> {
-    Offer::new(
-        |t: &str| crate::config::values::parse_qos(t).ok_or_else(|| "use 0, 1 or 2".to_string()),
-        &["0", "1", "2"],
-    )
-}
-
 /// `-F` of the receiving verbs: the names (a template parses too).
 fn format() -> Offer<Parse<Format>> {
     Offer::new(parse_format, &["text", "raw", "json"])
-}
-
-/// A count of 1 or more (`-n`, `--repeat`), with a message that says so.
-fn at_least_one(text: &str) -> Result<u64, String> {
-    match text.trim().parse::<u64>() {
-        Ok(0) => Err("use 1 or more".into()),
-        Ok(n) => Ok(n),
-        Err(_) => Err("use a whole number, 1 or more".into()),
-    }
-}
-
-/// `--max-attempts`: 1 or more.
-fn attempts(text: &str) -> Result<u32, String> {
-    at_least_one(text).and_then(|n| u32::try_from(n).map_err(|_| "use a smaller number".into()))
 }
 
 /// `-F`: a format name or a template.
@@ -1218,7 +865,7 @@ pub struct CountArgs {
 
 #[cfg(test)]
 mod tests {
-    use super::{command, keys, parse_fast, parse_from, verb_of, VERBS};
+    use super::{command, parse::VERBS, parse_fast, parse_from};
     use std::ffi::OsString;
 
     fn argv(line: &str) -> Vec<OsString> {
@@ -1226,17 +873,6 @@ mod tests {
             .chain(line.split_whitespace())
             .map(OsString::from)
             .collect()
-    }
-
-    #[test]
-    fn the_verb_list_is_clap_s() {
-        let mut cmd = command();
-        cmd.build();
-        let mut names: Vec<&str> = cmd.get_subcommands().map(clap::Command::get_name).collect();
-        names.sort_unstable();
-        let mut verbs = VERBS.to_vec();
-        verbs.sort_unstable();
-        assert_eq!(names, verbs);
     }
 
     /// The verbs built alone have the flags the full command gives them, to the last setting
@@ -1261,30 +897,6 @@ mod tests {
                 c.get_groups().map(|g| format!("{g:?}")).collect()
             };
             assert_eq!(groups(&alone), groups(there), "{verb}");
-        }
-    }
-
-    #[test]
-    fn the_verb_is_found_past_flags_and_their_values() {
-        let base = <super::Cli as clap::CommandFactory>::command();
-        for (line, verb) in [
-            ("-t send receive -n 3", Some("receive")),
-            ("--topic send peek", Some("peek")),
-            ("--topic=send count", Some("count")),
-            ("-q1 -t x send hello", Some("send")),
-            ("-vvq 1 -t x send", Some("send")),
-            (
-                "--raw --quiet -h 127.0.0.1 -p 1883 -t b/w1 send -l",
-                Some("send"),
-            ),
-            ("-t x --set options.qos=1 listen", Some("listen")),
-            ("-t x", None),
-            ("--no-such-flag send", None),
-            ("-t x -- send", None),
-            ("help send", None),
-            ("-t x sned", None),
-        ] {
-            assert_eq!(verb_of(&base, &argv(line)), verb, "{line}");
         }
     }
 
@@ -1338,71 +950,5 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         command().debug_assert();
-    }
-
-    /// Every flag of the key registry exists with its long name, and `--help` names its
-    /// environment variable; no other flag's help claims an environment variable.
-    #[test]
-    fn help_and_key_registry_agree() {
-        // No wrapping, so that each `[env: NAME]` stays on one line.
-        let mut cmd = command().term_width(10_000);
-        cmd.build();
-        let help = cmd.render_help().to_string();
-        let long_help = cmd.render_long_help().to_string();
-        let mut claimed = Vec::new();
-        for k in keys::KEYS {
-            let Some(flag) = k.flag else { continue };
-            let arg = cmd
-                .get_arguments()
-                .find(|a| a.get_id() == flag.id)
-                .unwrap_or_else(|| panic!("{}: no flag with id {}", k.key, flag.id));
-            assert_eq!(
-                arg.get_long().map(|l| format!("--{l}")).as_deref(),
-                Some(flag.long),
-                "{}",
-                k.key
-            );
-            let arg_help = arg.get_help().map(ToString::to_string).unwrap_or_default();
-            if let Some(env) = k.env {
-                assert!(
-                    arg_help.ends_with(&format!("[env: {env}]")),
-                    "{}: {arg_help}",
-                    k.key
-                );
-                assert!(
-                    help.contains(&format!("[env: {env}]")),
-                    "--help lacks {env}"
-                );
-                assert!(
-                    long_help.contains(&format!("[env: {env}]")),
-                    "long help lacks {env}"
-                );
-                claimed.push(env);
-            } else {
-                assert!(!arg_help.contains("[env:"), "{}: {arg_help}", k.key);
-            }
-        }
-        for (id, long, env) in keys::FILE_INPUTS {
-            let arg = cmd.get_arguments().find(|a| a.get_id() == *id).unwrap();
-            assert_eq!(
-                arg.get_long().map(|l| format!("--{l}")).as_deref(),
-                Some(*long)
-            );
-            assert!(
-                help.contains(&format!("[env: {env}]")),
-                "--help lacks {env}"
-            );
-            claimed.push(env);
-        }
-        assert_eq!(
-            long_help.matches("[env: ").count(),
-            claimed.len(),
-            "long help names an environment variable the registry does not know"
-        );
-        assert_eq!(
-            help.matches("[env: ").count(),
-            claimed.len(),
-            "--help names an environment variable the registry does not know:\n{help}"
-        );
     }
 }
