@@ -17,7 +17,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::time::Instant;
 
-pub use error::{AuthReason, ConnectCause, QueueError, TlsProblem, TlsSetupProblem, TopicProblem};
+pub use error::{
+    AuthReason, ConnectCause, IdentityProblem, QueueError, TlsProblem, TlsSetupProblem, TopicProblem,
+};
 pub use limits::ServerLimits;
 pub use link::{Delivery, Properties, Version};
 use link::{Disconnect, ErrorKind, Link, LinkEvent, LinkOptions, PubTopic, Session};

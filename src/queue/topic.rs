@@ -1,7 +1,7 @@
 //! MQTT topic and topic-filter validation (MQTT 3.1.1 §4.7), so that bad topics fail
 //! with exit 2 before anything reaches the broker.
 
-use super::{QueueError, TopicProblem};
+use super::error::{IdentityProblem, QueueError, TopicProblem};
 
 /// Checks a topic name for publishing: non-empty, no wildcards, no NUL, ≤ 65535 bytes.
 pub fn validate_publish(topic: &str) -> Result<(), QueueError> {
@@ -185,34 +185,5 @@ fn shorten(value: &str) -> String {
         format!("{escaped}…")
     } else {
         escaped
-    }
-}
-
-/// What is wrong with a client id or user name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IdentityProblem {
-    /// Longer than MQTT allows.
-    TooLong(usize),
-    /// Holds a control character.
-    Control(char),
-    /// Empty while a password is given: MQTT 3.1.1 carries a password only with a user name.
-    EmptyWithPassword,
-}
-
-impl std::fmt::Display for IdentityProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            IdentityProblem::TooLong(n) => {
-                write!(f, "it is {n} bytes long; MQTT allows at most {MAX_STRING}")
-            }
-            IdentityProblem::EmptyWithPassword => f.write_str(
-                "none is given but a password is: MQTT 3.1.1 sends a password only with a user name",
-            ),
-            IdentityProblem::Control(c) => write!(
-                f,
-                "it contains the control character U+{:04X}, which brokers refuse",
-                u32::from(*c)
-            ),
-        }
     }
 }

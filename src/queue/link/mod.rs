@@ -10,7 +10,7 @@ mod handshake;
 mod transport;
 
 pub use super::limits::ServerLimits;
-pub use transport::{accept_any_tls, TlsProblem, TlsSetupProblem};
+pub use transport::accept_any_tls;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use tokio::sync::{mpsc, Notify};
 
-use super::{ConnectCause, QueueError};
+use super::error::{ConnectCause, IdentityProblem, QueueError};
 use crate::config::{BrokerAddr, Credential, ProtocolVersion, QueueConfig, TlsConfig};
 
 /// How long [`Link::close`] waits for the broker to close the connection after DISCONNECT.
@@ -511,7 +511,7 @@ impl Link {
                 Err(QueueError::BadIdentity {
                     what: "user name",
                     shown: String::new(),
-                    problem: super::topic::IdentityProblem::EmptyWithPassword,
+                    problem: IdentityProblem::EmptyWithPassword,
                 })
             }
             _ => Ok(()),
@@ -863,7 +863,7 @@ mod errors {
     use super::transport;
     use super::{LinkOptions, Rejected};
     use crate::config::BrokerAddr;
-    use crate::queue::{AuthReason, ConnectCause, QueueError};
+    use crate::queue::error::{AuthReason, ConnectCause, QueueError};
 
     use super::codec::Refusal;
 
