@@ -5,7 +5,6 @@
 
 pub mod arena;
 mod error;
-pub mod limits;
 pub mod link;
 pub mod topic;
 
@@ -18,10 +17,11 @@ use bytes::Bytes;
 use tokio::time::Instant;
 
 pub use error::{
-    AuthReason, ConnectCause, IdentityProblem, QueueError, TlsProblem, TlsSetupProblem, TopicProblem,
+    AuthReason, ConnectCause, IdentityProblem, QueueError, TlsProblem, TlsSetupProblem,
+    TopicProblem,
 };
-pub use limits::ServerLimits;
-pub use link::{Delivery, Properties, Version};
+
+pub use link::{Delivery, Properties, ServerLimits, Version};
 use link::{Disconnect, ErrorKind, Link, LinkEvent, LinkOptions, PubTopic, Session};
 
 use crate::config::{BrokerAddr, QueueConfig};

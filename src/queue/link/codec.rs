@@ -3,11 +3,68 @@
 //! rumqttc's public codecs (`rumqttc::mqttbytes::v4`, `rumqttc::v5::mqttbytes::v5`); what
 //! comes out is protocol-neutral ([`In`]), what goes in is mqq's own ([`OutPublish`]).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 
-use super::{Disconnect, Properties, PubTopic, ServerLimits, Version};
+use super::events::Disconnect;
+use super::limits::ServerLimits;
+use super::properties::Properties;
+
+/// Largest packet mqq sends or accepts: the MQTT maximum (256 MiB).
+pub const MAX_PACKET: usize = 268_435_455;
+
+/// The MQTT version a link speaks, decided at connect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    /// MQTT 3.1.1.
+    V311,
+    /// MQTT 5.
+    V5,
+}
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Version::V311 => "MQTT 3.1.1",
+            Version::V5 => "MQTT 5",
+        })
+    }
+}
+
+/// A topic in the two forms the codecs want: text (MQTT 3.1.1's publish holds a `String`)
+/// and `Bytes` (MQTT 5's), both shared by every publish of a stream (a clone is two
+/// reference counts, no copy). It is published to only once checked
+/// (`topic::validate_publish`).
+#[derive(Debug, Clone)]
+pub struct PubTopic {
+    text: Arc<str>,
+    bytes: Bytes,
+}
+
+impl PubTopic {
+    /// `topic`, as it is.
+    #[must_use]
+    pub fn new(topic: &str) -> Self {
+        Self {
+            text: Arc::from(topic),
+            bytes: Bytes::copy_from_slice(topic.as_bytes()),
+        }
+    }
+
+    /// The topic.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The topic as MQTT 5's `Publish` holds it.
+    #[must_use]
+    pub fn bytes(&self) -> &Bytes {
+        &self.bytes
+    }
+}
 
 /// What a CONNECT carries, whatever the version.
 pub(super) struct ConnectParams<'a> {

@@ -22,13 +22,13 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::codec::{AckKind, Codec, ConnectParams, In, OutPublish};
+use super::budget::Budget;
+use super::codec::{AckKind, Codec, ConnectParams, In, OutPublish, MAX_PACKET};
+use super::events::{AckToken, Delivery, Disconnect, ErrorKind, LinkEvent};
 use super::handshake::{self, Opened, READ_CHUNK};
+use super::limits::ServerLimits;
+use super::retry::failover_delay;
 use super::transport::{Dialer, Stream, Wire};
-use super::{
-    failover_delay, AckToken, Budget, Delivery, Disconnect, ErrorKind, LinkEvent, ServerLimits,
-    MAX_PACKET,
-};
 
 /// What the queue asks of the connection task.
 #[derive(Debug)]
@@ -434,7 +434,7 @@ impl<C: Codec> Driver<C> {
                 r = self.rx.recv(), if take => Wake::Request(r),
                 r = self.stream.read_buf(&mut self.rbuf), if may_read => Wake::Read(r),
                 () = sleep_until(ping_at), if ping_at.is_some() => Wake::Ping,
-                () = self.budget.wake.notified(), if !may_read => Wake::Budget,
+                () = self.budget.freed(), if !may_read => Wake::Budget,
             };
             match wake {
                 Wake::Request(None) => {
