@@ -58,7 +58,7 @@ fn transport_cause(addr: &BrokerAddr, opts: &LinkOptions, e: &Failed) -> Option<
 }
 
 /// A failed MQTT 3.1.1 connect.
-pub(super) async fn v4(addr: &BrokerAddr, opts: &LinkOptions, e: &Failed) -> QueueError {
+pub(super) async fn v311(addr: &BrokerAddr, opts: &LinkOptions, e: &Failed) -> QueueError {
     if let Some(cause) = transport_cause(addr, opts, e) {
         return connect(addr, cause);
     }

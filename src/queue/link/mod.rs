@@ -15,6 +15,8 @@ mod options;
 mod properties;
 mod retry;
 mod transport;
+mod v311;
+mod v5;
 
 pub use budget::{BUDGET_BYTES, BUDGET_MESSAGES};
 pub use codec::{PubTopic, Version, MAX_PACKET};
@@ -102,18 +104,18 @@ impl Link {
         match opts.version {
             ProtocolVersion::V311 => {
                 v311_login()?;
-                Link::connect_as::<codec::V4>(brokers, opts, None).await
+                Link::connect_as::<v311::V311>(brokers, opts, None).await
             }
-            ProtocolVersion::V5 => Link::connect_as::<codec::V5>(brokers, opts, None).await,
+            ProtocolVersion::V5 => Link::connect_as::<v5::V5>(brokers, opts, None).await,
             ProtocolVersion::Auto => {
                 let probe = V5_PROBE.min(opts.connect_timeout);
-                match Link::attempt::<codec::V5>(brokers.clone(), opts, Some(probe)).await {
+                match Link::attempt::<v5::V5>(brokers.clone(), opts, Some(probe)).await {
                     Err(Rejected(why)) => {
                         tracing::info!(
                             "{why}; trying MQTT 3.1.1 (-V 5 insists on MQTT 5, -V 3.1.1 skips this)"
                         );
                         v311_login()?;
-                        Link::connect_as::<codec::V4>(brokers, opts, None).await
+                        Link::connect_as::<v311::V311>(brokers, opts, None).await
                     }
                     Ok(link) => link,
                 }
@@ -151,7 +153,7 @@ impl Link {
                 .as_ref()
                 .map(|c| (c.username.clone(), c.password.expose().to_owned())),
             session_expiry: if opts.session == Session::Persistent {
-                codec::expiry_secs(opts.session_expiry)
+                v5::expiry_secs(opts.session_expiry)
             } else {
                 0
             },
@@ -177,7 +179,7 @@ impl Link {
             Ok(Ok(opened)) => opened,
             Ok(Err(e)) => {
                 return match C::VERSION {
-                    Version::V311 => Ok(Err(connect_error::v4(&addr, opts, &e).await)),
+                    Version::V311 => Ok(Err(connect_error::v311(&addr, opts, &e).await)),
                     Version::V5 => connect_error::v5(&addr, opts, &e).await.map(Err),
                 }
             }
