@@ -1,5 +1,5 @@
-//! Transports for every protocol variant, built in one place from the broker address: TCP,
-//! TLS and WebSocket (plain or over TLS), with rustls and its `ring` provider only.
+//! TLS with rustls and its `ring` provider only: the client config of a TLS address, its
+//! trust, certificates and keys, and what a failed handshake means.
 //!
 //! TLS trust: the system's roots by default; `--cafile` / `--capath` replace them (as in
 //! mosquitto's clients), so a private CA is trusted alone. Certificates and keys are parsed
@@ -7,13 +7,10 @@
 //! before any connection is tried. Handshake failures are classified into a [`TlsProblem`]
 //! that names the certificate problem and what to do about it.
 
-use std::fmt;
 use std::io;
 use std::path::Path;
-use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Once};
-use std::task::{Context, Poll};
+use std::time::Duration;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
@@ -24,207 +21,31 @@ use rustls::{
     AlertDescription, CertificateError, ClientConfig, DigitallySignedStruct, Error as TlsError,
     RootCertStore, SignatureScheme,
 };
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
 
-use crate::config::{BrokerAddr, TlsConfig, Transport};
+use crate::config::{BrokerAddr, TlsConfig};
 use crate::queue::error::{ConnectCause, QueueError, TlsProblem, TlsSetupProblem};
 
-/// A connection's byte stream, whatever is under it (TCP, TLS, WebSocket).
-pub(super) trait ByteStream: AsyncRead + AsyncWrite + Send + Unpin {}
-impl<T: AsyncRead + AsyncWrite + Send + Unpin> ByteStream for T {}
-
-/// The stream the connection task reads and writes.
-pub(super) type Stream = Box<dyn ByteStream>;
-
-/// What the TCP socket shares with the rest of the link: the bytes it read (below TLS and
-/// WebSockets, over every connection of the link), and whether to ask for immediate ACKs.
-#[derive(Debug, Default)]
-pub(super) struct Wire {
-    /// Bytes read from the TCP socket so far.
-    pub read: AtomicU64,
-    /// Ask the kernel for an immediate ACK after each read (`TCP_QUICKACK`). Linux delays the
-    /// ACK of received data by up to 40 ms once a connection looks interactive; a broker
-    /// with Nagle's algorithm on (mosquitto's default) then holds its next small packets
-    /// until that ACK: ten QoS 1 publishes got their first PUBACK at once and the other nine
-    /// 40 ms later. Set while the link waits for an answer with nothing to write.
-    pub quickack: AtomicBool,
+/// The client config of a TLS address and the name its certificate is checked against and
+/// sent as SNI (`--tls-server-name`, else the host); a setting that cannot be used is an
+/// error here, before any connection.
+pub(super) fn connector(
+    addr: &BrokerAddr,
+    tls: &TlsConfig,
+) -> Result<(Arc<ClientConfig>, ServerName<'static>), QueueError> {
+    let config = client_config(addr, tls)?;
+    let name = tls.server_name.clone().unwrap_or_else(|| addr.host.clone());
+    let name = ServerName::try_from(name.clone())
+        .map_err(|_| setup(None, TlsSetupProblem::BadServerName(name)))?;
+    Ok((config, name))
 }
 
-/// A TCP stream that counts what it reads into [`Wire::read`] and asks for quick ACKs.
-struct Tcp {
-    inner: TcpStream,
-    wire: Arc<Wire>,
-}
-
-impl AsyncRead for Tcp {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let before = buf.filled().len();
-        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
-        let n = buf.filled().len() - before;
-        if n > 0 {
-            self.wire.read.fetch_add(n as u64, Ordering::Relaxed);
-            if self.wire.quickack.load(Ordering::Relaxed) {
-                // Linux clears the flag after an ACK: set it again after each read.
-                let _ = socket2::SockRef::from(&self.inner).set_tcp_quickack(true);
-            }
-        }
-        polled
-    }
-}
-
-impl AsyncWrite for Tcp {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
-    }
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
-    }
-    fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
-    }
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
-    }
-}
-
-/// How to reach one broker: its address and, for TLS, the client config and the name the
-/// certificate is checked against and sent as SNI (`--tls-server-name`, else the host).
-#[derive(Clone)]
-pub(super) struct Dialer {
-    pub addr: BrokerAddr,
-    tls: Option<(Arc<ClientConfig>, ServerName<'static>)>,
-}
-
-/// Why a transport could not be opened.
-#[derive(Debug)]
-pub(super) enum OpenError {
-    /// TCP (name lookup, connect).
-    Tcp(io::Error),
-    /// The TLS handshake.
-    Tls(io::Error),
-    /// The WebSocket upgrade.
-    Ws(tungstenite::Error),
-}
-
-impl fmt::Display for OpenError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            OpenError::Tcp(e) | OpenError::Tls(e) => write!(f, "{e}"),
-            OpenError::Ws(e) => write!(f, "WebSocket: {e}"),
-        }
-    }
-}
-
-impl OpenError {
-    /// What it means for the user.
-    pub(super) fn cause(&self, tls: &TlsConfig) -> ConnectCause {
-        match self {
-            OpenError::Tcp(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
-                ConnectCause::Refused
-            }
-            OpenError::Tcp(e) => ConnectCause::Other(e.to_string()),
-            OpenError::Tls(e) => tls_cause(e, tls),
-            OpenError::Ws(e) => ws_cause(e, tls),
-        }
-    }
-}
-
-/// Every socket option of mqq's connections, set in one place. Nagle's algorithm is off: with
-/// it on, a packet the broker does not answer (a QoS 0 publish, our PUBACK) held back the next
-/// small one, the DISCONNECT above all, until the broker's delayed TCP acknowledgement: a QoS
-/// 0 `send hello` took 51 ms instead of 4.
-fn tune(tcp: &TcpStream) {
-    let _ = tcp.set_nodelay(true);
-}
-
-impl Dialer {
-    /// The dialer of an address; a TLS setting that cannot be used is an error here, before
-    /// any connection.
-    pub(super) fn new(addr: &BrokerAddr, tls: &TlsConfig) -> Result<Dialer, QueueError> {
-        let tls = match addr.transport {
-            Transport::Tcp | Transport::Ws => None,
-            Transport::Tls | Transport::Wss => {
-                let config = client_config(addr, tls)?;
-                let name = tls.server_name.clone().unwrap_or_else(|| addr.host.clone());
-                let name = ServerName::try_from(name.clone())
-                    .map_err(|_| setup(None, TlsSetupProblem::BadServerName(name)))?;
-                Some((config, name))
-            }
-        };
-        Ok(Dialer {
-            addr: addr.clone(),
-            tls,
-        })
-    }
-
-    /// Opens the transport: TCP, then TLS, then the WebSocket upgrade, as the address asks.
-    pub(super) async fn open(&self, wire: &Arc<Wire>) -> Result<Stream, OpenError> {
-        let tcp = TcpStream::connect((self.addr.host.as_str(), self.addr.port))
-            .await
-            .map_err(OpenError::Tcp)?;
-        tune(&tcp);
-        let tcp = Tcp {
-            inner: tcp,
-            wire: Arc::clone(wire),
-        };
-        let inner: Stream = match &self.tls {
-            None => Box::new(tcp),
-            Some((config, name)) => Box::new(
-                tokio_rustls::TlsConnector::from(Arc::clone(config))
-                    .connect(name.clone(), tcp)
-                    .await
-                    .map_err(OpenError::Tls)?,
-            ),
-        };
-        match self.addr.transport {
-            Transport::Tcp | Transport::Tls => Ok(inner),
-            Transport::Ws | Transport::Wss => self.upgrade(inner).await,
-        }
-    }
-
-    /// The WebSocket upgrade, asking for the `mqtt` subprotocol; the stream is the bytes of
-    /// its binary frames.
-    async fn upgrade(&self, inner: Stream) -> Result<Stream, OpenError> {
-        use tungstenite::client::IntoClientRequest as _;
-        let mut request = self
-            .addr
-            .uri()
-            .into_client_request()
-            .map_err(OpenError::Ws)?;
-        request.headers_mut().insert(
-            "Sec-WebSocket-Protocol",
-            tungstenite::http::HeaderValue::from_static("mqtt"),
-        );
-        let (ws, _response) = async_tungstenite::tokio::client_async(request, inner)
-            .await
-            .map_err(OpenError::Ws)?;
-        Ok(Box::new(ws_stream_tungstenite::WsStream::new(ws)))
-    }
-}
-
-/// How long [`speaks_tls`] may take.
-const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+/// How long [`speaks_tls`] may take: the TCP connect and the TLS handshake of the probe.
+const TLS_PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Whether the address answers a TLS handshake: asked after a plain MQTT connection failed
 /// oddly, to tell the user the port wants `mqtts://`. Any certificate is accepted: this
 /// only asks whether the port speaks TLS, and nothing is sent over it.
-pub(super) async fn speaks_tls(addr: &BrokerAddr) -> bool {
+pub(crate) async fn speaks_tls(addr: &BrokerAddr) -> bool {
     let probe = async {
         let tcp = tokio::net::TcpStream::connect((addr.host.as_str(), addr.port))
             .await
@@ -242,7 +63,7 @@ pub(super) async fn speaks_tls(addr: &BrokerAddr) -> bool {
             ),
         })
     };
-    tokio::time::timeout(PROBE_TIMEOUT, probe)
+    tokio::time::timeout(TLS_PROBE_TIMEOUT, probe)
         .await
         .ok()
         .flatten()
@@ -423,7 +244,7 @@ fn setup(path: Option<&Path>, problem: TlsSetupProblem) -> QueueError {
 }
 
 /// What a failed TLS handshake means for the user.
-fn tls_cause(e: &io::Error, tls: &TlsConfig) -> ConnectCause {
+pub(super) fn tls_cause(e: &io::Error, tls: &TlsConfig) -> ConnectCause {
     // The connection ended inside the handshake: a plain port that hung up.
     if e.get_ref().is_none()
         && matches!(
@@ -441,38 +262,8 @@ fn tls_cause(e: &io::Error, tls: &TlsConfig) -> ConnectCause {
     ConnectCause::Tls(classify(e, tls).unwrap_or_else(|| TlsProblem::Other(e.to_string())))
 }
 
-/// What a failed WebSocket connection means for the user: the upgrade refused (an HTTP
-/// status, or no WebSocket at all), else the TLS or network error inside it.
-fn ws_cause(e: &tungstenite::Error, tls: &TlsConfig) -> ConnectCause {
-    match e {
-        tungstenite::Error::Http(resp) => ConnectCause::HttpStatus(resp.status().as_u16()),
-        tungstenite::Error::Protocol(_) | tungstenite::Error::HttpFormat(_) => {
-            ConnectCause::NotWebSocket
-        }
-        tungstenite::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
-            ConnectCause::Refused
-        }
-        // A plain MQTT port reads the HTTP upgrade as a malformed CONNECT and hangs up.
-        tungstenite::Error::Io(io)
-            if io.get_ref().is_none()
-                && matches!(
-                    io.kind(),
-                    io::ErrorKind::UnexpectedEof
-                        | io::ErrorKind::ConnectionReset
-                        | io::ErrorKind::ConnectionAborted
-                ) =>
-        {
-            ConnectCause::NotWebSocket
-        }
-        other => match classify(other, tls) {
-            Some(problem) => ConnectCause::Tls(problem),
-            None => ConnectCause::Other(other.to_string()),
-        },
-    }
-}
-
 /// The TLS problem in an error's source chain, if any.
-pub(super) fn classify(
+pub(crate) fn classify(
     err: &(dyn std::error::Error + 'static),
     tls: &TlsConfig,
 ) -> Option<TlsProblem> {
