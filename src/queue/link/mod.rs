@@ -14,9 +14,11 @@ mod limits;
 mod options;
 mod properties;
 mod retry;
+mod shared;
 mod transport;
 mod v311;
 mod v5;
+mod window;
 
 pub use budget::{BUDGET_BYTES, BUDGET_MESSAGES};
 pub use codec::{PubTopic, Version, MAX_PACKET};
@@ -60,20 +62,12 @@ pub struct Link {
     events: mpsc::UnboundedReceiver<LinkEvent>,
     session_present: bool,
     broker: String,
-    shared: Arc<driver::Shared>,
+    shared: Arc<shared::Shared>,
     receive_maximum: u16,
     budget: Arc<Budget>,
     limits: ServerLimits,
     /// From the start of the connection (name lookup, TCP, TLS, WebSocket) to the CONNACK.
     setup: Duration,
-}
-
-/// The keepalive in whole seconds as CONNECT carries it: 0 turns it off; a part of a second
-/// rounds up (pip-services gives it in milliseconds: 3000 is 3 s). Checked against MQTT's
-/// range at config time (`options.keepalive_timeout`); clamped here all the same.
-fn keepalive_secs(d: Duration) -> u16 {
-    let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
-    u16::try_from(secs).unwrap_or(u16::MAX)
 }
 
 impl Link {
@@ -142,27 +136,8 @@ impl Link {
         probe: Option<Duration>,
     ) -> Result<Result<Link, QueueError>, Rejected> {
         let started = Instant::now();
-        let shared = Arc::new(driver::Shared::default());
-        let plan = driver::Plan {
-            brokers,
-            client_id: opts.client_id.clone(),
-            clean: opts.session == Session::Clean,
-            keepalive: keepalive_secs(opts.keepalive),
-            login: opts
-                .credential
-                .as_ref()
-                .map(|c| (c.username.clone(), c.password.expose().to_owned())),
-            session_expiry: if opts.session == Session::Persistent {
-                v5::expiry_secs(opts.session_expiry)
-            } else {
-                0
-            },
-            receive_maximum: opts.receive_maximum,
-            connect_timeout: opts.connect_timeout,
-            reconnect: opts.reconnect,
-            inflight: opts.inflight,
-            quickack_always: opts.quickack_always,
-        };
+        let shared = Arc::new(shared::Shared::default());
+        let plan = options::Plan::new(brokers, opts);
         shared
             .wire
             .quickack

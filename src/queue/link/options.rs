@@ -1,8 +1,12 @@
 //! How a link connects: the client id, the session, the credentials and TLS, the timeouts
-//! and windows, built from the queue config in one place ([`LinkOptions::new`]).
+//! and windows, built from the queue config in one place ([`LinkOptions::new`]), and the same
+//! as the connection task holds them for every reconnect ([`Plan`]).
 
 use std::time::Duration;
 
+use super::codec::{ConnectParams, MAX_PACKET};
+use super::transport::Dialer;
+use super::v5::expiry_secs;
 use crate::config::{BrokerAddr, Credential, ProtocolVersion, QueueConfig, TlsConfig};
 
 /// The largest Receive Maximum (MQTT 5): the most unacknowledged messages the broker may
@@ -106,4 +110,70 @@ impl LinkOptions {
         self.inflight = n;
         self
     }
+}
+
+/// How the task reaches brokers and what it says in CONNECT.
+pub(super) struct Plan {
+    /// The failover list: the broker connected to first, then the others.
+    pub brokers: Vec<Dialer>,
+    pub client_id: String,
+    pub clean: bool,
+    pub keepalive: u16,
+    pub login: Option<(String, String)>,
+    pub session_expiry: u32,
+    pub receive_maximum: u16,
+    pub connect_timeout: Duration,
+    /// Reconnect after this base delay; `None`: the first broken connection ends the task.
+    pub reconnect: Option<Duration>,
+    /// At most this many QoS 1/2 publishes awaiting their acknowledgement.
+    pub inflight: u16,
+    /// Ask for quick ACKs after every read (a link that never writes: peek, count).
+    pub quickack_always: bool,
+}
+
+impl Plan {
+    /// The plan of `opts`, for `brokers` (the one to connect to first, then the others).
+    pub(super) fn new(brokers: Vec<Dialer>, opts: &LinkOptions) -> Plan {
+        Plan {
+            brokers,
+            client_id: opts.client_id.clone(),
+            clean: opts.session == Session::Clean,
+            keepalive: keepalive_secs(opts.keepalive),
+            login: opts
+                .credential
+                .as_ref()
+                .map(|c| (c.username.clone(), c.password.expose().to_owned())),
+            session_expiry: if opts.session == Session::Persistent {
+                expiry_secs(opts.session_expiry)
+            } else {
+                0
+            },
+            receive_maximum: opts.receive_maximum,
+            connect_timeout: opts.connect_timeout,
+            reconnect: opts.reconnect,
+            inflight: opts.inflight,
+            quickack_always: opts.quickack_always,
+        }
+    }
+
+    /// What CONNECT carries.
+    pub fn params(&self) -> ConnectParams<'_> {
+        ConnectParams {
+            client_id: &self.client_id,
+            clean: self.clean,
+            keepalive: self.keepalive,
+            login: self.login.as_ref().map(|(u, p)| (u.as_str(), p.as_str())),
+            session_expiry: self.session_expiry,
+            receive_maximum: self.receive_maximum,
+            max_packet: MAX_PACKET as u32,
+        }
+    }
+}
+
+/// The keepalive in whole seconds as CONNECT carries it: 0 turns it off; a part of a second
+/// rounds up (pip-services gives it in milliseconds: 3000 is 3 s). Checked against MQTT's
+/// range at config time (`options.keepalive_timeout`); clamped here all the same.
+fn keepalive_secs(d: Duration) -> u16 {
+    let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+    u16::try_from(secs).unwrap_or(u16::MAX)
 }
