@@ -1,8 +1,16 @@
 //! The link to the broker: everything protocol-specific sits behind this seam. One task of
-//! mqq's own ([`driver`]) owns the connection, over rumqttc's packet codecs ([`codec`]) and
-//! transports opened here ([`transport`]); the queue acts through [`Link`] and never sees a
-//! codec type. The task is generic over the protocol version; `auto` chooses it at connect,
-//! after a CONNACK refusal or a probe that went unanswered ([`Link::connect`]).
+//! mqq's own owns the connection; the queue acts through the [`Link`] handle (here: connect,
+//! requests, events, close) and never sees a codec type. The task is generic over the
+//! protocol version; `auto` chooses it at connect, after a CONNACK refusal or a probe that
+//! went unanswered ([`Link::connect`]).
+//!
+//! The files, from the handle down: `options.rs` (how to connect), `events.rs` (what the
+//! link hands up), `properties.rs`, `limits.rs` (what the broker's CONNACK says), `budget.rs`
+//! (the back-pressure on reading), `retry.rs` (back-off and failover), `connect_error.rs`
+//! (a failed first connection as a typed error); the task itself (`driver.rs`), its
+//! in-flight window (`window.rs`) and the flags it shares (`shared.rs`); one connection
+//! attempt (`handshake.rs`); the codec trait (`codec.rs`) and its two versions (`v311.rs`,
+//! `v5.rs`, over rumqttc's public packet codecs); the transports (`transport/`).
 
 mod budget;
 mod codec;
