@@ -20,7 +20,7 @@ use super::message::Message;
 /// (`--wait`, 1 s) is unchanged, since an empty queue has nothing that says so. Beyond
 /// loopback a burst larger than TCP's congestion window arrives in flights a round trip
 /// apart, so the quiet period is this plus the connection's set-up time (see
-/// [`quiet_after_first`]).
+/// `quiet_after_first`).
 pub const SETTLE: Duration = Duration::from_millis(200);
 
 /// The pauses between deliveries of a peek or count, for the debug log (`-vv`): how long

@@ -55,7 +55,7 @@ pub struct Delivery {
     pub pkid: u16,
     /// MQTT 5 properties (always empty on MQTT 3.1.1).
     pub properties: Properties,
-    /// Handed back to [`Link::ack`].
+    /// Handed back to `Link::ack`.
     pub(super) token: AckToken,
     /// Its share of the link's budget (see `Budget`), given back when dropped.
     #[allow(dead_code)]
