@@ -2,10 +2,10 @@
 //! answers what to do with it (hand a message to the reader, acknowledge a skipped one, go
 //! on, or stop with this error), keeping the connection's ledger as it goes: publishes in
 //! flight, acknowledgements not yet written, deliveries not yet acknowledged, SUBACKs still
-//! due, reconnects and take-overs. It does no I/O: the one question it cannot answer itself,
-//! whether the broker still accepts connections, is put to the caller. So the policy of
-//! docs/DESIGN.md §2 (take-overs on evidence, a lost session, redeliveries) is unit-tested
-//! here without a broker.
+//! due, reconnects and take-overs. It does no I/O (it only logs what it decided): the one
+//! question it cannot answer itself, whether the broker still accepts connections, is put to
+//! the caller. So the policy of docs/DESIGN.md §2 (take-overs on evidence, a lost session,
+//! redeliveries) is unit-tested without a broker (`tests.rs`).
 
 use std::collections::VecDeque;
 use std::time::Duration;
