@@ -1,12 +1,12 @@
 //! Typed errors of the queue core: data (broker, client id, topic, cause), one line each,
 //! never a secret and never a flag name. `crate::error` turns them into exit codes and hints.
+//! A leaf: the link, the topic checks and the core all build their errors from here.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use thiserror::Error;
-
-pub use super::link::{TlsProblem, TlsSetupProblem};
 
 /// What can go wrong in the queue core.
 #[derive(Debug, Error)]
@@ -30,7 +30,7 @@ pub enum QueueError {
         /// The value, escaped and shortened.
         shown: String,
         /// What is wrong.
-        problem: super::topic::IdentityProblem,
+        problem: IdentityProblem,
     },
     /// The broker closed the connection at the first QoS 2 publish: it lacks QoS 2.
     #[error(
@@ -59,7 +59,7 @@ pub enum QueueError {
     #[error("{}{problem}", path.as_ref().map_or_else(String::new, |p| format!("{}: ", p.display())))]
     TlsSetup {
         /// The file or directory at fault, if one is.
-        path: Option<std::path::PathBuf>,
+        path: Option<PathBuf>,
         /// What is wrong.
         problem: TlsSetupProblem,
     },
@@ -271,6 +271,35 @@ impl fmt::Display for TopicProblem {
     }
 }
 
+/// What is wrong with a client id or user name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdentityProblem {
+    /// Longer than MQTT's 65,535 bytes.
+    TooLong(usize),
+    /// Holds a control character.
+    Control(char),
+    /// Empty while a password is given: MQTT 3.1.1 carries a password only with a user name.
+    EmptyWithPassword,
+}
+
+impl fmt::Display for IdentityProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IdentityProblem::TooLong(n) => {
+                write!(f, "it is {n} bytes long; MQTT allows at most 65535")
+            }
+            IdentityProblem::EmptyWithPassword => f.write_str(
+                "none is given but a password is: MQTT 3.1.1 sends a password only with a user name",
+            ),
+            IdentityProblem::Control(c) => write!(
+                f,
+                "it contains the control character U+{:04X}, which brokers refuse",
+                u32::from(*c)
+            ),
+        }
+    }
+}
+
 /// Why a connection could not be made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConnectCause {
@@ -336,6 +365,153 @@ impl fmt::Display for ConnectCause {
                  broker, or another protocol on this port",
             ),
             ConnectCause::Other(e) => f.write_str(e),
+        }
+    }
+}
+
+/// Why the TLS settings cannot be used (before any connection).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsSetupProblem {
+    /// The file or directory cannot be read.
+    Unreadable(String),
+    /// The file is not PEM.
+    NotPem(String),
+    /// The file holds no certificate.
+    NoCertificate,
+    /// A CA certificate could not be used as a trust anchor.
+    BadCertificate(String),
+    /// The client certificate cannot be used (e.g. an X.509 v1 certificate).
+    UnusableCertificate(String),
+    /// The directory holds no PEM certificate.
+    NoCertificatesInDir,
+    /// The file holds no private key.
+    NoKey,
+    /// The key is encrypted (a passphrase is needed).
+    EncryptedKey,
+    /// The key does not belong to this certificate.
+    KeyMismatch(PathBuf),
+    /// A certificate without a key.
+    CertWithoutKey,
+    /// A key without a certificate.
+    KeyWithoutCert,
+    /// `--tls-server-name` is neither a DNS name nor an IP address.
+    BadServerName(String),
+    /// The system has no root certificates.
+    NoSystemRoots,
+    /// Anything else rustls said.
+    Other(String),
+}
+
+impl fmt::Display for TlsSetupProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TlsSetupProblem::Unreadable(r) => write!(f, "cannot be read: {r}"),
+            TlsSetupProblem::NotPem(r) => write!(f, "is not a PEM file ({r})"),
+            TlsSetupProblem::NoCertificate => f.write_str("holds no PEM certificate"),
+            TlsSetupProblem::BadCertificate(r) => {
+                write!(f, "holds a certificate that cannot be trusted as a CA: {r}")
+            }
+            TlsSetupProblem::UnusableCertificate(r) => write!(
+                f,
+                "holds a certificate that cannot be used ({r}); TLS needs X.509 v3 certificates"
+            ),
+            TlsSetupProblem::NoCertificatesInDir => f.write_str("holds no PEM certificate file"),
+            TlsSetupProblem::NoKey => f.write_str("holds no PEM private key"),
+            TlsSetupProblem::EncryptedKey => f.write_str("holds an encrypted private key"),
+            TlsSetupProblem::KeyMismatch(cert) => {
+                write!(
+                    f,
+                    "is not the private key of the certificate {}",
+                    cert.display()
+                )
+            }
+            TlsSetupProblem::CertWithoutKey => {
+                f.write_str("is a client certificate given without its private key")
+            }
+            TlsSetupProblem::KeyWithoutCert => {
+                f.write_str("is a private key given without its client certificate")
+            }
+            TlsSetupProblem::BadServerName(n) => {
+                write!(
+                    f,
+                    "TLS server name {n:?} is neither a DNS name nor an IP address"
+                )
+            }
+            TlsSetupProblem::NoSystemRoots => {
+                f.write_str("the system has no CA certificates to trust")
+            }
+            TlsSetupProblem::Other(r) => f.write_str(r),
+        }
+    }
+}
+
+/// Why a TLS handshake failed, as the user can act on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsProblem {
+    /// The certificate is not signed by a trusted CA.
+    UnknownIssuer {
+        /// Whether the trusted CAs were given (`--cafile`/`--capath`) or the system's.
+        own_ca: bool,
+    },
+    /// The certificate does not carry the name mqq connected to.
+    NameMismatch {
+        /// The name checked.
+        expected: String,
+        /// The names the certificate has.
+        presented: Vec<String>,
+    },
+    /// The certificate has expired.
+    Expired,
+    /// The certificate is not valid yet.
+    NotYetValid,
+    /// The certificate was revoked.
+    Revoked,
+    /// The broker refused the handshake, most likely for want of a client certificate.
+    ClientCertRequired,
+    /// The broker rejected the client certificate given.
+    ClientCertRejected(String),
+    /// The port does not speak TLS (a plain MQTT port, most likely).
+    NotTls,
+    /// Anything else.
+    Other(String),
+}
+
+impl fmt::Display for TlsProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TlsProblem::UnknownIssuer { own_ca: false } => {
+                f.write_str("the broker's certificate is not signed by a CA this system trusts")
+            }
+            TlsProblem::UnknownIssuer { own_ca: true } => {
+                f.write_str("the broker's certificate is not signed by the CA given")
+            }
+            TlsProblem::NameMismatch {
+                expected,
+                presented,
+            } if presented.is_empty() => {
+                write!(f, "the broker's certificate is not valid for {expected}")
+            }
+            TlsProblem::NameMismatch {
+                expected,
+                presented,
+            } => write!(
+                f,
+                "the broker's certificate is for {}, not {expected}",
+                presented.join(", ")
+            ),
+            TlsProblem::Expired => f.write_str("the broker's certificate has expired"),
+            TlsProblem::NotYetValid => f.write_str("the broker's certificate is not valid yet"),
+            TlsProblem::Revoked => f.write_str("the broker's certificate was revoked"),
+            TlsProblem::ClientCertRequired => {
+                f.write_str("the broker ended the TLS handshake: it requires a client certificate")
+            }
+            TlsProblem::ClientCertRejected(alert) => {
+                write!(f, "the broker rejected the client certificate ({alert})")
+            }
+            TlsProblem::NotTls => f.write_str(
+                "the broker did not answer the TLS handshake: this port does not speak TLS",
+            ),
+            TlsProblem::Other(e) => write!(f, "TLS failed: {e}"),
         }
     }
 }

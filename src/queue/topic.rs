@@ -1,7 +1,7 @@
 //! MQTT topic and topic-filter validation (MQTT 3.1.1 §4.7), so that bad topics fail
 //! with exit 2 before anything reaches the broker.
 
-use super::{QueueError, TopicProblem};
+use super::error::{IdentityProblem, QueueError, TopicProblem};
 
 /// Checks a topic name for publishing: non-empty, no wildcards, no NUL, ≤ 65535 bytes.
 pub fn validate_publish(topic: &str) -> Result<(), QueueError> {
@@ -85,6 +85,45 @@ fn bad(topic: &str, problem: TopicProblem) -> QueueError {
     }
 }
 
+/// The MQTT limit of a UTF-8 string field (client id, user name, topic): 65,535 bytes.
+pub const MAX_STRING: usize = 65_535;
+
+/// Checks a client id or user name (`what`) before connecting: at most 65,535 bytes, and no
+/// control character (MQTT 3.1.1 §1.5.3 forbids U+0000 and says the others should not
+/// appear; mosquitto closes the connection on them, which would look like a network error).
+pub fn validate_identity(what: &'static str, value: &str) -> Result<(), QueueError> {
+    let problem = if value.len() > MAX_STRING {
+        Some(IdentityProblem::TooLong(value.len()))
+    } else {
+        value
+            .chars()
+            .find(|c| c.is_control())
+            .map(IdentityProblem::Control)
+    };
+    match problem {
+        None => Ok(()),
+        Some(problem) => Err(QueueError::BadIdentity {
+            what,
+            shown: shorten(value),
+            problem,
+        }),
+    }
+}
+
+/// A value for an error message: escaped, and cut to 40 characters.
+fn shorten(value: &str) -> String {
+    let escaped: String = value
+        .chars()
+        .take(40)
+        .flat_map(char::escape_debug)
+        .collect();
+    if value.chars().count() > 40 {
+        format!("{escaped}…")
+    } else {
+        escaped
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,74 +184,6 @@ mod tests {
         }
         for bad in ["a/b#", "a/#/c", "a+/b", "a/+b", ""] {
             assert!(validate_filter(bad).is_err(), "{bad}");
-        }
-    }
-}
-
-/// The MQTT limit of a UTF-8 string field (client id, user name, topic): 65,535 bytes.
-pub const MAX_STRING: usize = 65_535;
-
-/// Checks a client id or user name (`what`) before connecting: at most 65,535 bytes, and no
-/// control character (MQTT 3.1.1 §1.5.3 forbids U+0000 and says the others should not
-/// appear; mosquitto closes the connection on them, which would look like a network error).
-pub fn validate_identity(what: &'static str, value: &str) -> Result<(), QueueError> {
-    let problem = if value.len() > MAX_STRING {
-        Some(IdentityProblem::TooLong(value.len()))
-    } else {
-        value
-            .chars()
-            .find(|c| c.is_control())
-            .map(IdentityProblem::Control)
-    };
-    match problem {
-        None => Ok(()),
-        Some(problem) => Err(QueueError::BadIdentity {
-            what,
-            shown: shorten(value),
-            problem,
-        }),
-    }
-}
-
-/// A value for an error message: escaped, and cut to 40 characters.
-fn shorten(value: &str) -> String {
-    let escaped: String = value
-        .chars()
-        .take(40)
-        .flat_map(char::escape_debug)
-        .collect();
-    if value.chars().count() > 40 {
-        format!("{escaped}…")
-    } else {
-        escaped
-    }
-}
-
-/// What is wrong with a client id or user name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IdentityProblem {
-    /// Longer than MQTT allows.
-    TooLong(usize),
-    /// Holds a control character.
-    Control(char),
-    /// Empty while a password is given: MQTT 3.1.1 carries a password only with a user name.
-    EmptyWithPassword,
-}
-
-impl std::fmt::Display for IdentityProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            IdentityProblem::TooLong(n) => {
-                write!(f, "it is {n} bytes long; MQTT allows at most {MAX_STRING}")
-            }
-            IdentityProblem::EmptyWithPassword => f.write_str(
-                "none is given but a password is: MQTT 3.1.1 sends a password only with a user name",
-            ),
-            IdentityProblem::Control(c) => write!(
-                f,
-                "it contains the control character U+{:04X}, which brokers refuse",
-                u32::from(*c)
-            ),
         }
     }
 }

@@ -12,8 +12,12 @@
 //! - TCP quick ACKs are asked for while it waits for an answer with nothing to write;
 //! - QoS 1 and 2 flows both ways, in-flight publishes resent in order (DUP) after a
 //!   reconnect, keepalive pings, and one reconnect, back-off and failover policy.
+//!
+//! Size: one state machine over one connection's buffers (serve, encode, parse, reconnect),
+//! whose steps share every field; what stands apart is apart: the in-flight window
+//! (`window.rs`), the flags the handle reads (`shared.rs`), the plan (`options.rs`).
 
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,13 +26,16 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::codec::{AckKind, Codec, ConnectParams, In, OutPublish};
+use super::budget::Budget;
+use super::codec::{AckKind, Codec, In, OutPublish, MAX_PACKET};
+use super::events::{AckToken, Delivery, Disconnect, ErrorKind, LinkEvent};
 use super::handshake::{self, Opened, READ_CHUNK};
-use super::transport::{Dialer, Stream, Wire};
-use super::{
-    failover_delay, AckToken, Budget, Delivery, Disconnect, ErrorKind, LinkEvent, ServerLimits,
-    MAX_PACKET,
-};
+use super::limits::ServerLimits;
+use super::options::Plan;
+use super::retry::failover_delay;
+use super::shared::{Shared, DUP_FLAG};
+use super::transport::Stream;
+use super::window::{Rec, Slot, Window};
 
 /// What the queue asks of the connection task.
 #[derive(Debug)]
@@ -39,100 +46,11 @@ pub(super) enum Request {
     Disconnect,
 }
 
-/// Flags the task shares with the [`super::Link`] handle.
-#[derive(Debug, Default)]
-pub(super) struct Shared {
-    /// Connected right now.
-    pub up: AtomicBool,
-    /// End as soon as DISCONNECT is written, not waiting for the broker's close.
-    pub leave_after_disconnect: AtomicBool,
-    /// The TCP socket's byte count and quick-ACK flag.
-    pub wire: Arc<Wire>,
-    /// [`Wire::read`] as it was when the read buffer last held no partial packet.
-    pub read_at_packet: AtomicU64,
-    /// The partial packet at the head of the read buffer, when it is a PUBLISH whose packet
-    /// id has arrived: `DUP_FLAG | pkid` for a redelivery, else the bare id; 0 otherwise.
-    pub partial_publish: AtomicU32,
-}
-
-/// In [`Shared::partial_publish`]: the partial PUBLISH carries the DUP flag.
-pub const DUP_FLAG: u32 = 1 << 16;
-
-impl Shared {
-    pub fn bytes_read(&self) -> u64 {
-        self.wire.read.load(Ordering::Relaxed)
-    }
-
-    /// Bytes arrived that are not yet a whole packet.
-    pub fn packet_arriving(&self) -> bool {
-        self.bytes_read() != self.read_at_packet.load(Ordering::Relaxed)
-    }
-
-    fn whole(&self) {
-        self.read_at_packet
-            .store(self.bytes_read(), Ordering::Relaxed);
-        self.partial_publish.store(0, Ordering::Relaxed);
-    }
-
-    /// The partial PUBLISH at the head of the read buffer, if its packet id is in (see
-    /// [`Shared::partial_publish`]).
-    pub fn partial_publish(&self) -> Option<(u16, bool)> {
-        let v = self.partial_publish.load(Ordering::Relaxed);
-        (v != 0).then_some(((v & 0xFFFF) as u16, v & DUP_FLAG != 0))
-    }
-}
-
-/// How the task reaches brokers and what it says in CONNECT.
-pub(super) struct Plan {
-    /// The failover list: the broker connected to first, then the others.
-    pub brokers: Vec<Dialer>,
-    pub client_id: String,
-    pub clean: bool,
-    pub keepalive: u16,
-    pub login: Option<(String, String)>,
-    pub session_expiry: u32,
-    pub receive_maximum: u16,
-    pub connect_timeout: Duration,
-    /// Reconnect after this base delay; `None`: the first broken connection ends the task.
-    pub reconnect: Option<Duration>,
-    /// At most this many QoS 1/2 publishes awaiting their acknowledgement.
-    pub inflight: u16,
-    /// Ask for quick ACKs after every read (a link that never writes: peek, count).
-    pub quickack_always: bool,
-}
-
-impl Plan {
-    pub fn params(&self) -> ConnectParams<'_> {
-        ConnectParams {
-            client_id: &self.client_id,
-            clean: self.clean,
-            keepalive: self.keepalive,
-            login: self.login.as_ref().map(|(u, p)| (u.as_str(), p.as_str())),
-            session_expiry: self.session_expiry,
-            receive_maximum: self.receive_maximum,
-            max_packet: MAX_PACKET as u32,
-        }
-    }
-}
-
 /// Bytes of encoded requests after which the task writes before taking more.
 const WRITE_BATCH: usize = 64 << 10;
 
-/// Packet ids of subscriptions: above every publish's (at most [`MAX_WINDOW`]).
+/// Packet ids of subscriptions: above every publish's (at most `window::MAX_WINDOW`).
 const SUB_PKIDS: std::ops::RangeInclusive<u16> = 64_001..=65_535;
-
-/// The largest window of publishes in flight.
-const MAX_WINDOW: u16 = 64_000;
-
-/// A slot of the in-flight window.
-#[derive(Debug)]
-enum Slot {
-    Free,
-    /// Published, awaiting PUBACK (QoS 1) or PUBREC (QoS 2).
-    Sent(OutPublish),
-    /// QoS 2: PUBREL written, awaiting PUBCOMP.
-    Released,
-}
 
 /// Why a connection ended.
 enum Broken {
@@ -184,11 +102,8 @@ pub(super) struct Driver<C> {
     tx: mpsc::UnboundedSender<LinkEvent>,
     shared: Arc<Shared>,
     budget: Arc<Budget>,
-    slots: Vec<Slot>,
-    /// The next packet id of a publish (1-based, cycling through the window).
-    next_pkid: u16,
-    window: u16,
-    in_flight: usize,
+    /// The publishes in flight.
+    window: Window,
     next_sub_pkid: u16,
     subs_pending: usize,
     /// The broker's Maximum Packet Size.
@@ -226,8 +141,8 @@ impl<C: Codec> Driver<C> {
         shared: Arc<Shared>,
         budget: Arc<Budget>,
     ) -> Driver<C> {
-        let window = plan.inflight.clamp(1, MAX_WINDOW);
         let mut d = Driver {
+            window: Window::new(plan.inflight),
             keepalive: (plan.keepalive > 0).then(|| Duration::from_secs(plan.keepalive.into())),
             plan,
             current: 0,
@@ -239,10 +154,6 @@ impl<C: Codec> Driver<C> {
             tx,
             shared,
             budget,
-            slots: (0..=window).map(|_| Slot::Free).collect(),
-            next_pkid: 1,
-            window,
-            in_flight: 0,
             next_sub_pkid: *SUB_PKIDS.start(),
             subs_pending: 0,
             max_out: None,
@@ -263,10 +174,7 @@ impl<C: Codec> Driver<C> {
     /// What the broker's CONNACK says the task must honour.
     fn adopt(&mut self, limits: &ServerLimits) {
         self.max_out = limits.max_packet_size;
-        let asked = self.plan.inflight.clamp(1, MAX_WINDOW);
-        self.window = limits
-            .receive_maximum
-            .map_or(asked, |m| asked.min(m.max(1)));
+        self.window.limit(limits.receive_maximum);
         if let Some(k) = limits.server_keep_alive {
             self.keepalive = (k > 0).then(|| Duration::from_secs(k.into()));
         }
@@ -364,11 +272,8 @@ impl<C: Codec> Driver<C> {
             session_present: opened.session_present,
             broker: self.plan.brokers[self.current].addr.clone(),
         });
-        // The oldest in flight is at `next_pkid` (ids are taken in turn through the window).
-        let len = self.slots.len() - 1;
-        for i in 0..len {
-            let pkid = ((usize::from(self.next_pkid) - 1 + i) % len + 1) as u16;
-            match &self.slots[usize::from(pkid)] {
+        for (pkid, slot) in self.window.oldest_first() {
+            match slot {
                 Slot::Free => {}
                 Slot::Sent(p) => {
                     let _ = C::publish(&mut self.wbuf, p, pkid, true, self.max_out);
@@ -381,7 +286,7 @@ impl<C: Codec> Driver<C> {
     /// Whether the socket may be read now.
     fn may_read(&self) -> bool {
         self.closing
-            || self.in_flight > 0
+            || !self.window.is_empty()
             || self.ping_sent.is_some()
             || !self.budget.must_stop_reading()
     }
@@ -413,7 +318,8 @@ impl<C: Codec> Driver<C> {
                      (meanwhile the broker queues what it can; QoS 0 messages it may drop)"
                 );
             }
-            let awaiting = self.in_flight > 0 || self.subs_pending > 0 || self.ping_sent.is_some();
+            let awaiting =
+                !self.window.is_empty() || self.subs_pending > 0 || self.ping_sent.is_some();
             // Nothing queued at all (a stream with requests queued gets its acknowledgements
             // in time without: asking after every read there cost a QoS 1 stream 39 % more CPU).
             let idle = self.held.is_none() && self.rx.is_empty();
@@ -434,7 +340,7 @@ impl<C: Codec> Driver<C> {
                 r = self.rx.recv(), if take => Wake::Request(r),
                 r = self.stream.read_buf(&mut self.rbuf), if may_read => Wake::Read(r),
                 () = sleep_until(ping_at), if ping_at.is_some() => Wake::Ping,
-                () = self.budget.wake.notified(), if !may_read => Wake::Budget,
+                () = self.budget.freed(), if !may_read => Wake::Budget,
             };
             match wake {
                 Wake::Request(None) => {
@@ -537,17 +443,12 @@ impl<C: Codec> Driver<C> {
                 self.qos0_written += 1;
             }
             Request::Publish(p) => {
-                let pkid = self.next_pkid;
-                if self.in_flight >= usize::from(self.window)
-                    || !matches!(self.slots[usize::from(pkid)], Slot::Free)
-                {
+                let Some(pkid) = self.window.free_id() else {
                     self.held = Some(Request::Publish(p));
                     return Ok(());
-                }
+                };
                 self.encode(&p, pkid)?;
-                self.slots[usize::from(pkid)] = Slot::Sent(p);
-                self.in_flight += 1;
-                self.next_pkid = if pkid >= self.window { 1 } else { pkid + 1 };
+                self.window.sent(pkid, p);
             }
             Request::Ack(t) => {
                 match t.qos {
@@ -661,7 +562,7 @@ impl<C: Codec> Driver<C> {
                 properties,
             }),
             In::PubAck { pkid, refused } => {
-                if !self.free(pkid) {
+                if !self.window.free(pkid) {
                     return Ok(());
                 }
                 match refused {
@@ -670,24 +571,18 @@ impl<C: Codec> Driver<C> {
                 }
             }
             In::PubRec { pkid, refused } => {
-                let slot = self.slots.get_mut(usize::from(pkid));
-                let Some(slot @ Slot::Sent(_)) = slot else {
-                    // Not ours (or already released): answer so that the broker moves on.
-                    C::ack(&mut self.wbuf, AckKind::Rel, pkid);
-                    return Ok(());
-                };
-                if let Some((code, name)) = refused {
-                    *slot = Slot::Free;
-                    self.in_flight -= 1;
+                let rec = self.window.received(pkid, refused.is_some());
+                if let (Rec::Refused, Some((code, name))) = (rec, refused) {
                     LinkEvent::PublishRefused(code, name.into())
                 } else {
-                    *slot = Slot::Released;
+                    // Accepted, or not ours (or already released): PUBREL all the same, so
+                    // that the broker moves on.
                     C::ack(&mut self.wbuf, AckKind::Rel, pkid);
                     return Ok(());
                 }
             }
             In::PubComp { pkid } => {
-                if !self.free(pkid) {
+                if !self.window.free(pkid) {
                     return Ok(());
                 }
                 LinkEvent::Completed(1)
@@ -711,18 +606,6 @@ impl<C: Codec> Driver<C> {
         };
         let _ = self.tx.send(ev);
         Ok(())
-    }
-
-    /// Frees the slot of an acknowledged publish; `false` if it was not in flight.
-    fn free(&mut self, pkid: u16) -> bool {
-        match self.slots.get_mut(usize::from(pkid)) {
-            Some(slot @ (Slot::Sent(_) | Slot::Released)) => {
-                *slot = Slot::Free;
-                self.in_flight -= 1;
-                true
-            }
-            _ => false,
-        }
     }
 }
 

@@ -9,8 +9,8 @@ use bytes::BytesMut;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 use super::codec::{Codec, ConnectParams, DecodeError, In, Refusal};
+use super::limits::ServerLimits;
 use super::transport::{Dialer, OpenError, Stream, Wire};
-use super::ServerLimits;
 
 /// Bytes asked of the transport per read: large enough for a burst of small messages in one
 /// syscall, small enough that a partly consumed buffer costs little to keep.
