@@ -29,7 +29,7 @@ complete -c mqq -n "__fish_mqq_needs_command" -s i -l client-id -l id -d 'Client
 complete -c mqq -n "__fish_mqq_needs_command" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r -f -a "0\t''
 1\t''
 2\t''"
-complete -c mqq -n "__fish_mqq_needs_command" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto) [env: MQQ_GROUP]' -r
+complete -c mqq -n "__fish_mqq_needs_command" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto; a warning where the broker or `mqq check` says it does not split) [env: MQQ_GROUP]' -r
 complete -c mqq -n "__fish_mqq_needs_command" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r -f -a "3\t''
 4\t''
 both\t''"
@@ -37,7 +37,7 @@ complete -c mqq -n "__fish_mqq_needs_command" -s L -l uri -d 'Broker URI: mqtt:/
 complete -c mqq -n "__fish_mqq_needs_command" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
 complete -c mqq -n "__fish_mqq_needs_command" -s p -l port -d 'Broker port (1883; 8883 for TLS) [env: MQQ_PORT]' -r
 complete -c mqq -n "__fish_mqq_needs_command" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
-complete -c mqq -n "__fish_mqq_needs_command" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
+complete -c mqq -n "__fish_mqq_needs_command" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it; 3.1.1 at once where `mqq check` found MQTT 5 refused) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
 5\t''
 auto\t''"
 complete -c mqq -n "__fish_mqq_needs_command" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
@@ -78,7 +78,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand config" -s i -l client-id -l id 
 complete -c mqq -n "__fish_mqq_using_subcommand config" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r -f -a "0\t''
 1\t''
 2\t''"
-complete -c mqq -n "__fish_mqq_using_subcommand config" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto) [env: MQQ_GROUP]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand config" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto; a warning where the broker or `mqq check` says it does not split) [env: MQQ_GROUP]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r -f -a "3\t''
 4\t''
 both\t''"
@@ -86,7 +86,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand config" -s L -l uri -d 'Broker U
 complete -c mqq -n "__fish_mqq_using_subcommand config" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand config" -s p -l port -d 'Broker port (1883; 8883 for TLS) [env: MQQ_PORT]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand config" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand config" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
+complete -c mqq -n "__fish_mqq_using_subcommand config" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it; 3.1.1 at once where `mqq check` found MQTT 5 refused) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
 5\t''
 auto\t''"
 complete -c mqq -n "__fish_mqq_using_subcommand config" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
@@ -113,7 +113,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand broker" -s i -l client-id -l id 
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r -f -a "0\t''
 1\t''
 2\t''"
-complete -c mqq -n "__fish_mqq_using_subcommand broker" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto) [env: MQQ_GROUP]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto; a warning where the broker or `mqq check` says it does not split) [env: MQQ_GROUP]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r -f -a "3\t''
 4\t''
 both\t''"
@@ -121,7 +121,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand broker" -s L -l uri -d 'Broker U
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -s p -l port -d 'Broker port (1883; 8883 for TLS) [env: MQQ_PORT]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand broker" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
+complete -c mqq -n "__fish_mqq_using_subcommand broker" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it; 3.1.1 at once where `mqq check` found MQTT 5 refused) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
 5\t''
 auto\t''"
 complete -c mqq -n "__fish_mqq_using_subcommand broker" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
@@ -155,7 +155,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand send" -l correlation-data -d 'MQ
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l repeat -d 'Send everything N times' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s W -l timeout -d 'How long to wait for the broker: connecting, and each answer after (exit 3 when none comes). Default: options.connect_timeout (30s)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s i -l client-id -l id -d 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand send" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto) [env: MQQ_GROUP]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand send" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto; a warning where the broker or `mqq check` says it does not split) [env: MQQ_GROUP]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s t -l topic -d 'Topic; receiving verbs accept + and # wildcards, and several -t (one subscription) [env: MQQ_TOPIC]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r -f -a "0\t''
 1\t''
@@ -167,7 +167,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand send" -s L -l uri -d 'Broker URI
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s p -l port -d 'Broker port (1883; 8883 for TLS) [env: MQQ_PORT]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand send" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand send" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
+complete -c mqq -n "__fish_mqq_using_subcommand send" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it; 3.1.1 at once where `mqq check` found MQTT 5 refused) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
 5\t''
 auto\t''"
 complete -c mqq -n "__fish_mqq_using_subcommand send" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
@@ -206,12 +206,12 @@ complete -c mqq -n "__fish_mqq_using_subcommand receive" -s i -l client-id -l id
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r -f -a "0\t''
 1\t''
 2\t''"
-complete -c mqq -n "__fish_mqq_using_subcommand receive" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto) [env: MQQ_GROUP]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto; a warning where the broker or `mqq check` says it does not split) [env: MQQ_GROUP]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s p -l port -d 'Broker port (1883; 8883 for TLS) [env: MQQ_PORT]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand receive" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
+complete -c mqq -n "__fish_mqq_using_subcommand receive" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it; 3.1.1 at once where `mqq check` found MQTT 5 refused) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
 5\t''
 auto\t''"
 complete -c mqq -n "__fish_mqq_using_subcommand receive" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
@@ -249,12 +249,12 @@ complete -c mqq -n "__fish_mqq_using_subcommand listen" -s i -l client-id -l id 
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r -f -a "0\t''
 1\t''
 2\t''"
-complete -c mqq -n "__fish_mqq_using_subcommand listen" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto) [env: MQQ_GROUP]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto; a warning where the broker or `mqq check` says it does not split) [env: MQQ_GROUP]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s p -l port -d 'Broker port (1883; 8883 for TLS) [env: MQQ_PORT]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand listen" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
+complete -c mqq -n "__fish_mqq_using_subcommand listen" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it; 3.1.1 at once where `mqq check` found MQTT 5 refused) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
 5\t''
 auto\t''"
 complete -c mqq -n "__fish_mqq_using_subcommand listen" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
@@ -281,12 +281,12 @@ complete -c mqq -n "__fish_mqq_using_subcommand listen" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s n -l count -d 'How many messages to show at most (-C as in mosquitto_sub)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l wait -d 'Stop when no message arrived for this long (a message still arriving holds it off)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l settle -d 'Once messages arrive, stop when none came for this long (at most --wait) plus the connection\'s set-up time: the broker\'s burst ended' -r
-complete -c mqq -n "__fish_mqq_using_subcommand peek" -l window -d 'The broker\'s unacked window: showing this many means more may be pending (default: MQTT 5 the Receive Maximum mqq sent, 65535; MQTT 3.1.1 10)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -l window -d 'The broker\'s unacked window: showing this many means more may be pending (default: MQTT 5 the Receive Maximum mqq sent, 65535; MQTT 3.1.1 the one `mqq check` measured on this broker, else 10)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s W -l timeout -d 'How long to wait for the broker: connecting, and each answer after (exit 3 when none comes). Default: options.connect_timeout (30s)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s F -l format -d 'Output format: text, raw, json, or a template such as \'%t %p\'' -r -f -a "text\t''
 raw\t''
 json\t''"
-complete -c mqq -n "__fish_mqq_using_subcommand peek" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto) [env: MQQ_GROUP]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto; a warning where the broker or `mqq check` says it does not split) [env: MQQ_GROUP]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r -f -a "3\t''
 4\t''
 both\t''"
@@ -299,7 +299,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand peek" -s L -l uri -d 'Broker URI
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s p -l port -d 'Broker port (1883; 8883 for TLS) [env: MQQ_PORT]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand peek" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
+complete -c mqq -n "__fish_mqq_using_subcommand peek" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it; 3.1.1 at once where `mqq check` found MQTT 5 refused) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
 5\t''
 auto\t''"
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
@@ -325,9 +325,9 @@ complete -c mqq -n "__fish_mqq_using_subcommand peek" -l quiet -d 'No summaries,
 complete -c mqq -n "__fish_mqq_using_subcommand peek" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l wait -d 'Stop counting when no message arrived for this long (a message still arriving holds it off)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l settle -d 'Once messages arrive, stop counting when none came for this long (at most --wait) plus the connection\'s set-up time: the broker\'s burst ended' -r
-complete -c mqq -n "__fish_mqq_using_subcommand count" -l window -d 'The broker\'s unacked window: a count at or above it prints as N+. Default: on MQTT 5 the Receive Maximum mqq sent (65535); on MQTT 3.1.1 10, which suits every broker mqq was measured with (mosquitto 20, RabbitMQ 10)' -r
+complete -c mqq -n "__fish_mqq_using_subcommand count" -l window -d 'The broker\'s unacked window: a count at or above it prints as N+. Default: on MQTT 5 the Receive Maximum mqq sent (65535); on MQTT 3.1.1 the one `mqq check` measured on this broker (kept 7 days), else 10, which suits every broker mqq was measured with (mosquitto 20, RabbitMQ 10)' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -s W -l timeout -d 'How long to wait for the broker: connecting, and each answer after (exit 3 when none comes). Default: options.connect_timeout (30s)' -r
-complete -c mqq -n "__fish_mqq_using_subcommand count" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto) [env: MQQ_GROUP]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand count" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto; a warning where the broker or `mqq check` says it does not split) [env: MQQ_GROUP]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r -f -a "3\t''
 4\t''
 both\t''"
@@ -340,7 +340,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand count" -s L -l uri -d 'Broker UR
 complete -c mqq -n "__fish_mqq_using_subcommand count" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -s p -l port -d 'Broker port (1883; 8883 for TLS) [env: MQQ_PORT]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand count" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand count" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
+complete -c mqq -n "__fish_mqq_using_subcommand count" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it; 3.1.1 at once where `mqq check` found MQTT 5 refused) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
 5\t''
 auto\t''"
 complete -c mqq -n "__fish_mqq_using_subcommand count" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
@@ -364,7 +364,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand count" -l help -d 'Print help'
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r -f -a "0\t''
 1\t''
 2\t''"
-complete -c mqq -n "__fish_mqq_using_subcommand clear" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto) [env: MQQ_GROUP]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto; a warning where the broker or `mqq check` says it does not split) [env: MQQ_GROUP]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r -f -a "3\t''
 4\t''
 both\t''"
@@ -374,7 +374,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand clear" -s L -l uri -d 'Broker UR
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -s p -l port -d 'Broker port (1883; 8883 for TLS) [env: MQQ_PORT]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand clear" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
+complete -c mqq -n "__fish_mqq_using_subcommand clear" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it; 3.1.1 at once where `mqq check` found MQTT 5 refused) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
 5\t''
 auto\t''"
 complete -c mqq -n "__fish_mqq_using_subcommand clear" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
@@ -410,12 +410,12 @@ complete -c mqq -n "__fish_mqq_using_subcommand move" -s i -l client-id -l id -d
 complete -c mqq -n "__fish_mqq_using_subcommand move" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r -f -a "0\t''
 1\t''
 2\t''"
-complete -c mqq -n "__fish_mqq_using_subcommand move" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto) [env: MQQ_GROUP]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand move" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto; a warning where the broker or `mqq check` says it does not split) [env: MQQ_GROUP]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand move" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand move" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand move" -s p -l port -d 'Broker port (1883; 8883 for TLS) [env: MQQ_PORT]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand move" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand move" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
+complete -c mqq -n "__fish_mqq_using_subcommand move" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it; 3.1.1 at once where `mqq check` found MQTT 5 refused) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
 5\t''
 auto\t''"
 complete -c mqq -n "__fish_mqq_using_subcommand move" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
@@ -456,12 +456,12 @@ complete -c mqq -n "__fish_mqq_using_subcommand work" -s i -l client-id -l id -d
 complete -c mqq -n "__fish_mqq_using_subcommand work" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r -f -a "0\t''
 1\t''
 2\t''"
-complete -c mqq -n "__fish_mqq_using_subcommand work" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto) [env: MQQ_GROUP]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand work" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto; a warning where the broker or `mqq check` says it does not split) [env: MQQ_GROUP]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand work" -s L -l uri -d 'Broker URI: mqtt://, mqtts://, tcp://, ssl://, tls://, ws://, wss:// [env: MQQ_URI]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand work" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand work" -s p -l port -d 'Broker port (1883; 8883 for TLS) [env: MQQ_PORT]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand work" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand work" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
+complete -c mqq -n "__fish_mqq_using_subcommand work" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it; 3.1.1 at once where `mqq check` found MQTT 5 refused) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
 5\t''
 auto\t''"
 complete -c mqq -n "__fish_mqq_using_subcommand work" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
@@ -518,7 +518,7 @@ json\t'One JSON object'
 junit\t'JUnit XML: one testcase per step, capability and threshold'
 nagios\t'A Nagios plugin\'s status line and perfdata; exit codes in Nagios\' meaning'"
 complete -c mqq -n "__fish_mqq_using_subcommand check" -s i -l client-id -l id -d 'Client id; makes the queue durable (persistent session) [env: MQQ_CLIENT_ID]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand check" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto) [env: MQQ_GROUP]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand check" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto; a warning where the broker or `mqq check` says it does not split) [env: MQQ_GROUP]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r -f -a "3\t''
 4\t''
 both\t''"
@@ -530,7 +530,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand check" -s L -l uri -d 'Broker UR
 complete -c mqq -n "__fish_mqq_using_subcommand check" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand check" -s p -l port -d 'Broker port (1883; 8883 for TLS) [env: MQQ_PORT]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand check" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand check" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
+complete -c mqq -n "__fish_mqq_using_subcommand check" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it; 3.1.1 at once where `mqq check` found MQTT 5 refused) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
 5\t''
 auto\t''"
 complete -c mqq -n "__fish_mqq_using_subcommand check" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
@@ -560,7 +560,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand completions" -s i -l client-id -
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r -f -a "0\t''
 1\t''
 2\t''"
-complete -c mqq -n "__fish_mqq_using_subcommand completions" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto) [env: MQQ_GROUP]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto; a warning where the broker or `mqq check` says it does not split) [env: MQQ_GROUP]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r -f -a "3\t''
 4\t''
 both\t''"
@@ -568,7 +568,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand completions" -s L -l uri -d 'Bro
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -s p -l port -d 'Broker port (1883; 8883 for TLS) [env: MQQ_PORT]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand completions" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
+complete -c mqq -n "__fish_mqq_using_subcommand completions" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it; 3.1.1 at once where `mqq check` found MQTT 5 refused) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
 5\t''
 auto\t''"
 complete -c mqq -n "__fish_mqq_using_subcommand completions" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r
@@ -595,7 +595,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand man" -s i -l client-id -l id -d 
 complete -c mqq -n "__fish_mqq_using_subcommand man" -s q -l qos -d 'QoS 0, 1 or 2 (default 1; durable queues subscribe at 1 or more) [env: MQQ_QOS]' -r -f -a "0\t''
 1\t''
 2\t''"
-complete -c mqq -n "__fish_mqq_using_subcommand man" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto) [env: MQQ_GROUP]' -r
+complete -c mqq -n "__fish_mqq_using_subcommand man" -l group -d 'Competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto; a warning where the broker or `mqq check` says it does not split) [env: MQQ_GROUP]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand man" -l envelope-version -d 'Envelope version to write: 3 (correlation_id), 4 (trace_id) or both [env: MQQ_ENVELOPE_VERSION]' -r -f -a "3\t''
 4\t''
 both\t''"
@@ -603,7 +603,7 @@ complete -c mqq -n "__fish_mqq_using_subcommand man" -s L -l uri -d 'Broker URI:
 complete -c mqq -n "__fish_mqq_using_subcommand man" -s h -l host -d 'Broker host [env: MQQ_HOST]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand man" -s p -l port -d 'Broker port (1883; 8883 for TLS) [env: MQQ_PORT]' -r
 complete -c mqq -n "__fish_mqq_using_subcommand man" -l protocol -d 'Protocol when no URI is given: mqtt, mqtts, tcp, ssl, tls, ws, wss [env: MQQ_PROTOCOL]' -r
-complete -c mqq -n "__fish_mqq_using_subcommand man" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
+complete -c mqq -n "__fish_mqq_using_subcommand man" -s V -l protocol-version -d 'MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker rejects it; 3.1.1 at once where `mqq check` found MQTT 5 refused) [env: MQQ_PROTOCOL_VERSION]' -r -f -a "3.1.1\t''
 5\t''
 auto\t''"
 complete -c mqq -n "__fish_mqq_using_subcommand man" -s u -l username -d 'User name [env: MQQ_USERNAME]' -r

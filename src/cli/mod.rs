@@ -364,8 +364,9 @@ pub enum Command {
     ///
     /// The broker hands out only a window of unacknowledged messages at once (MQTT 3.1.1:
     /// mosquitto 20, RabbitMQ 10; MQTT 5: the Receive Maximum mqq sends, 65535); a count
-    /// that may have hit it prints as N+ (on `mqq broker`, exact up to its 100). Needs a
-    /// durable queue (-i): an ephemeral one holds nothing.
+    /// that may have hit it prints as N+ (on `mqq broker`, exact up to its 100; after an
+    /// `mqq check` of the broker, exact up to the window it measured). Needs a durable
+    /// queue (-i): an ephemeral one holds nothing.
     ///
     ///   mqq -t orders -i worker-1 count
     #[command(verbatim_doc_comment)]
@@ -387,7 +388,9 @@ pub enum Command {
     /// latency p50/p99/max and throughput. Several addresses (-L a,b): each node, and a
     /// round trip across them. Exit 1 when a message is missing, corrupted, or duplicated
     /// beyond what its QoS allows, or a threshold is crossed (the value and the limit on one
-    /// line); -F nagios exits 0/1/2 as OK/WARNING/CRITICAL.
+    /// line); -F nagios exits 0/1/2 as OK/WARNING/CRITICAL. What the other verbs act on (the
+    /// MQTT versions accepted, the 3.1.1 window, shared subscriptions) is kept for 7 days
+    /// per address in ~/.local/state/mqq/checked.json: count, peek, --group and -V auto use it.
     ///
     ///   mqq check --embedded                   # against an in-process broker: no set-up
     ///   mqq -L mqtts://broker:8883 --cafile ca.pem check -F json
@@ -830,7 +833,8 @@ pub struct PeekArgs {
     #[arg(long, value_name = "DURATION", default_value = "200ms", value_parser = flag_duration)]
     pub settle: Duration,
     /// The broker's unacked window: showing this many means more may be pending (default:
-    /// MQTT 5 the Receive Maximum mqq sent, 65535; MQTT 3.1.1 10)
+    /// MQTT 5 the Receive Maximum mqq sent, 65535; MQTT 3.1.1 the one `mqq check` measured
+    /// on this broker, else 10)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=65535))]
     pub window: Option<u64>,
     /// How long to wait for the broker: connecting, and each answer after (exit 3 when none
@@ -853,8 +857,9 @@ pub struct CountArgs {
     #[arg(long, value_name = "DURATION", default_value = "200ms", value_parser = flag_duration)]
     pub settle: Duration,
     /// The broker's unacked window: a count at or above it prints as N+. Default: on MQTT 5
-    /// the Receive Maximum mqq sent (65535); on MQTT 3.1.1 10, which suits every broker mqq
-    /// was measured with (mosquitto 20, RabbitMQ 10)
+    /// the Receive Maximum mqq sent (65535); on MQTT 3.1.1 the one `mqq check` measured on
+    /// this broker (kept 7 days), else 10, which suits every broker mqq was measured with
+    /// (mosquitto 20, RabbitMQ 10)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=65535))]
     pub window: Option<u64>,
     /// How long to wait for the broker: connecting, and each answer after (exit 3 when none

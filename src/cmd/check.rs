@@ -11,7 +11,8 @@
 //!    certificate's expiry (`cert`).
 //!
 //! With several nodes, a cross-node round trip from each node to the next. Then the
-//! thresholds, and the report (`report`: text, JSON, JUnit, Nagios).
+//! thresholds, and the report (`report`: text, JSON, JUnit, Nagios). What the other verbs act
+//! on is kept per address (`caps::remember`, `super::learned`).
 //!
 //! Probe topics are `<topic>/<run>/…` under `-t` when given (so ACLs can allow them), else
 //! `mqq/check/<run>/…`. Failures of the broker to deliver and crossed thresholds are exit 1
@@ -81,6 +82,9 @@ pub async fn run(
             Err(e) if !several && args.format != CheckFormat::Nagios => return Err(e),
             Err(e) => Err((crate::error::code(&e), format!("{e:#}"))),
         };
+        if let (Ok(c), false) = (&result, args.embedded) {
+            caps::remember(&addr.uri(), &c.caps, out);
+        }
         report.nodes.push(Node {
             broker: addr.uri(),
             result,

@@ -21,7 +21,7 @@ pub async fn run(
     }
     let mut q = Queue::open(cfg, Role::Inspector, false).await?;
     subscribe(&mut q, out).await?;
-    let w = window(args.window, &q);
+    let w = window(args.window, &q, out);
     let window = w.size;
     let version = q.version();
     let got = q.count(args.wait, args.settle).await;
@@ -38,11 +38,18 @@ pub async fn run(
         out.print(format!("{n}+\n").as_bytes())?;
         let why = if w.known {
             format!("the broker hands out at most {window} unacknowledged messages at once")
+        } else if let Some(age) = w.measured() {
+            format!(
+                "the broker hands out at most {window} unacknowledged messages at once \
+                 ({version}, measured by mqq check, {})",
+                super::learned::ago(age)
+            )
         } else {
             format!(
                 "the broker hands out only a window of unacknowledged messages ({version}: \
                  {window} assumed; with MQTT 3.1.1 mosquitto 20, RabbitMQ 10, NATS 1024); raise \
-                 --window to your broker's to count exactly below it"
+                 --window to your broker's, or run `mqq check` once to measure it, to count \
+                 exactly below it"
             )
         };
         out.diag().report(&format!("at least {n}: {why}"));

@@ -10,6 +10,7 @@ pub mod check;
 pub mod clear;
 pub mod config;
 pub mod count;
+pub mod learned;
 pub mod listen;
 pub mod man;
 pub mod move_;
@@ -77,6 +78,7 @@ pub fn run(cli: &Cli, matches: &ArgMatches, out: &mut Output) -> anyhow::Result<
         cfg.options.connect_timeout = cfg.options.connect_timeout.min(w);
     }
     shared::warn_tls(&cfg, out);
+    learned::pick_version(&cli.command, &mut cfg, out);
     let rt = runtime(&cli.command)?;
     let result = rt.block_on(dispatch(&cli.command, &cfg, &inputs, out));
     // Not waiting for the blocking pool: a read of stdin that Ctrl-C interrupted (`send -l`

@@ -19,7 +19,7 @@ pub async fn run(args: &PeekArgs, cfg: &QueueConfig, out: &mut Output) -> anyhow
     }
     subscribe(&mut q, out).await?;
     let want = usize::try_from(args.count).unwrap_or(usize::MAX);
-    let w = window(args.window, &q);
+    let w = window(args.window, &q, out);
     let window = w.size;
     let got = q.peek(want, args.wait, args.settle).await;
     let (broker, unacked) = (q.broker().uri(), q.unacked());

@@ -68,7 +68,8 @@ fn load() -> BTreeMap<String, Seen> {
     map
 }
 
-fn read_json<T: serde::de::DeserializeOwned>(p: &std::path::Path) -> Option<T> {
+/// Reads a JSON file of mqq's state (at most [`MAX_FILE`]); `None` if absent or unreadable.
+pub(crate) fn read_json<T: serde::de::DeserializeOwned>(p: &std::path::Path) -> Option<T> {
     let f = std::fs::File::open(p).ok()?;
     let mut text = String::new();
     let _ = std::io::Read::read_to_string(&mut std::io::Read::take(f, MAX_FILE), &mut text);
@@ -82,7 +83,7 @@ fn store(map: &BTreeMap<String, Seen>) {
 }
 
 /// Writes `value` to `p` through a temporary file and a rename: a reader never sees half.
-fn write_json(p: &std::path::Path, value: &impl Serialize) {
+pub(crate) fn write_json(p: &std::path::Path, value: &impl Serialize) {
     let Some(dir) = p.parent() else { return };
     if std::fs::create_dir_all(dir).is_err() {
         return;
@@ -178,6 +179,11 @@ pub struct LocalBroker {
     pub pid: u32,
     /// Unacknowledged messages it hands one client at once.
     pub window: usize,
+}
+
+/// Another file of mqq's state, `name`, next to the queues' records.
+pub(crate) fn file(name: &str) -> Option<PathBuf> {
+    Some(path()?.with_file_name(name))
 }
 
 /// The file of running `mqq broker`s: next to the queues' records.

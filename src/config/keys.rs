@@ -222,7 +222,8 @@ pub const KEYS: &[Key] = &[
     key(
         "options.group",
         "competing consumers: receive through the shared subscription $share/GROUP/TOPIC, so that \
-         consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto)",
+         consumers of one group split the messages (MQTT 5, and 3.1.1 on mosquitto; a warning where \
+         the broker or `mqq check` says it does not split)",
     )
     .env("MQQ_GROUP")
     .flag("group", "--group"),
@@ -268,7 +269,7 @@ pub const KEYS: &[Key] = &[
     key(
         "options.protocol_version",
         "MQTT version: 3.1.1, 5, or auto (the default: 5, falling back to 3.1.1 if the broker \
-         rejects it)",
+         rejects it; 3.1.1 at once where `mqq check` found MQTT 5 refused)",
     )
     .env("MQQ_PROTOCOL_VERSION")
     .flag("protocol_version", "--protocol-version")

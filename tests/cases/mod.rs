@@ -10,6 +10,7 @@ mod errors;
 mod fault_suite;
 mod faults;
 mod interop;
+mod learned;
 mod link;
 mod listen;
 mod move_;

@@ -10,8 +10,10 @@ use tokio::time::Instant;
 use super::model::{human_ms, Row, Status, Step};
 use super::probe::{probe, probe_seq};
 use crate::cli::Capability;
+use crate::cmd::learned::{self, Learned, Sharing};
 use crate::config::values::ProtocolVersion;
 use crate::config::QueueConfig;
+use crate::output::Output;
 use crate::queue::{OutMessage, Queue, QueueError, Role, ServerLimits, Version};
 
 /// How long a probe waits for something that may rightly never come (a wildcard or shared
@@ -273,16 +275,16 @@ async fn shared(p: &Probes<'_>) -> Row {
         Err(e) => failed(cap, &e),
         Ok([a, b]) => {
             let figure = Some(json!({"first": a, "second": b, "sent": BURST}));
-            let (status, how) = match (a, b) {
-                (0, 0) => (
+            let (status, how) = match Sharing::of(a, b, BURST) {
+                Sharing::Neither => (
                     Status::NotSupported,
                     "none: `$share/…` is taken for a plain topic".to_string(),
                 ),
-                (a, b) if a >= BURST && b >= BURST => (
+                Sharing::Both => (
                     Status::NotSupported,
                     format!("both: each subscriber got all {BURST} (no sharing)"),
                 ),
-                (a, b) => (Status::Supported, format!("split {a}/{b} of {BURST}")),
+                Sharing::Split => (Status::Supported, format!("split {a}/{b} of {BURST}")),
             };
             Row::new(cap, status, figure, how)
         }
@@ -497,4 +499,53 @@ fn connack(limits: Option<&ServerLimits>) -> Vec<Row> {
 /// The CONNACK limits to report: the connection's own when it speaks MQTT 5.
 pub(super) fn limits_of(q: &Queue) -> Option<ServerLimits> {
     (q.version() == Version::V5).then(|| q.server_limits().clone())
+}
+
+/// What the other verbs act on, read from the rows (docs/DESIGN.md §6): the MQTT versions
+/// accepted, the MQTT 3.1.1 window (all [`WINDOW_PROBE`] at once: unbounded), and what
+/// shared subscriptions do. A probe that failed without a figure stays unmeasured.
+pub(super) fn learned(rows: &[Row]) -> Learned {
+    let row = |cap: Capability| rows.iter().find(|r| r.cap == cap);
+    let accepted = |cap| {
+        row(cap).and_then(|r| match r.status {
+            Status::Supported => Some(true),
+            Status::NotSupported => Some(false),
+            Status::NotMeasured => None,
+        })
+    };
+    let window = row(Capability::Window)
+        .filter(|r| r.status == Status::Supported)
+        .and_then(|r| r.figure.as_ref()?.as_u64())
+        .and_then(|n| usize::try_from(n).ok())
+        .map(|n| {
+            if n >= WINDOW_PROBE {
+                learned::Window::Unbounded
+            } else {
+                learned::Window::Messages(n)
+            }
+        });
+    let shared = row(Capability::Shared)
+        .and_then(|r| r.figure.as_ref())
+        .and_then(|f| {
+            let n = |k: &str| f[k].as_u64().and_then(|n| usize::try_from(n).ok());
+            Some(Sharing::of(n("first")?, n("second")?, n("sent")?))
+        });
+    Learned {
+        at: 0,
+        mqtt5: accepted(Capability::Mqtt5),
+        mqtt311: accepted(Capability::Mqtt311),
+        window,
+        shared,
+    }
+}
+
+/// Keeps what a node's rows say for the other verbs, and says where with -v.
+pub(super) fn remember(broker: &str, rows: &[Row], out: &Output) {
+    if let Some(file) = learned::record(broker, &learned(rows)) {
+        out.diag().verbose(&format!(
+            "kept what count, peek, --group and -V auto use of {broker} in {} (for {} days)",
+            file.display(),
+            learned::FORGET_AFTER.as_secs() / 86_400
+        ));
+    }
 }

@@ -22,17 +22,7 @@ use crate::queue::{Queue, QueueError, Stop};
 /// this line to know that messages published from now on will arrive.
 pub async fn subscribe(q: &mut Queue, out: &Output) -> Result<(), QueueError> {
     q.subscribe().await?;
-    if q.version() == crate::queue::Version::V311
-        && q.filters().iter().any(|f| f.starts_with("$share/"))
-    {
-        out.diag().warn(
-            "--group with MQTT 3.1.1: mosquitto, EMQX, HiveMQ and the embedded broker share \
-             $share/… subscriptions, but brokers without shared subscriptions (NATS 2.9, \
-             RabbitMQ 3.10, aedes, amqtt) take it for a plain topic and deliver nothing to the \
-             group; there, split the work by topic, or use the broker's own protocol (NATS \
-             queue groups, RabbitMQ queues)",
-        );
-    }
+    crate::cmd::learned::warn_group(q, out);
     out.diag().verbose(&format!(
         "subscribed to \"{}\" at {} with {} as {} ({})",
         q.filters().join("\", \""),

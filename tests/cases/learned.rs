@@ -1,0 +1,191 @@
+//! What `mqq check` learned of a broker, asked by the other verbs (docs/DESIGN.md §6):
+//! `count` and `peek` take the window it measured, `--group` warns where it found no
+//! sharing, and `-V auto` skips MQTT 5 where it found MQTT 5 refused.
+
+use std::time::{Duration, Instant};
+
+use super::{durable_queue_at, numbers, requeue_wait};
+use crate::support::fake::{self, Behaviour};
+use crate::support::{kind, mqq, topic, Broker, Kind, Mqq};
+
+/// `mqq` against `b`, keeping its state (check's record among it) in `state`.
+fn remembering(b: &Broker, state: &tempfile::TempDir) -> Mqq {
+    b.mqq()
+        .env("XDG_STATE_HOME", state.path().to_str().unwrap())
+}
+
+/// A check quick enough for a test: few probes, small payloads; `-v` says where it kept
+/// what it measured.
+fn check(at: Mqq) {
+    at.topic(&topic("learn"))
+        .args(["-v", "check", "-n", "5", "--max-size", "4K"])
+        .run()
+        .expect_code(0)
+        .stderr_has("kept what count, peek, --group and -V auto use of mqtt://127.0.0.1:");
+}
+
+/// The window of a resumed MQTT 3.1.1 session on the suite's broker (`None`: all at once),
+/// as `check_reports_what_the_suite_broker_supports` finds it.
+fn window() -> Option<usize> {
+    let w = match kind() {
+        Kind::Mosquitto => Some(20),
+        Kind::RabbitMq => Some(10),
+        Kind::Nats => Some(1024),
+        Kind::Rumqttd => Some(100),
+        Kind::Aedes => None,
+    };
+    assert_eq!(w.is_none(), kind().unbounded_window());
+    w
+}
+
+/// Without `--window`, an MQTT 3.1.1 `count` assumes a window of 10 (it prints `30+` for 30
+/// pending on rumqttd, whose window is 100); after a check it takes the measured one: exact
+/// below it, `N+` at it, and `-v` says where the window came from. `peek` too.
+#[test]
+fn count_and_peek_take_the_window_check_measured() {
+    const PENDING: usize = 30;
+    let b = Broker::start();
+    let state = tempfile::tempdir().unwrap();
+    let at = || remembering(&b, &state).args(["-V", "3.1.1"]);
+    let (t, id) = durable_queue_at(at(), "learned-window");
+    at().topic(&t)
+        .args(["--quiet", "send", "-q", "1", "-l"])
+        .stdin(numbers(PENDING))
+        .run()
+        .expect_code(0);
+    let seen = window().map_or(PENDING, |w| w.min(PENDING));
+    // Before any check: the assumed 10.
+    let before = b
+        .mqq()
+        .topic(&t)
+        .id(&id)
+        .args(["-V", "3.1.1", "-v", "count", "--wait", "1s"])
+        .run();
+    before
+        .expect(0, &format!("{seen}+\n"))
+        .stderr_has("window: 10, assumed");
+    check(at());
+    let o = at()
+        .topic(&t)
+        .id(&id)
+        .args(["-v", "count", "--wait", requeue_wait()])
+        .run();
+    o.expect_code(0);
+    match window() {
+        Some(w) if w <= PENDING => {
+            o.expect(0, &format!("{w}+\n"))
+                .stderr_has(&format!("window: {w} (measured by mqq check, "))
+                .stderr_has("(MQTT 3.1.1, measured by mqq check, ");
+        }
+        Some(w) => {
+            o.expect(0, &format!("{PENDING}\n"))
+                .stderr_has(&format!("window: {w} (measured by mqq check, "));
+        }
+        None => {
+            o.expect(0, &format!("{PENDING}\n"))
+                .stderr_has("window: none (mqq check, ");
+        }
+    }
+    let o = at()
+        .topic(&t)
+        .id(&id)
+        .args(["peek", "-n", "50", "--wait", requeue_wait()])
+        .run();
+    o.expect_code(0);
+    assert_eq!(o.text().lines().count(), seen, "{}", o.stderr);
+    assert_eq!(
+        o.stderr.contains("more may be pending"),
+        seen < PENDING,
+        "{}",
+        o.stderr
+    );
+}
+
+/// `--group` where check found how the broker shares: no warning where it splits (the
+/// general MQTT 3.1.1 warning goes), one naming check's finding where it does not. And `-V
+/// auto` connects with MQTT 3.1.1 at once where check found MQTT 5 refused; a record that
+/// says MQTT 5 works changes nothing.
+#[test]
+fn group_warns_from_what_check_found() {
+    let b = Broker::start();
+    let state = tempfile::tempdir().unwrap();
+    check(remembering(&b, &state));
+    let o = remembering(&b, &state)
+        .topic(&topic("learned-group"))
+        .args(["-v", "--group", "g", "receive", "-W", "300ms"])
+        .run();
+    o.expect_code(1);
+    if kind().shares() {
+        assert!(!o.stderr.contains("warning: --group"), "{}", o.stderr);
+    } else {
+        o.stderr_has("(shared subscriptions: none, mqq check, just now)")
+            .stderr_has("split the work by topic instead");
+    }
+    assert_eq!(
+        o.stderr
+            .contains("-V auto: MQTT 3.1.1 at once, as mqq check found that"),
+        !kind().speaks_v5(),
+        "{}",
+        o.stderr
+    );
+    // Without a place to keep state, nothing was learned: the general warning.
+    b.mqq()
+        .topic(&topic("learned-group"))
+        .args(["-V", "3.1.1", "--group", "g", "receive", "-W", "300ms"])
+        .run()
+        .expect_code(1)
+        .stderr_has("--group with MQTT 3.1.1: ");
+}
+
+/// A broker that leaves an MQTT 5 CONNECT unanswered (amqtt 0.12): `-V auto` waits 3 s for
+/// it before trying 3.1.1, unless check found MQTT 5 refused there.
+#[test]
+fn auto_skips_mqtt_5_where_check_found_it_refused() {
+    let b = Broker::start();
+    let port = fake::front(b.port, Behaviour::IgnoreV5);
+    let uri = format!("mqtt://127.0.0.1:{port}");
+    let state = tempfile::tempdir().unwrap();
+    let at = || {
+        mqq()
+            .uri(&uri)
+            .env("XDG_STATE_HOME", state.path().to_str().unwrap())
+    };
+    let o = at()
+        .topic(&topic("learn"))
+        .args([
+            "-V",
+            "3.1.1",
+            "--set",
+            "options.connect_timeout=2s",
+            "check",
+            "-n",
+            "5",
+            "--max-size",
+            "4K",
+            "-F",
+            "json",
+        ])
+        .run();
+    o.expect_code(0);
+    let caps = &o.json()["capabilities"];
+    assert_eq!(caps["mqtt5"]["status"], "not supported", "{caps}");
+    assert_eq!(caps["mqtt311"]["status"], "supported", "{caps}");
+    let started = Instant::now();
+    let (t, id) = (
+        topic("learned-auto"),
+        crate::support::client_id("learned-auto"),
+    );
+    at().topic(&t)
+        .id(&id)
+        .args(["-v", "count", "--wait", "200ms"])
+        .run()
+        .expect(0, "0\n")
+        .stderr_has(&format!(
+            "-V auto: MQTT 3.1.1 at once, as mqq check found that {uri} refuses MQTT 5 (just now)"
+        ));
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(3),
+        "{took:?}: as long as the MQTT 5 attempt it skips"
+    );
+}
