@@ -66,8 +66,17 @@ async fn listen(
     tokio::pin!(shutdown);
     let opened = tokio::select! {
         biased;
-        () = &mut shutdown => return Ok(Code::Ok.into()),
-        () = ends => return Ok(Code::Ok.into()),
+        // Stopped before subscribing: the summary still says how many (none), as it does
+        // after any other stop, so a script reading stderr sees the same line either way.
+        () = &mut shutdown => {
+            summary(out, "received", 0, started.elapsed());
+            return Ok(Code::Ok.into());
+        }
+        () = ends => {
+            out.diag().verbose("the time limit passed while connecting; stopping");
+            summary(out, "received", 0, started.elapsed());
+            return Ok(Code::Ok.into());
+        }
         q = async {
             let mut q = Queue::open(cfg, Role::Consumer, true).await?;
             if args.output.no_retained {
