@@ -91,7 +91,7 @@ proptest! {
         let json = format!("{{{}}}", body.join(","));
         prop_assert_eq!(
             envelope::decode(json.as_bytes()),
-            envelope::decode_reference(json.as_bytes()),
+            envelope::reference::decode(json.as_bytes()),
             "{}", json
         );
     }
@@ -102,7 +102,7 @@ proptest! {
 
     #[test]
     fn envelope_decode_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
-        prop_assert_eq!(envelope::decode(&bytes), envelope::decode_reference(&bytes));
+        prop_assert_eq!(envelope::decode(&bytes), envelope::reference::decode(&bytes));
     }
 
     #[test]
@@ -127,7 +127,7 @@ proptest! {
             message,
         };
         let fast = envelope::encode(&env, version);
-        let reference = envelope::encode_reference(&env, version);
+        let reference = envelope::reference::encode(&env, version);
         prop_assert_eq!(String::from_utf8_lossy(&fast), String::from_utf8_lossy(&reference));
     }
 
