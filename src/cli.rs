@@ -8,6 +8,7 @@ use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::keys;
 use crate::config::values::{flag_duration, flag_size, key_value};
+use crate::output::{Format, Style};
 use crate::template::{Template, PLACEHOLDERS};
 
 const EXIT_CODES: &str = "\
@@ -800,20 +801,6 @@ pub struct SendArgs {
     pub timeout: Option<Duration>,
 }
 
-/// How received messages are printed.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Format {
-    /// The message (decoded from the envelope) and a newline
-    #[default]
-    Text,
-    /// The exact message bytes, nothing added
-    Raw,
-    /// One JSON object per line: topic, qos, retain, dup, payload and envelope fields
-    Json,
-    /// A template with placeholders, e.g. '%t %p\n'
-    Template(Template),
-}
-
 /// A value parser that parses as `inner` does and offers `values` to completions and help:
 /// the words a shell should complete, while other spellings (aliases, templates) still parse.
 #[derive(Clone)]
@@ -935,6 +922,17 @@ pub struct OutputArgs {
     /// No newline after each message (text and templates), as mosquitto_sub -N
     #[arg(short = 'N', long)]
     pub no_eol: bool,
+}
+
+impl OutputArgs {
+    /// How `Output` prints messages, as these flags say.
+    pub fn style(&self) -> Style {
+        Style {
+            format: self.format.clone(),
+            pretty: self.pretty,
+            eol: !self.no_eol,
+        }
+    }
 }
 
 /// `check` flags.

@@ -347,7 +347,7 @@ async fn check_node(
         n,
         size,
         args.timeout,
-        progress.tally(),
+        progress.counter(),
     ))
     .await?;
     progress.finish();

@@ -107,24 +107,24 @@ pub fn run(cli: &Cli, matches: &ArgMatches, out: &mut Output) -> anyhow::Result<
                 Box::pin(send::run(a, &cfg, out, interrupt)).await
             }
             Command::Receive(a) => {
-                out.set_format(&a.output);
+                out.set_style(a.output.style());
                 let interrupt = interrupt_signal()?;
                 Box::pin(receive::run(a, &cfg, out, interrupt)).await
             }
             Command::Listen(a) => {
-                out.set_format(&a.output);
+                out.set_style(a.output.style());
                 let shutdown = shutdown_signal()?;
                 Box::pin(listen::run(a, &cfg, out, shutdown)).await
             }
             Command::Peek(a) => {
-                out.set_format(&a.output);
+                out.set_style(a.output.style());
                 peek::run(a, &cfg, out).await
             }
             Command::Count(a) => count::run(a, &cfg, out).await,
             Command::Clear => clear::run(&cfg, out).await,
             Command::Check(a) => Box::pin(check::run(a, &cfg, out)).await,
             Command::Move(a) => {
-                out.set_format(&a.output);
+                out.set_style(a.output.style());
                 let dest = destination.as_ref().expect("resolved above");
                 Box::pin(move_::run(a, &cfg, dest, out)).await
             }
