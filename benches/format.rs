@@ -6,9 +6,8 @@ use std::hint::black_box;
 use std::io::{self, Write};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use mqq::cli::{Format, OutputArgs};
 use mqq::envelope::{encode, Envelope, EnvelopeVersion};
-use mqq::output::{Diag, Output, Verbosity};
+use mqq::output::{Diag, Format, Output, Style, Verbosity};
 use mqq::queue::{Delivery, Message, Sink as _};
 use mqq::template::Template;
 
@@ -53,11 +52,10 @@ fn output(format: Format) -> Output {
         Box::new(VecSink(Vec::with_capacity(2 << 20))),
         Diag::new(Box::new(io::sink()), Verbosity::default()),
     );
-    out.set_format(&OutputArgs {
+    out.set_style(Style {
         format,
         pretty: false,
-        no_retained: false,
-        no_eol: false,
+        eol: true,
     });
     out
 }

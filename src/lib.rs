@@ -4,6 +4,7 @@
 
 #[cfg(feature = "broker")]
 pub mod broker;
+pub mod capture;
 pub mod cli;
 pub mod cmd;
 pub mod config;

@@ -6,8 +6,10 @@ use std::collections::BTreeMap;
 
 use proptest::prelude::*;
 
+use crate::capture;
 use crate::config::{resolve, values, ConfigInputs, FlagValue};
 use crate::envelope::{self, Envelope, EnvelopeVersion};
+use crate::queue::{topic, Delivery, Message, Properties};
 use crate::template::Template;
 
 fn cases(n: u32) -> ProptestConfig {
@@ -91,7 +93,7 @@ proptest! {
         let json = format!("{{{}}}", body.join(","));
         prop_assert_eq!(
             envelope::decode(json.as_bytes()),
-            envelope::decode_reference(json.as_bytes()),
+            envelope::reference::decode(json.as_bytes()),
             "{}", json
         );
     }
@@ -102,7 +104,7 @@ proptest! {
 
     #[test]
     fn envelope_decode_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
-        prop_assert_eq!(envelope::decode(&bytes), envelope::decode_reference(&bytes));
+        prop_assert_eq!(envelope::decode(&bytes), envelope::reference::decode(&bytes));
     }
 
     #[test]
@@ -127,7 +129,7 @@ proptest! {
             message,
         };
         let fast = envelope::encode(&env, version);
-        let reference = envelope::encode_reference(&env, version);
+        let reference = envelope::reference::encode(&env, version);
         prop_assert_eq!(String::from_utf8_lossy(&fast), String::from_utf8_lossy(&reference));
     }
 
@@ -169,6 +171,102 @@ proptest! {
             let mut out = Vec::new();
             t.render(&mut out, |_, w| w.write_all(b"x")).unwrap();
         }
+    }
+}
+
+/// A topic a message can be published to (the reader refuses any other).
+fn publish_topic() -> impl Strategy<Value = String> {
+    prop_oneof!["[a-zA-Z0-9/_ .é日$-]{1,40}", any::<String>()]
+        .prop_filter("a topic to publish to", |t| {
+            topic::validate_publish(t).is_ok()
+        })
+}
+
+/// Bytes that are text, or that are not.
+fn payload() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        "[ -~\\n\\t\"é😀]{0,60}".prop_map(String::into_bytes),
+        proptest::collection::vec(any::<u8>(), 0..200),
+    ]
+}
+
+/// MQTT 5 properties as a broker delivers them (an expiry in whole seconds, 1 or more).
+fn properties() -> impl Strategy<Value = Properties> {
+    (
+        proptest::collection::vec((any::<String>(), any::<String>()), 0..3),
+        proptest::option::of(any::<String>()),
+        proptest::option::of(1..=u32::MAX),
+        proptest::option::of(publish_topic()),
+        proptest::option::of(payload()),
+    )
+        .prop_map(
+            |(user, content_type, expiry, response_topic, data)| Properties {
+                user,
+                content_type,
+                expiry: expiry.map(|s| std::time::Duration::from_secs(u64::from(s))),
+                response_topic,
+                correlation_data: data.map(bytes::Bytes::from),
+            },
+        )
+}
+
+/// An envelope's fields as a received one has them (`sent_time` in milliseconds, as sent).
+fn envelope_fields() -> impl Strategy<Value = Envelope> {
+    (
+        proptest::option::of(any::<String>()),
+        proptest::option::of(any::<String>()),
+        proptest::option::of(any::<String>()),
+        proptest::option::of(0i64..4_102_444_800_000),
+    )
+        .prop_map(
+            |(message_id, correlation_id, message_type, millis)| Envelope {
+                message_id,
+                correlation_id,
+                message_type,
+                sent_time: millis.and_then(chrono::DateTime::from_timestamp_millis),
+                message: Vec::new(),
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(cases(2000))]
+
+    /// Any message `-F json` writes, `send --ndjson` reads back as the same message: one line,
+    /// and the topic, payload, retain flag, envelope fields and properties all equal.
+    #[test]
+    fn a_json_line_reads_back_as_the_message(
+        topic in publish_topic(),
+        body in payload(),
+        qos in 0u8..=2,
+        retain in any::<bool>(),
+        dup in any::<bool>(),
+        properties in properties(),
+        envelope in proptest::option::of(envelope_fields()),
+    ) {
+        let mut delivery = Delivery::detached(topic.clone(), body.clone().into(), qos);
+        delivery.retain = retain;
+        delivery.dup = dup;
+        delivery.properties = properties.clone();
+        let envelope = envelope.map(|e| Envelope { message: body.clone(), ..e });
+        let msg = Message { delivery, envelope: envelope.clone() };
+        let json = capture::to_json(&msg);
+        let line = json.to_string();
+        prop_assert!(!line.contains('\n'), "{}", line);
+        prop_assert_eq!(&json["qos"], &serde_json::json!(qos));
+        prop_assert_eq!(&json["dup"], &serde_json::json!(dup));
+        let back = capture::from_line(line.as_bytes());
+        let back = back.map_err(|why| TestCaseError::fail(format!("{why}: {line}")))?;
+        prop_assert_eq!(back.topic, Some(topic));
+        prop_assert_eq!(&back.payload[..], &body[..]);
+        prop_assert_eq!(back.retain, Some(retain));
+        prop_assert_eq!(back.properties, properties);
+        prop_assert_eq!(back.bare, envelope.is_none());
+        let e = envelope.unwrap_or_default();
+        prop_assert_eq!(back.message_id, e.message_id);
+        prop_assert_eq!(back.correlation_id, e.correlation_id);
+        prop_assert_eq!(back.message_type, e.message_type);
+        prop_assert_eq!(back.sent_time, e.sent_time);
     }
 }
 

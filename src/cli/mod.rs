@@ -20,6 +20,7 @@ use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use crate::config::values::{flag_duration, flag_size, key_value};
 use crate::config::ConfigInputs;
 use crate::error::UsageError;
+use crate::output::{Format, Style};
 use crate::template::{Template, PLACEHOLDERS};
 use values::{
     at_least_one, attempts, envelope_version, man_verbs, protocol_version, qos, Offer, Parse,
@@ -528,20 +529,6 @@ pub struct SendArgs {
     pub timeout: Option<Duration>,
 }
 
-/// How received messages are printed.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Format {
-    /// The message (decoded from the envelope) and a newline
-    #[default]
-    Text,
-    /// The exact message bytes, nothing added
-    Raw,
-    /// One JSON object per line: topic, qos, retain, dup, payload and envelope fields
-    Json,
-    /// A template with placeholders, e.g. '%t %p\n'
-    Template(Template),
-}
-
 /// `-F` of the receiving verbs: the names (a template parses too).
 fn format() -> Offer<Parse<Format>> {
     Offer::new(parse_format, &["text", "raw", "json"])
@@ -585,6 +572,17 @@ pub struct OutputArgs {
     /// No newline after each message (text and templates), as mosquitto_sub -N
     #[arg(short = 'N', long)]
     pub no_eol: bool,
+}
+
+impl OutputArgs {
+    /// How `Output` prints messages, as these flags say.
+    pub fn style(&self) -> Style {
+        Style {
+            format: self.format.clone(),
+            pretty: self.pretty,
+            eol: !self.no_eol,
+        }
+    }
 }
 
 /// `check` flags.

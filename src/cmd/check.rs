@@ -171,7 +171,7 @@ async fn check_node(
         n,
         size,
         args.timeout,
-        progress.tally(),
+        progress.counter(),
     ))
     .await?;
     progress.finish();

@@ -102,17 +102,17 @@ async fn dispatch(
             Box::pin(send::run(a, cfg, out, interrupt)).await
         }
         Command::Receive(a) => {
-            out.set_format(&a.output);
+            out.set_style(a.output.style());
             let interrupt = interrupt_signal()?;
             Box::pin(receive::run(a, cfg, out, interrupt)).await
         }
         Command::Listen(a) => {
-            out.set_format(&a.output);
+            out.set_style(a.output.style());
             let shutdown = shutdown_signal()?;
             Box::pin(listen::run(a, cfg, out, shutdown)).await
         }
         Command::Peek(a) => {
-            out.set_format(&a.output);
+            out.set_style(a.output.style());
             peek::run(a, cfg, out).await
         }
         Command::Count(a) => count::run(a, cfg, out).await,
@@ -120,7 +120,7 @@ async fn dispatch(
         Command::Check(a) => Box::pin(check::run(a, cfg, out)).await,
         Command::Move(a) => {
             let dest = destination(a, cfg, inputs)?;
-            out.set_format(&a.output);
+            out.set_style(a.output.style());
             Box::pin(move_::run(a, cfg, &dest, out)).await
         }
         Command::Work(a) => {

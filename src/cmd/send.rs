@@ -12,6 +12,7 @@ use bytes::Bytes;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use super::shared::{rate, signal_name};
+use crate::capture;
 use crate::cli::SendArgs;
 use crate::config::QueueConfig;
 use crate::error::{Code, UsageError};
@@ -242,7 +243,9 @@ impl Feeder<'_> {
             }
             if args.ndjson {
                 number += 1;
-                match replayed(&line, number) {
+                match capture::from_line(&line)
+                    .map_err(|why| format!("--ndjson line {number}: {why}"))
+                {
                     Ok(msg) => {
                         if let Err(e) = self.feed(&msg).await {
                             fed.publish_error = Some(e);
@@ -380,114 +383,6 @@ fn verdict(
         return Ok(ExitCode::from(signal));
     }
     Ok(Code::Ok.into())
-}
-
-/// A message from a line of `-F json` output (`send --ndjson`): topic, payload (text or
-/// base64), retain, the envelope's fields and the MQTT 5 properties. `Err`: why line
-/// `number` is not one, naming it.
-fn replayed(line: &[u8], number: usize) -> Result<OutMessage, String> {
-    use base64::Engine as _;
-    use serde_json::Value;
-    let bad = |why: &str| format!("--ndjson line {number}: {why}");
-    let v: Value = serde_json::from_slice(line).map_err(|e| bad(&format!("not JSON ({e})")))?;
-    let Value::Object(o) = v else {
-        return Err(bad("not a JSON object"));
-    };
-    // A field that is there must have its type: a wrong one is a bad line, never a default.
-    let typed = |o: &serde_json::Map<String, Value>, k: &str| -> Result<Option<String>, String> {
-        match o.get(k) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(bad(&format!("\"{k}\" is not a string"))),
-        }
-    };
-    let text = |k: &str| typed(&o, k);
-    let topic = text("topic")?.ok_or_else(|| bad("no \"topic\""))?;
-    topic::validate_publish(&topic).map_err(|e| bad(&format!("\"topic\": {e}")))?;
-    let retain = match o.get("retain") {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(other) => return Err(bad(&format!("\"retain\" is {other}, not true or false"))),
-    };
-    let raw = text("payload")?.ok_or_else(|| bad("no \"payload\""))?;
-    let payload = match text("payload_encoding")?.as_deref() {
-        None => raw.into_bytes(),
-        Some("base64") => base64::engine::general_purpose::STANDARD
-            .decode(raw)
-            .map_err(|e| bad(&format!("payload is not base64 ({e})")))?,
-        Some(other) => return Err(bad(&format!("unknown payload_encoding {other:?}"))),
-    };
-    // Envelope fields are there when the captured message was an envelope.
-    let enveloped = o.contains_key("message_id");
-    let sent_time = text("sent_time")?
-        .map(|t| {
-            chrono::DateTime::parse_from_rfc3339(&t)
-                .map(|t| t.with_timezone(&chrono::Utc))
-                .map_err(|_| bad(&format!("sent_time {t:?} is not RFC 3339")))
-        })
-        .transpose()?;
-    let mut properties = Properties::default();
-    match o.get("properties") {
-        None | Some(Value::Null | Value::Object(_)) => {}
-        Some(_) => return Err(bad("\"properties\" is not an object")),
-    }
-    if let Some(Value::Object(p)) = o.get("properties") {
-        let ptext = |k: &str| typed(p, k);
-        properties.content_type = ptext("content_type")?;
-        properties.response_topic = ptext("response_topic")?;
-        if let Some(t) = &properties.response_topic {
-            topic::validate_publish(t).map_err(|e| bad(&format!("\"response_topic\": {e}")))?;
-        }
-        properties.correlation_data = match (
-            ptext("correlation_data")?,
-            ptext("correlation_data_base64")?,
-        ) {
-            (Some(t), _) => Some(bytes::Bytes::from(t.into_bytes())),
-            (None, Some(b)) => Some(bytes::Bytes::from(
-                base64::engine::general_purpose::STANDARD
-                    .decode(b)
-                    .map_err(|_| bad("correlation_data_base64 is not base64"))?,
-            )),
-            (None, None) => None,
-        };
-        // MQTT 5's Message Expiry Interval: 1 to 4,294,967,295 seconds.
-        properties.expiry = match p.get("message_expiry") {
-            None | Some(Value::Null) => None,
-            Some(v) => match v.as_u64().and_then(|s| u32::try_from(s).ok()) {
-                Some(s) if s > 0 => Some(std::time::Duration::from_secs(u64::from(s))),
-                _ => {
-                    return Err(bad(&format!(
-                        "\"message_expiry\" is {v}, not a number of seconds from 1 to 4294967295"
-                    )))
-                }
-            },
-        };
-        if let Some(Value::Array(pairs)) = p.get("user_properties") {
-            for pair in pairs {
-                match pair.as_array().map(Vec::as_slice) {
-                    Some([Value::String(k), Value::String(v)]) => {
-                        properties.user.push((k.clone(), v.clone()));
-                    }
-                    _ => {
-                        return Err(bad(
-                            "user_properties holds something other than [key, value]",
-                        ))
-                    }
-                }
-            }
-        }
-    }
-    Ok(OutMessage {
-        payload: payload.into(),
-        topic: Some(topic),
-        retain: Some(retain),
-        message_id: text("message_id")?,
-        correlation_id: text("correlation_id")?,
-        message_type: text("message_type")?,
-        sent_time,
-        bare: !enveloped,
-        properties,
-    })
 }
 
 /// The MQTT 5 properties the flags ask for.

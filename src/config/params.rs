@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 
 use serde_norway::Value;
 
-use super::{keys, ConfigError, Source};
+use super::error::ConfigError;
+use super::keys;
+use super::source::Source;
 
 /// The longest failover list: more brokers than anyone lists, few enough that a typo'd
 /// index (`connections.4000000000`) cannot make mqq build billions of connections.
@@ -351,4 +353,69 @@ pub(crate) fn connection_indices(params: &Params, fields: &[&str]) -> Vec<usize>
     found.sort_unstable();
     found.dedup();
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::tests::{check_err, file, flag, inputs, ok};
+    #[test]
+    fn unknown_keys_warn_with_the_nearest_key() {
+        let f = file(
+            "topic: t\ntopik: x\nname: n\ndescriptor: ignored\nconnection: { host: h, prot: mqtt }\n\
+             options: { keepalive_timout: 5000, qos: 1 }\ncredentials: [ { user: a }, { user: b } ]\n\
+             qoss: 2\n",
+        );
+        let p = f.path().display().to_string();
+        let r = ok(&inputs(Some(f.path()), &[], &[]));
+        let w = r.warnings.join("\n");
+        let expected = [
+            format!(
+                "unknown key \"options.keepalive_timout\" (file {p}) ignored; did you mean \
+                 options.keepalive_timeout?"
+            ),
+            format!("unknown key \"topik\" (file {p}) ignored; did you mean topic?"),
+            format!("unknown key \"qoss\" (file {p}) ignored; did you mean options.qos?"),
+            format!("unknown key \"connection.prot\" (file {p}) ignored; connection keys:"),
+            format!(
+                "key \"credentials.1.user\" (file {p}) ignored: mqq uses only the first credential"
+            ),
+        ];
+        for e in expected {
+            assert!(w.contains(&e), "warnings {w}\nshould contain {e}");
+        }
+        assert_eq!(r.warnings.len(), 5, "{w}");
+        assert_eq!(r.config.options.qos, 1);
+    }
+
+    #[test]
+    fn an_unknown_key_on_the_command_line_is_an_error() {
+        for (key, want) in [
+            (
+                "options.bogus",
+                "unknown key \"options.bogus\" (flag --set); known options: qos,",
+            ),
+            (
+                "qos",
+                "unknown key \"qos\" (flag --set); did you mean options.qos?",
+            ),
+            (
+                "topik",
+                "unknown key \"topik\" (flag --set); did you mean topic?",
+            ),
+            (
+                "host",
+                "unknown key \"host\" (flag --set); did you mean connection.host?",
+            ),
+            (
+                "options.keepalive_timout",
+                "did you mean options.keepalive_timeout?",
+            ),
+            ("connection.ports", "did you mean connection.port?"),
+        ] {
+            check_err(&inputs(None, &[], &[flag(key, "1", "--set")]), &[want]);
+        }
+        // Known keys still resolve.
+        let r = ok(&inputs(None, &[], &[flag("options.qos", "2", "--set")]));
+        assert_eq!(r.config.options.qos, 2);
+    }
 }

@@ -2,7 +2,9 @@
 //! password is always `'***'` and URIs carry no userinfo. Absent values are shown as `~`
 //! with the source that left them unset (`default` when nobody set them).
 
-use super::{keys, Resolved, Source};
+use super::keys;
+use super::model::Resolved;
+use super::source::Source;
 
 /// Renders the resolved config as YAML text with a `# source` comment after every value.
 pub fn render(resolved: &Resolved) -> String {
@@ -96,4 +98,106 @@ pub(super) fn scalar(text: &str) -> String {
         }
     }
     serde_json::to_string(text).unwrap_or_else(|_| "~".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::tests::{file, flag, inputs, ok, CONTAINER, CONTAINER_ENV};
+    use crate::config::*;
+
+    #[test]
+    fn render_masks_the_password_and_shows_sources() {
+        let f = file(CONTAINER);
+        let mut env = CONTAINER_ENV.to_vec();
+        env.push(("MQQ_CLIENT_ID", "worker-7"));
+        let i = ConfigInputs {
+            queue: Some("orders".into()),
+            ..inputs(Some(f.path()), &env, &[flag("options.qos", "2", "--qos")])
+        };
+        let r = ok(&i);
+        let text = render(&r);
+        let p = f.path().display();
+        assert!(!text.contains("Pa55-container"), "{text}");
+        let want = format!(
+            "# resolved queue config; after each value: where it came from\n\
+             name: orders  # flag --queue\n\
+             topic: orders  # file {p}\n\
+             client_id: worker-7  # env MQQ_CLIENT_ID\n\
+             connections:\n\
+             \x20 - uri: mqtt://10.0.0.5:1883  # file {p}\n\
+             \x20 - uri: mqtts://backup.example:8884  # file {p}\n\
+             credential:\n\
+             \x20 username: svc  # file {p}\n\
+             \x20 password: '***'  # file {p}\n\
+             \x20 ssl_ca_file: ~  # default\n\
+             \x20 ssl_crt_file: ~  # default\n\
+             \x20 ssl_key_file: ~  # default\n\
+             options:\n\
+             \x20 qos: 2  # flag --qos\n\
+             \x20 retain: false  # default\n\
+             \x20 serialize_envelope: true  # file {p}\n\
+             \x20 autosubscribe: true  # file {p}\n\
+             \x20 retry_connect: true  # default\n\
+             \x20 connect_timeout: 30000  # default\n\
+             \x20 reconnect_timeout: 1000  # default\n\
+             \x20 keepalive_timeout: 60000  # default\n\
+             \x20 group: ~  # default\n\
+             \x20 tls: false  # default\n\
+             \x20 tls_ca_path: ~  # default\n\
+             \x20 tls_insecure: false  # default\n\
+             \x20 tls_server_name: ~  # default\n\
+             \x20 tls_alpn: ~  # default\n\
+             \x20 envelope_version: 3  # default\n\
+             \x20 protocol_version: auto  # default\n\
+             \x20 session_expiry: never  # default\n"
+        );
+        assert_eq!(text, want);
+
+        // A password from the URI is masked too, and the URI is shown without userinfo.
+        let r = ok(&inputs(
+            None,
+            &[("MQQ_URI", "wss://u:Zz9-uri-secret@h/mqtt")],
+            &[],
+        ));
+        let text = render(&r);
+        assert!(!text.contains("Zz9-uri-secret"), "{text}");
+        assert!(
+            text.contains("  - uri: wss://h:443/mqtt  # env MQQ_URI\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  password: '***'  # env MQQ_URI\n"),
+            "{text}"
+        );
+        assert!(text.contains("name: ~  # default\n"), "{text}");
+    }
+
+    #[test]
+    fn render_is_valid_yaml_that_reads_back() {
+        let flags = [
+            flag("topic", "a/#", "--topic"),
+            flag("client_id", "id: with: colons", "--client-id"),
+            flag("options.reconnect_timeout", "1500us", "--set"),
+            flag("connection.host", "::1", "--host"),
+        ];
+        let r = ok(&inputs(None, &[("MQQ_QUEUE", "true")], &flags));
+        let text = render(&r);
+        let v: serde_norway::Value = serde_norway::from_str(&text).expect("valid YAML");
+        assert_eq!(v["name"], serde_norway::Value::String("true".into()));
+        assert_eq!(v["topic"], serde_norway::Value::String("a/#".into()));
+        assert_eq!(
+            v["client_id"],
+            serde_norway::Value::String("id: with: colons".into())
+        );
+        assert_eq!(
+            v["connections"][0]["uri"],
+            serde_norway::Value::String("mqtt://[::1]:1883".into())
+        );
+        assert_eq!(v["credential"]["password"], serde_norway::Value::Null);
+        assert_eq!(
+            v["options"]["reconnect_timeout"],
+            serde_norway::Value::String("1ms 500us".into())
+        );
+        assert_eq!(v["options"]["qos"], serde_norway::Value::Number(1.into()));
+    }
 }

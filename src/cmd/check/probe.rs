@@ -9,7 +9,7 @@ use tokio::time::Instant;
 
 use super::model::{RoundTrip, Step};
 use crate::config::QueueConfig;
-use crate::output::Tally;
+use crate::output::MessageCounter;
 use crate::queue::{OutMessage, Queue, Role};
 
 /// The payload of probe `seq`: a recognisable header, then bytes that vary with `seq` so
@@ -51,7 +51,7 @@ pub(super) async fn round_trip(
     n: usize,
     size: usize,
     timeout: Duration,
-    progress: Tally,
+    progress: MessageCounter,
 ) -> anyhow::Result<RoundTrip> {
     let mut producer = Queue::open(cfg, Role::Producer, false).await?;
     let (tx, mut sent_at) = tokio::sync::mpsc::unbounded_channel::<(usize, Instant)>();

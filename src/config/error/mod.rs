@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use super::Source;
+use super::source::Source;
 
 /// Why the config could not be resolved.
 #[derive(Debug, thiserror::Error)]
@@ -219,3 +219,6 @@ pub fn io_reason(err: &std::io::Error) -> String {
         _ => text,
     }
 }
+
+#[cfg(test)]
+mod tests;

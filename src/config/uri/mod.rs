@@ -4,8 +4,9 @@
 use url::{Host, Url};
 
 use super::error::ConfigError;
+use super::model::{BrokerAddr, Transport};
 use super::params::{connection_indices, rank, Entry, Params, ADDRESS_FIELDS};
-use super::{BrokerAddr, Source, Transport};
+use super::source::Source;
 
 /// `user:pass@` of a connection URI, percent-decoded.
 #[derive(Debug, Clone)]
@@ -378,3 +379,6 @@ fn parse_uri(e: &Entry) -> Result<ParsedUri, ConfigError> {
         userinfo,
     })
 }
+
+#[cfg(test)]
+mod tests;
