@@ -7,7 +7,7 @@
 //!
 //! The file is `checked.json` next to the queues' records (`$XDG_STATE_HOME/mqq/`, else
 //! `~/.local/state/mqq/`); without either variable nothing is kept. A record older than
-//! [`FORGET_AFTER`] is ignored: the broker may have been upgraded or reconfigured since.
+//! [`RECORD_TRUSTED_FOR`] is ignored: the broker may have been upgraded or reconfigured since.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -23,7 +23,7 @@ use crate::queue::{Queue, Version};
 
 /// How long a check's record is used: a weekly CI check or an operator's occasional one
 /// keeps it current, and a broker changed since is measured again within a week.
-pub const FORGET_AFTER: Duration = Duration::from_secs(7 * 24 * 3600);
+pub const RECORD_TRUSTED_FOR: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// The name of the file, in mqq's state directory.
 const FILE: &str = "checked.json";
@@ -31,7 +31,7 @@ const FILE: &str = "checked.json";
 /// The window a resumed MQTT 3.1.1 session was handed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Window {
+pub enum RecordedWindow {
     /// At most this many unacknowledged messages at once.
     Messages(usize),
     /// Everything check sent came at once (aedes): no window to hit.
@@ -81,7 +81,7 @@ pub struct Learned {
     /// An MQTT 3.1.1 connection was accepted.
     pub mqtt311: Option<bool>,
     /// The window of a resumed MQTT 3.1.1 session.
-    pub window: Option<Window>,
+    pub window: Option<RecordedWindow>,
     /// What shared subscriptions do.
     pub shared: Option<Sharing>,
 }
@@ -127,9 +127,9 @@ fn load() -> BTreeMap<String, Learned> {
     map
 }
 
-/// Whether a record is to be used at `now`: measured within [`FORGET_AFTER`], not after now.
+/// Whether a record is to be used at `now`: measured within [`RECORD_TRUSTED_FOR`], not after now.
 fn fresh(l: &Learned, now: u64) -> bool {
-    l.at <= now && now - l.at < FORGET_AFTER.as_secs()
+    l.at <= now && now - l.at < RECORD_TRUSTED_FOR.as_secs()
 }
 
 /// Keeps what check measured of `broker` (replacing its earlier record); returns the file,
@@ -174,8 +174,8 @@ pub fn ago(age: Duration) -> String {
 pub fn window(broker: &str) -> Option<(Option<usize>, Duration)> {
     let l = of(broker)?;
     let size = match l.window? {
-        Window::Messages(n) => Some(n),
-        Window::Unbounded => None,
+        RecordedWindow::Messages(n) => Some(n),
+        RecordedWindow::Unbounded => None,
     };
     Some((size, l.age()))
 }
@@ -368,14 +368,14 @@ mod tests {
             at: 1_700_000_000,
             mqtt5: Some(false),
             mqtt311: Some(true),
-            window: Some(Window::Unbounded),
+            window: Some(RecordedWindow::Unbounded),
             shared: Some(Sharing::Neither),
         };
         let text = serde_json::to_string(&l).unwrap();
         assert!(text.contains(r#""window":"unbounded""#), "{text}");
         assert!(text.contains(r#""shared":"none""#), "{text}");
         assert_eq!(serde_json::from_str::<Learned>(&text).unwrap(), l);
-        let n = serde_json::to_string(&Window::Messages(20)).unwrap();
+        let n = serde_json::to_string(&RecordedWindow::Messages(20)).unwrap();
         assert_eq!(n, r#"{"messages":20}"#);
         assert!(l.v311_only());
         assert!(!Learned::default().v311_only());

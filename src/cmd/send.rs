@@ -46,7 +46,7 @@ pub async fn run(
             stopped.notify_one();
         })
     };
-    let stop = Stop {
+    let stop = Interrupt {
         signal: &signal,
         stopped: &stopped,
     };
@@ -57,14 +57,14 @@ pub async fn run(
 
 /// What [`run`]'s watcher sets when Ctrl-C or SIGTERM comes.
 #[derive(Clone, Copy)]
-struct Stop<'a> {
+struct Interrupt<'a> {
     /// The exit code of the signal that came, 0 while none has.
     signal: &'a std::sync::atomic::AtomicU8,
     /// Notified when it came: wakes a read of stdin.
     stopped: &'a tokio::sync::Notify,
 }
 
-impl Stop<'_> {
+impl Interrupt<'_> {
     /// The signal's exit code, 0 while none came.
     fn code(self) -> u8 {
         self.signal.load(Ordering::SeqCst)
@@ -76,7 +76,7 @@ async fn send(
     args: &SendArgs,
     cfg: &QueueConfig,
     out: &mut Output,
-    stop: Stop<'_>,
+    stop: Interrupt<'_>,
 ) -> anyhow::Result<ExitCode> {
     // A replay names a topic per line: -t is not needed then.
     let mut replay_cfg;
@@ -188,7 +188,7 @@ impl Feeder<'_> {
         msgs: &[Bytes],
         template: &OutMessage,
         repeat: u64,
-        stop: Stop<'_>,
+        stop: Interrupt<'_>,
     ) -> Fed {
         let mut msg = template.clone();
         for _ in 0..repeat {
@@ -214,7 +214,7 @@ impl Feeder<'_> {
         &mut self,
         args: &SendArgs,
         template: &OutMessage,
-        stop: Stop<'_>,
+        stop: Interrupt<'_>,
     ) -> anyhow::Result<Fed> {
         let mut fed = Fed::default();
         let mut reader = BufReader::with_capacity(LINE_BUFFER, tokio::io::stdin());

@@ -7,7 +7,7 @@
 //!
 //! The file is `$XDG_STATE_HOME/mqq/unacked.json` (else `~/.local/state/mqq/…`); with
 //! neither variable set nothing is remembered. It is advisory: a lost or stale entry only
-//! costs a hint, never a message. Entries older than [`FORGET_AFTER`] are dropped.
+//! costs a hint, never a message. Entries older than [`UNACKED_KEPT_FOR`] are dropped.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -16,7 +16,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 /// How long a peek's record is kept: far beyond any broker's ack timeout.
-pub const FORGET_AFTER: Duration = Duration::from_secs(3600);
+pub const UNACKED_KEPT_FOR: Duration = Duration::from_secs(3600);
 
 /// Largest state file read: a few hundred queues fit in a few KB.
 const MAX_FILE: u64 = 1 << 20;
@@ -64,7 +64,7 @@ fn load() -> BTreeMap<String, Seen> {
         return BTreeMap::new();
     };
     let mut map: BTreeMap<String, Seen> = read_json(&p).unwrap_or_default();
-    map.retain(|_, s| s.age() < FORGET_AFTER);
+    map.retain(|_, s| s.age() < UNACKED_KEPT_FOR);
     map
 }
 

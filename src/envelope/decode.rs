@@ -109,18 +109,18 @@ impl<'de> serde::Deserialize<'de> for Read<'de> {
                 mut map: A,
             ) -> Result<Read<'de>, A::Error> {
                 let mut read = Read::default();
-                while let Some(key) = map.next_key::<Key>()? {
+                while let Some(key) = map.next_key::<EnvelopeKey>()? {
                     let slot = match key {
-                        Key::MessageId => {
+                        EnvelopeKey::MessageId => {
                             read.has_message_id = true;
                             &mut read.message_id
                         }
-                        Key::CorrelationId => &mut read.correlation_id,
-                        Key::TraceId => &mut read.trace_id,
-                        Key::MessageType => &mut read.message_type,
-                        Key::SentTime => &mut read.sent_time,
-                        Key::Message => &mut read.message,
-                        Key::Other => {
+                        EnvelopeKey::CorrelationId => &mut read.correlation_id,
+                        EnvelopeKey::TraceId => &mut read.trace_id,
+                        EnvelopeKey::MessageType => &mut read.message_type,
+                        EnvelopeKey::SentTime => &mut read.sent_time,
+                        EnvelopeKey::Message => &mut read.message,
+                        EnvelopeKey::Other => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                             continue;
                         }
@@ -135,7 +135,7 @@ impl<'de> serde::Deserialize<'de> for Read<'de> {
 }
 
 /// An object key, matched without keeping it.
-enum Key {
+enum EnvelopeKey {
     MessageId,
     CorrelationId,
     TraceId,
@@ -145,23 +145,23 @@ enum Key {
     Other,
 }
 
-impl<'de> serde::Deserialize<'de> for Key {
+impl<'de> serde::Deserialize<'de> for EnvelopeKey {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct Name;
         impl serde::de::Visitor<'_> for Name {
-            type Value = Key;
+            type Value = EnvelopeKey;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a key")
             }
-            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Key, E> {
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<EnvelopeKey, E> {
                 Ok(match s {
-                    "message_id" => Key::MessageId,
-                    "correlation_id" => Key::CorrelationId,
-                    "trace_id" => Key::TraceId,
-                    "message_type" => Key::MessageType,
-                    "sent_time" => Key::SentTime,
-                    "message" => Key::Message,
-                    _ => Key::Other,
+                    "message_id" => EnvelopeKey::MessageId,
+                    "correlation_id" => EnvelopeKey::CorrelationId,
+                    "trace_id" => EnvelopeKey::TraceId,
+                    "message_type" => EnvelopeKey::MessageType,
+                    "sent_time" => EnvelopeKey::SentTime,
+                    "message" => EnvelopeKey::Message,
+                    _ => EnvelopeKey::Other,
                 })
             }
         }

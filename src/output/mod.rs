@@ -230,9 +230,9 @@ mod tests {
     }
 
     /// Bytes written, kept for the test to read.
-    struct Shared(Arc<Mutex<Vec<u8>>>);
+    struct Captured(Arc<Mutex<Vec<u8>>>);
 
-    impl Write for Shared {
+    impl Write for Captured {
         fn write(&mut self, b: &[u8]) -> io::Result<usize> {
             self.0.lock().unwrap().extend_from_slice(b);
             Ok(b.len())
@@ -247,7 +247,7 @@ mod tests {
         let render = |terminal: bool| {
             let buf = Arc::new(Mutex::new(Vec::new()));
             let mut out = Output::new(
-                Box::new(Shared(buf.clone())),
+                Box::new(Captured(buf.clone())),
                 Diag::new(Box::new(io::sink()), Verbosity::default()),
             );
             out.stdout_terminal = terminal;

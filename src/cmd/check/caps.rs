@@ -519,9 +519,9 @@ pub(super) fn learned(rows: &[Row]) -> Learned {
         .and_then(|n| usize::try_from(n).ok())
         .map(|n| {
             if n >= WINDOW_PROBE {
-                learned::Window::Unbounded
+                learned::RecordedWindow::Unbounded
             } else {
-                learned::Window::Messages(n)
+                learned::RecordedWindow::Messages(n)
             }
         });
     let shared = row(Capability::Shared)
@@ -545,7 +545,7 @@ pub(super) fn remember(broker: &str, rows: &[Row], out: &Output) {
         out.diag().verbose(&format!(
             "kept what count, peek, --group and -V auto use of {broker} in {} (for {} days)",
             file.display(),
-            learned::FORGET_AFTER.as_secs() / 86_400
+            learned::RECORD_TRUSTED_FOR.as_secs() / 86_400
         ));
     }
 }

@@ -44,9 +44,8 @@ pub(super) async fn fixed(
     Ok(fixed.map(|f| f.into_iter().map(Bytes::from).collect()))
 }
 
-/// MQTT's largest packet: its Remaining Length field holds at most 268,435,455 (MQTT 3.1.1
-/// §2.2.3, MQTT 5 §1.5.5).
-const MAX_PACKET: u64 = 268_435_455;
+/// MQTT's largest packet (the link's, as a byte count of a file).
+const MAX_PACKET: u64 = crate::queue::link::MAX_PACKET as u64;
 
 /// The largest payload (`-f`, stdin) whose PUBLISH fits in MQTT's largest packet with this
 /// topic, the packet id and, unless `--raw`, the envelope around it (base64 makes the

@@ -35,7 +35,7 @@ use super::options::Plan;
 use super::retry::failover_delay;
 use super::shared::{Shared, DUP_FLAG};
 use super::transport::Stream;
-use super::window::{Rec, Slot, Window};
+use super::window::{Inflight, Rec, Slot};
 
 /// What the queue asks of the connection task.
 #[derive(Debug)]
@@ -103,7 +103,7 @@ pub(super) struct Driver<C> {
     shared: Arc<Shared>,
     budget: Arc<Budget>,
     /// The publishes in flight.
-    window: Window,
+    window: Inflight,
     next_sub_pkid: u16,
     subs_pending: usize,
     /// The broker's Maximum Packet Size.
@@ -142,7 +142,7 @@ impl<C: Codec> Driver<C> {
         budget: Arc<Budget>,
     ) -> Driver<C> {
         let mut d = Driver {
-            window: Window::new(plan.inflight),
+            window: Inflight::new(plan.inflight),
             keepalive: (plan.keepalive > 0).then(|| Duration::from_secs(plan.keepalive.into())),
             plan,
             current: 0,

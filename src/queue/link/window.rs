@@ -29,7 +29,7 @@ pub(super) enum Rec {
 
 /// The publishes in flight, by packet id.
 #[derive(Debug)]
-pub(super) struct Window {
+pub(super) struct Inflight {
     /// Indexed by packet id (slot 0 unused).
     slots: Vec<Slot>,
     /// The next packet id of a publish (1-based, cycling through the window).
@@ -42,11 +42,11 @@ pub(super) struct Window {
     len: usize,
 }
 
-impl Window {
+impl Inflight {
     /// A window of at most `inflight` publishes (1 to [`MAX_WINDOW`]).
-    pub(super) fn new(inflight: u16) -> Window {
+    pub(super) fn new(inflight: u16) -> Inflight {
         let asked = inflight.clamp(1, MAX_WINDOW);
-        Window {
+        Inflight {
             slots: (0..=asked).map(|_| Slot::Free).collect(),
             next_pkid: 1,
             size: asked,
@@ -73,7 +73,7 @@ impl Window {
         room.then_some(pkid)
     }
 
-    /// `p` was written with `pkid` (from [`Window::free_id`]).
+    /// `p` was written with `pkid` (from [`Inflight::free_id`]).
     pub(super) fn sent(&mut self, pkid: u16, p: OutPublish) {
         self.slots[usize::from(pkid)] = Slot::Sent(p);
         self.len += 1;
@@ -137,7 +137,7 @@ mod tests {
         }
     }
 
-    fn in_flight(w: &Window) -> Vec<u16> {
+    fn in_flight(w: &Inflight) -> Vec<u16> {
         w.oldest_first()
             .filter(|(_, s)| !matches!(s, Slot::Free))
             .map(|(id, _)| id)
@@ -146,7 +146,7 @@ mod tests {
 
     #[test]
     fn ids_cycle_through_the_window_and_a_full_window_holds() {
-        let mut w = Window::new(3);
+        let mut w = Inflight::new(3);
         for want in [1, 2, 3] {
             let id = w.free_id().expect("room");
             assert_eq!(id, want);
@@ -164,7 +164,7 @@ mod tests {
 
     #[test]
     fn the_broker_limit_narrows_the_window() {
-        let mut w = Window::new(10);
+        let mut w = Inflight::new(10);
         w.limit(Some(1));
         w.sent(w.free_id().expect("room"), publish());
         assert_eq!(w.free_id(), None);
