@@ -67,9 +67,9 @@ pub(super) fn err(inputs: &ConfigInputs) -> String {
 
 /// All options as one value: qos, retain, serialize_envelope, autosubscribe, retry_connect,
 /// the connect/reconnect/keepalive timeouts in ms, and the envelope version.
-pub(super) type Options = (u8, bool, bool, bool, bool, [u128; 3], EnvelopeVersion);
+pub(super) type OptionsRow = (u8, bool, bool, bool, bool, [u128; 3], EnvelopeVersion);
 
-pub(super) fn options(o: &QueueOptions) -> Options {
+pub(super) fn options(o: &QueueOptions) -> OptionsRow {
     (
         o.qos,
         o.retain,

@@ -13,7 +13,7 @@ use super::model::{Envelope, EnvelopeVersion};
 /// The serde form of the wire shape: the reference [`encode`](super::encode) is held to.
 #[derive(serde::Serialize)]
 #[allow(clippy::option_option)] // serde's idiom for "skip the key" vs "write null"
-struct Wire<'a> {
+struct WireForm<'a> {
     pub message_id: Option<&'a str>,
     // Outer `None` = key left out (the other version's key); `Some(None)` = JSON null.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -28,7 +28,7 @@ struct Wire<'a> {
 /// [`encode`](super::encode) through serde: the reference.
 pub(crate) fn encode(env: &Envelope, version: EnvelopeVersion) -> Vec<u8> {
     let correlation = non_empty(env.correlation_id.as_deref());
-    let wire = Wire {
+    let wire = WireForm {
         message_id: non_empty(env.message_id.as_deref()),
         correlation_id: (version != EnvelopeVersion::V4).then_some(correlation),
         trace_id: (version != EnvelopeVersion::V3).then_some(correlation),

@@ -49,7 +49,7 @@ fn shape_a_connections_list_is_a_failover_list() {
 
 #[test]
 fn uri_and_host_port_layering() {
-    type Case<'a> = (
+    type UriCase<'a> = (
         &'a str,
         &'a [(&'a str, &'a str)],
         &'a [FlagValue],
@@ -62,7 +62,7 @@ fn uri_and_host_port_layering() {
     let proto_flag = [flag("connection.protocol", "ws", "--protocol")];
     let uri_flag = [flag("connection.uri", "tcp://z", "--uri")];
     let host_flag = [flag("connection.host", "[::1]", "--host")];
-    let cases: [Case; 9] = [
+    let cases: [UriCase; 9] = [
         (f_uri, &[], &[], "mqtt://b:1883", Source::Default),
         (f_uri, &[], &port_flag, "mqtt://b:1885", flag_src("--port")),
         (
