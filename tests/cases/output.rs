@@ -6,7 +6,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use super::durable_queue;
-use crate::support::{have_mosquitto_clients, kind, topic, within, Broker, Kind};
+use crate::support::{caps, mosquitto_clients, once, topic, within, Broker};
 
 #[test]
 fn templates_write_fields_and_escapes() {
@@ -68,7 +68,7 @@ fn templates_write_fields_and_escapes() {
 
 #[test]
 fn templates_match_mosquitto_sub_on_the_same_message() {
-    if kind() != Kind::Mosquitto || !have_mosquitto_clients() {
+    if !caps().runs_mosquitto_clients() || !mosquitto_clients() {
         // mosquitto_sub needs mosquitto's own client library and broker: this comparison runs
         // in the mosquitto pass of CI.
         return;
@@ -273,6 +273,9 @@ fn several_topics_make_one_subscription_for_the_receiving_verbs() {
 
 #[test]
 fn a_group_name_with_a_level_separator_is_refused() {
+    if !once() {
+        return;
+    }
     crate::support::mqq()
         .uri(&format!("mqtt://127.0.0.1:{}", crate::support::free_port()))
         .args(["-t", "x", "--group", "a/b", "receive"])
@@ -285,6 +288,9 @@ fn a_group_name_with_a_level_separator_is_refused() {
 
 #[test]
 fn a_topic_with_control_characters_is_escaped_on_stderr() {
+    if !once() {
+        return;
+    }
     // mosquitto closes the connection of such a publish: the embedded broker carries it.
     let b = crate::support::Broker::embedded();
     let t = crate::support::topic("escape");

@@ -103,6 +103,18 @@ impl Mqq {
         Background::start(self, true)
     }
 
+    /// Starts `mqq ARGS -v broker BROKER_ARGS` (`mqq broker`, the embedded broker as a
+    /// command) and returns once it says it listens; fails with what it printed if it exits
+    /// first.
+    pub fn spawn_broker<S: AsRef<OsStr>>(
+        self,
+        broker_args: impl IntoIterator<Item = S>,
+    ) -> Background {
+        let mut bg = Background::launch(self.arg("broker").args(broker_args), true);
+        bg.wait_stderr("broker listening on");
+        bg
+    }
+
     /// Starts `mqq ARGS -v` in the background and returns at once, before it connected.
     pub fn spawn_connecting(self) -> Background {
         Background::launch(self, true)

@@ -9,11 +9,13 @@
 //! ```
 
 mod broker;
+mod caps;
 mod command;
 pub mod fake;
 pub mod nats;
 pub mod rabbitmq;
 pub mod raw;
+pub mod server;
 mod slow_link;
 pub mod tls;
 
@@ -22,7 +24,8 @@ use std::net::TcpListener;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-pub use broker::{have_mosquitto_clients, kind, Broker, BrokerOpts, Kind};
+pub use broker::{mosquitto_clients, Broker, BrokerOpts};
+pub use caps::{caps, kind, Kind, Qos2, Window};
 pub use command::{mqq, Mqq, Out};
 pub use slow_link::SlowLink;
 
@@ -48,6 +51,19 @@ pub fn free_port() -> u16 {
             return port;
         }
     }
+}
+
+/// True when a missing server must fail the case rather than skip it (`MQQ_REQUIRE_BROKERS`,
+/// set by CI, which installs them all).
+pub fn brokers_required() -> bool {
+    std::env::var_os("MQQ_REQUIRE_BROKERS").is_some()
+}
+
+/// The cases that do not depend on the suite's broker (usage errors, config, generated
+/// files, the README, servers and clusters of their own) run in the hermetic pass only:
+/// once per CI run, not once per broker pass. `if !once() { return; }` opens them.
+pub fn once() -> bool {
+    caps().hermetic()
 }
 
 /// A unique topic for a test.
