@@ -1,8 +1,10 @@
-//! Test support: brokers on free loopback ports and an `mqq` command builder with an isolated
-//! environment. No fixed ports; readiness is probed, never slept on.
+//! Test support: brokers on free loopback ports, what each can do (`caps.rs`), and an `mqq`
+//! command builder with an isolated environment. No fixed ports; readiness is probed, never
+//! slept on.
 //!
 //! ```ignore
 //! let b = Broker::start();
+//! if b.speaks_v5() { /* … */ }
 //! b.mqq().topic(&t).args(["send", "-q", "1", "one"]).run().expect_code(0);
 //! let bg = b.mqq().topic(&t).args(["listen", "-n", "1"]).spawn();
 //! mqq().args(["completions", "bash"]).run().expect_code(0);
