@@ -134,7 +134,7 @@ fn the_broker_command_serves_the_other_verbs_until_sigterm() {
     let (port, ws) = (free_port(), free_port());
     let broker = mqq()
         .args(["-p", &port.to_string()])
-        .spawn_broker(["--ws-port", &ws.to_string()]);
+        .spawn_broker(&["--ws-port", &ws.to_string()]);
     let t = crate::support::topic("broker-cmd");
     let id = crate::support::client_id("broker-cmd");
     // The same -p reaches it; a durable queue keeps what is sent while offline.

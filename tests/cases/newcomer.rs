@@ -73,7 +73,7 @@ fn count_on_mqq_broker_is_exact() {
             .env("XDG_STATE_HOME", state.path().to_str().unwrap())
             .args(["-p", &port])
     };
-    let broker = here().spawn_broker::<&str>([]);
+    let broker = here().spawn_broker(&[]);
     let (t, id) = durable_queue_at(here(), "embedded-count");
     here()
         .topic(&t)
