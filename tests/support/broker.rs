@@ -115,7 +115,7 @@ impl Broker {
             .is_ok();
         if !installed {
             assert!(
-                kind() != Kind::Mosquitto && !super::brokers_required(),
+                !super::brokers_required(),
                 "mosquitto is missing: apt-get install -y mosquitto"
             );
             eprintln!("mosquitto not installed: this case needs mosquitto");
@@ -175,16 +175,12 @@ impl Broker {
 }
 
 /// The embedded rumqttd on `port`; with `v5`, the broker is its MQTT 5 listener there (its
-/// MQTT 3.1.1 listener, which it always has, on a port of its own choosing).
+/// MQTT 3.1.1 listener, which it always has, on another free port).
 fn start_rumqttd(port: u16, opts: &BrokerOpts, v5: bool) -> Result<Broker, String> {
-    let at = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let at = |port| std::net::SocketAddr::from(([127, 0, 0, 1], port));
     let opts = ::mqq::broker::BrokerOptions {
-        bind: if v5 {
-            std::net::SocketAddr::from(([127, 0, 0, 1], 0))
-        } else {
-            at
-        },
-        v5: v5.then_some(at),
+        bind: at(if v5 { free_port() } else { port }),
+        v5: v5.then(|| at(port)),
         users: opts.users.clone(),
         ..::mqq::broker::BrokerOptions::default()
     };

@@ -65,7 +65,8 @@ pub struct Caps {
     hermetic: bool,
 }
 
-/// The table, one row per broker; every value is asserted by a case in that broker's pass.
+/// The table, one row per broker (docs/DESIGN.md §6): the cases that branch on a value
+/// assert that broker's side of it in its pass.
 const TABLE: [Caps; 6] = [
     Caps {
         kind: Kind::Rumqttd,
