@@ -190,6 +190,14 @@ const TABLE: [Caps; 6] = [
 ];
 
 impl Kind {
+    /// Its row's place in the table (each pass takes its ports from a slice of its own).
+    pub fn index(self) -> usize {
+        TABLE
+            .iter()
+            .position(|c| c.kind == self)
+            .expect("every kind has a row")
+    }
+
     /// Its row of the table.
     pub fn caps(self) -> &'static Caps {
         TABLE

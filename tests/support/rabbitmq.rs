@@ -184,12 +184,20 @@ impl RabbitCluster {
             .args(args)
             .output()
             .expect("rabbitmqctl");
-        assert!(
-            out.status.success(),
-            "rabbitmqctl {args:?} on {}: {}",
-            self.names[i],
-            String::from_utf8_lossy(&out.stderr)
-        );
+        if !out.status.success() {
+            // What the nodes said, for the node that went away.
+            let nodes: Vec<String> = self
+                .nodes
+                .iter()
+                .map(|n| n.failure("rabbitmqctl failed"))
+                .collect();
+            panic!(
+                "rabbitmqctl {args:?} on {}: {}\n{}",
+                self.names[i],
+                String::from_utf8_lossy(&out.stderr),
+                nodes.join("\n")
+            );
+        }
     }
 
     /// `mqtt://127.0.0.1:PORT` of node `i`.

@@ -1,32 +1,32 @@
 //! Servers a test runs: one way to spawn a server process (mosquitto, NATS, aedes, RabbitMQ,
-//! a cluster's nodes, `mqq broker`) and wait until its ports listen or it exits, killed on
-//! drop or on a timeout, its stderr kept and shown when it fails; and one way to run an
-//! in-process fake server (an accept loop on a free loopback port, a thread per connection).
-//! Readiness is probed by connecting, never slept on.
+//! a cluster's nodes) and wait until its ports listen or it exits, killed on drop or on a
+//! timeout, its output kept and shown when it fails; and one way to run an in-process fake
+//! server (an accept loop on a free loopback port, a thread per connection). Readiness is
+//! probed by connecting, never slept on.
 
-use std::io::Read as _;
+use std::io::Read;
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// How much of a server's stderr is kept (its last bytes, where a failure is told).
-const STDERR_KEPT: usize = 16 * 1024;
+/// How much of a server's output is kept (its last bytes, where a failure is told).
+const OUTPUT_KEPT: usize = 16 * 1024;
 
 /// A server process; killed (SIGKILL) on drop.
 pub struct Server {
     name: String,
     child: Option<Child>,
-    stderr: Arc<Mutex<Vec<u8>>>,
+    output: Arc<Mutex<Vec<u8>>>,
 }
 
 impl Server {
-    /// Spawns `cmd` (stdin and stdout null, stderr kept) as `name` for messages. Panics,
-    /// naming the program and `install`, when it cannot be run.
+    /// Spawns `cmd` (stdin null; stdout and stderr kept, as one) as `name` for messages.
+    /// Panics, naming the program and `install`, when it cannot be run.
     pub fn spawn(name: &str, cmd: &mut Command, install: &str) -> Server {
         let mut child = cmd
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| {
@@ -35,24 +35,13 @@ impl Server {
                     cmd.get_program()
                 )
             });
-        let stderr = Arc::new(Mutex::new(Vec::new()));
-        let mut pipe = child.stderr.take().unwrap();
-        let kept = Arc::clone(&stderr);
-        // Read continuously, so a chatty server never blocks on a full pipe; only the tail is
-        // kept. The thread ends with the pipe (a server's own children may hold it longer).
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n @ 1..) = pipe.read(&mut buf) {
-                let mut kept = kept.lock().unwrap();
-                kept.extend_from_slice(&buf[..n]);
-                let over = kept.len().saturating_sub(STDERR_KEPT);
-                kept.drain(..over);
-            }
-        });
+        let output = Arc::new(Mutex::new(Vec::new()));
+        keep(child.stdout.take().unwrap(), &output);
+        keep(child.stderr.take().unwrap(), &output);
         Server {
             name: name.to_owned(),
             child: Some(child),
-            stderr,
+            output,
         }
     }
 
@@ -71,7 +60,7 @@ impl Server {
 
     /// Waits until every one of `ports` accepts TCP connections on loopback. If the server
     /// exits first, or `within` passes (then it is killed), the error says so, with its
-    /// stderr: a caller may retry on other ports (one may have been taken meanwhile).
+    /// output: a caller may retry on other ports (one may have been taken meanwhile).
     pub fn wait_listening(&mut self, ports: &[u16], within: Duration) -> Result<(), String> {
         let deadline = Instant::now() + within;
         let mut waiting: Vec<u16> = ports.to_vec();
@@ -98,20 +87,15 @@ impl Server {
         }
     }
 
-    /// One line naming the server and what happened, then the tail of its stderr.
-    fn failure(&self, what: &str) -> String {
-        let stderr = self.stderr();
-        let stderr = stderr.trim_end();
-        if stderr.is_empty() {
-            format!("{}: {what}; its stderr is empty", self.name)
+    /// One line naming the server and what happened, then the tail of its output.
+    pub fn failure(&self, what: &str) -> String {
+        let output = String::from_utf8_lossy(&self.output.lock().unwrap()).into_owned();
+        let output = output.trim_end();
+        if output.is_empty() {
+            format!("{}: {what}; it printed nothing", self.name)
         } else {
-            format!("{}: {what}; its stderr ends:\n{stderr}", self.name)
+            format!("{}: {what}; its output ends:\n{output}", self.name)
         }
-    }
-
-    /// What it wrote on stderr so far (the last 16 KiB).
-    pub fn stderr(&self) -> String {
-        String::from_utf8_lossy(&self.stderr.lock().unwrap()).into_owned()
     }
 
     /// True while it runs.
@@ -155,6 +139,22 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// Reads `pipe` into `into` continuously, so a chatty server never blocks on a full pipe;
+/// only the tail is kept. The thread ends with the pipe (a server's own children may hold it
+/// longer than the server lives).
+fn keep(mut pipe: impl Read + Send + 'static, into: &Arc<Mutex<Vec<u8>>>) {
+    let kept = Arc::clone(into);
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n @ 1..) = pipe.read(&mut buf) {
+            let mut kept = kept.lock().unwrap();
+            kept.extend_from_slice(&buf[..n]);
+            let over = kept.len().saturating_sub(OUTPUT_KEPT);
+            kept.drain(..over);
+        }
+    });
 }
 
 /// An in-process fake server on a free loopback port: `serve` runs on its own thread for
