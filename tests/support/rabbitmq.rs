@@ -1,6 +1,7 @@
 //! A RabbitMQ 3.10 (Debian's `rabbitmq-server`) with `rabbitmq_mqtt` and `rabbitmq_web_mqtt`,
-//! spawned on free loopback ports in a temporary directory (recipe: `docs/DESIGN.md` §6).
-//! Cold start takes ~14 s, so the cases that need it share one broker per test.
+//! spawned on free loopback ports in a temporary directory (recipe: `docs/DESIGN.md` §6), or
+//! the one `tests/brokers/rabbitmq.sh` started for a run (CI's RabbitMQ pass): a cold start
+//! takes ~14 s, minutes on a loaded machine.
 //!
 //! `.ci/run` installs it and sets `MQQ_REQUIRE_BROKERS=1`: then a missing RabbitMQ fails the
 //! test. On a developer's machine without it, the case says so and passes nothing else.
@@ -14,15 +15,14 @@ use super::server::Server;
 
 const SERVER: &str = "/usr/lib/rabbitmq/bin/rabbitmq-server";
 
-/// A running RabbitMQ; stopped (with its epmd) on drop.
+/// A running RabbitMQ; one this case started is stopped (with its epmd) on drop.
 pub struct RabbitMq {
     /// MQTT over TCP.
     pub mqtt_port: u16,
     /// MQTT over WebSockets (path `/ws`).
     pub ws_port: u16,
-    epmd_port: u16,
-    server: Server,
-    _dir: tempfile::TempDir,
+    /// The server, its epmd's port and its directory, when this case started it.
+    own: Option<(Server, u16, tempfile::TempDir)>,
 }
 
 /// How long a node may take to listen: ~14 s cold on a quiet machine, a minute and more on
@@ -30,10 +30,26 @@ pub struct RabbitMq {
 const LISTEN_WITHIN: Duration = Duration::from_secs(180);
 
 impl RabbitMq {
-    /// Starts one, or `None` outside the hermetic pass (a case with a server of its own runs
-    /// there, [`super::once`]) and when RabbitMQ is not installed and not required.
+    /// The run's RabbitMQ when `tests/brokers/rabbitmq.sh` started one (its ports in
+    /// `MQQ_TEST_RABBITMQ_PORT` and `MQQ_TEST_RABBITMQ_WS_PORT`), else a new one; `None`
+    /// outside the hermetic pass (a case with a server of its own runs there,
+    /// [`super::once`]) and when RabbitMQ is not installed and not required.
     pub fn start() -> Option<RabbitMq> {
-        if !super::once() || !installed() {
+        if !super::once() {
+            return None;
+        }
+        let port = |name| std::env::var(name).ok().and_then(|p| p.parse().ok());
+        if let (Some(mqtt_port), Some(ws_port)) = (
+            port("MQQ_TEST_RABBITMQ_PORT"),
+            port("MQQ_TEST_RABBITMQ_WS_PORT"),
+        ) {
+            return Some(RabbitMq {
+                mqtt_port,
+                ws_port,
+                own: None,
+            });
+        }
+        if !installed() {
             return None;
         }
         let dir = tempfile::tempdir().unwrap();
@@ -44,9 +60,7 @@ impl RabbitMq {
         let r = RabbitMq {
             mqtt_port,
             ws_port,
-            epmd_port,
-            server,
-            _dir: dir,
+            own: Some((server, epmd_port, dir)),
         };
         // On failure `r` goes, and with it the epmd it started.
         ready.unwrap_or_else(|e| panic!("{e}"));
@@ -240,8 +254,10 @@ fn installed() -> bool {
 
 impl Drop for RabbitMq {
     fn drop(&mut self) {
-        // rabbitmq-server is a shell script that execs beam.smp: the child is the VM.
-        self.server.terminate(Duration::from_secs(10));
-        kill_epmd(self.epmd_port);
+        if let Some((server, epmd_port, _)) = &mut self.own {
+            // rabbitmq-server is a shell script that execs beam.smp: the child is the VM.
+            server.terminate(Duration::from_secs(10));
+            kill_epmd(*epmd_port);
+        }
     }
 }
