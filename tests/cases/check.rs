@@ -4,10 +4,13 @@
 use std::time::Duration;
 
 use crate::support::tls::{Pki, TlsBroker};
-use crate::support::{free_port, kind, mqq, within, Broker, BrokerOpts, Kind};
+use crate::support::{free_port, mqq, once, within, Broker, BrokerOpts, Qos2, Window};
 
 #[test]
 fn check_embedded_needs_no_set_up_and_reports_every_step() {
+    if !once() {
+        return;
+    }
     let o = mqq().args(["check", "--embedded"]).run();
     o.expect_code(0);
     for line in [
@@ -65,12 +68,12 @@ fn check_the_suite_broker_and_leave_nothing_behind() {
     // CI keeps each pass's report (`MQQ_CHECK_REPORTS`, see .ci/run): a broker or mqq that
     // changes shows as a changed capability row.
     if let Some(dir) = std::env::var_os("MQQ_CHECK_REPORTS") {
-        let file = std::path::Path::new(&dir).join(format!("check-{}.json", kind().name()));
+        let file = std::path::Path::new(&dir).join(format!("check-{}.json", b.name()));
         std::fs::write(&file, &o.stdout).unwrap();
     }
     let v = o.json();
     assert_eq!(v["messages"]["received"], 50, "{v}");
-    let version = if kind().speaks_v5() { "5" } else { "3.1.1" };
+    let version = if b.speaks_v5() { "5" } else { "3.1.1" };
     assert_eq!(v["protocol"], version, "{v}");
     // The retained probe was cleared: a subscriber to everything under the topic sees nothing.
     b.mqq()
@@ -125,17 +128,13 @@ fn check_over_tls() {
 
 #[test]
 fn the_broker_command_serves_the_other_verbs_until_sigterm() {
+    if !once() {
+        return;
+    }
     let (port, ws) = (free_port(), free_port());
-    let mut broker = mqq()
-        .args([
-            "-p",
-            &port.to_string(),
-            "broker",
-            "--ws-port",
-            &ws.to_string(),
-        ])
-        .spawn_connecting();
-    broker.wait_stderr("broker listening on");
+    let broker = mqq()
+        .args(["-p", &port.to_string()])
+        .spawn_broker(&["--ws-port", &ws.to_string()]);
     let t = crate::support::topic("broker-cmd");
     let id = crate::support::client_id("broker-cmd");
     // The same -p reaches it; a durable queue keeps what is sent while offline.
@@ -184,9 +183,8 @@ fn check_reports_what_the_suite_broker_supports() {
     let caps = &v["capabilities"];
     let status = |name: &str| caps[name]["status"].as_str().unwrap_or("absent").to_owned();
     let yes_if = |b: bool| if b { "supported" } else { "not supported" };
-    let k = kind();
-    assert_eq!(status("mqtt311"), "supported", "{caps}");
-    assert_eq!(status("mqtt5"), yes_if(k.speaks_v5()), "{caps}");
+    assert_eq!(status("mqtt311"), yes_if(b.speaks_v311()), "{caps}");
+    assert_eq!(status("mqtt5"), yes_if(b.speaks_v5()), "{caps}");
     for name in [
         "qos0",
         "qos1",
@@ -198,13 +196,12 @@ fn check_reports_what_the_suite_broker_supports() {
         assert_eq!(status(name), "supported", "{name}: {caps}");
     }
     // NATS closes the connection at a QoS 2 publish; RabbitMQ delivers it at QoS 1.
-    let qos2 = !matches!(k, Kind::Nats | Kind::RabbitMq);
-    assert_eq!(status("qos2"), yes_if(qos2), "{caps}");
-    if k == Kind::RabbitMq {
+    assert_eq!(status("qos2"), yes_if(b.qos2() == Qos2::Yes), "{caps}");
+    if b.qos2() == Qos2::AsQos1 {
         assert_eq!(caps["qos2"]["value"]["delivered_qos"], 1, "{caps}");
     }
-    assert_eq!(status("shared"), yes_if(k.shares()), "{caps}");
-    if !k.shares() {
+    assert_eq!(status("shared"), yes_if(b.shares()), "{caps}");
+    if !b.shares() {
         assert!(
             caps["shared"]["detail"]
                 .as_str()
@@ -214,18 +211,16 @@ fn check_reports_what_the_suite_broker_supports() {
         );
     }
     // The window of a resumed MQTT 3.1.1 session, measured.
-    let window = caps["window"]["value"].as_u64().unwrap();
-    match k {
-        Kind::Mosquitto => assert_eq!(window, 20, "{caps}"),
-        Kind::RabbitMq => assert_eq!(window, 10, "{caps}"),
-        Kind::Nats => assert_eq!(window, 1024, "{caps}"),
-        Kind::Aedes => assert!(window >= 1100, "{caps}"),
-        Kind::Rumqttd => assert_eq!(window, 100, "{caps}"),
+    let window = || caps["window"]["value"].as_u64().unwrap();
+    match b.window() {
+        Window::Of(n) => assert_eq!(window(), n as u64, "{caps}"),
+        Window::Unbounded => assert!(window() >= 1100, "{caps}"),
+        Window::NotSpoken => assert_eq!(status("window"), "not measured", "{caps}"),
     }
     assert_eq!(caps["max-payload"]["value"], 256 * 1024, "{caps}");
     // CONNACK rows: only an MQTT 5 connection has them.
     let connack = status("topic-alias-max");
-    if k.speaks_v5() {
+    if b.speaks_v5() {
         assert_ne!(connack, "not measured", "{caps}");
     } else {
         assert_eq!(connack, "not measured", "{caps}");
@@ -307,11 +302,7 @@ fn a_crossed_threshold_is_exit_1_with_the_value_and_the_limit_on_one_line() {
         .args(["check", "--require", "qos1", "--require", "retained"])
         .run()
         .expect_code(0);
-    let missing = if kind().speaks_v5() {
-        None
-    } else {
-        Some("mqtt5")
-    };
+    let missing = if b.speaks_v5() { None } else { Some("mqtt5") };
     if let Some(cap) = missing {
         b.mqq()
             .args(["check", "--require", cap])
@@ -477,7 +468,7 @@ fn check_warns_when_the_server_certificate_expires_soon() {
 /// separate brokers are no cluster: their cross-node trips fail, and the check with them.
 #[test]
 fn check_every_node_and_across_them() {
-    if kind() != Kind::Rumqttd {
+    if !once() {
         return; // the nodes here are their own brokers: once, in the hermetic pass
     }
     let (one, two) = (Broker::start(), Broker::start());
@@ -554,6 +545,9 @@ fn check_reads_the_limits_of_an_mqtt_5_connack() {
 /// rumqttd's MQTT 5 listener (the embedded broker's `v5` port): what `check` finds there.
 #[test]
 fn check_rumqttd_over_mqtt_5() {
+    if !once() {
+        return;
+    }
     let b = ::mqq::broker::EmbeddedBroker::start(&::mqq::broker::BrokerOptions {
         v5: Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0))),
         ..::mqq::broker::BrokerOptions::default()

@@ -128,9 +128,6 @@ fn a_durable_listen_survives_the_loss_of_its_nats_node() {
 /// and resumes the session once node 0 is back; nothing is lost.
 #[test]
 fn a_durable_listen_rides_out_the_loss_of_its_queues_rabbitmq_node() {
-    if crate::support::kind() != crate::support::Kind::Rumqttd {
-        return; // One cluster per CI run is enough: the hermetic pass runs it.
-    }
     let Some(c) = crate::support::rabbitmq::RabbitCluster::start(3) else {
         return;
     };

@@ -1,6 +1,6 @@
 //! Cases that need no broker: config resolution through the binary, examples, completions.
 
-use crate::support::mqq;
+use crate::support::{mqq, once};
 
 fn manifest(path: &str) -> String {
     format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))
@@ -8,6 +8,9 @@ fn manifest(path: &str) -> String {
 
 #[test]
 fn committed_completions_match_the_cli() {
+    if !once() {
+        return;
+    }
     for (args, file) in [
         (["completions", "bash"], "completions/mqq.bash"),
         (["completions", "zsh"], "completions/_mqq"),
@@ -29,6 +32,9 @@ fn committed_completions_match_the_cli() {
 
 #[test]
 fn committed_man_pages_match_the_cli() {
+    if !once() {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("man1");
     mqq()
@@ -56,6 +62,9 @@ fn committed_man_pages_match_the_cli() {
 
 #[test]
 fn every_verb_has_its_man_page() {
+    if !once() {
+        return;
+    }
     let o = mqq().args(["man", "send"]).run();
     o.expect_code(0);
     let text = String::from_utf8_lossy(&o.stdout);
@@ -70,6 +79,9 @@ fn every_verb_has_its_man_page() {
 
 #[test]
 fn the_man_page_and_completions_name_every_verb() {
+    if !once() {
+        return;
+    }
     let man = mqq().args(["man"]).run();
     man.expect_code(0);
     let text = String::from_utf8_lossy(&man.stdout);
@@ -89,6 +101,9 @@ fn the_man_page_and_completions_name_every_verb() {
 
 #[test]
 fn example_configs_resolve() {
+    if !once() {
+        return;
+    }
     // No warnings expected: nothing on stderr.
     mqq()
         .args(["--config", &manifest("config/queue.yml"), "config"])
@@ -133,6 +148,9 @@ fn example_configs_resolve() {
 
 #[test]
 fn container_config_with_env_and_flags_layered_on_top() {
+    if !once() {
+        return;
+    }
     let o = mqq()
         .args(["--config", &manifest("config/container.yml")])
         .args(["--queue", "orders", "-q", "2", "config"])
@@ -160,6 +178,9 @@ fn container_config_with_env_and_flags_layered_on_top() {
 
 #[test]
 fn bad_config_inputs_exit_2_with_one_line() {
+    if !once() {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let bad_yaml = dir.path().join("bad.yml");
     std::fs::write(&bad_yaml, "topic: a\n  options: [\n").unwrap();
@@ -207,6 +228,9 @@ fn bad_config_inputs_exit_2_with_one_line() {
 
 #[test]
 fn an_unknown_set_key_is_exit_2_naming_the_nearest_key() {
+    if !once() {
+        return;
+    }
     mqq()
         .args(["--set", "options.keepalive_timout=5", "-t", "x", "config"])
         .run()
@@ -217,6 +241,9 @@ fn an_unknown_set_key_is_exit_2_naming_the_nearest_key() {
 
 #[test]
 fn password_from_uri_flag_and_file_is_never_printed() {
+    if !once() {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let pw = dir.path().join("pw");
     std::fs::write(&pw, "FileSecret-123\n").unwrap();
@@ -243,6 +270,9 @@ fn password_from_uri_flag_and_file_is_never_printed() {
 
 #[test]
 fn config_on_a_closed_or_full_stdout() {
+    if !once() {
+        return;
+    }
     let o = mqq().args(["-t", "x", "config"]).run_with_stdout_closed();
     o.expect_code(0);
     assert!(o.stderr.is_empty(), "{}", o.stderr);
@@ -256,6 +286,9 @@ fn config_on_a_closed_or_full_stdout() {
 
 #[test]
 fn flags_apply_in_command_line_order_wherever_they_stand() {
+    if !once() {
+        return;
+    }
     for (args, want) in [
         (
             &["-t", "a", "--set", "topic=b", "config"][..],
@@ -280,6 +313,9 @@ fn flags_apply_in_command_line_order_wherever_they_stand() {
 
 #[test]
 fn set_without_equals_never_echoes_a_secret() {
+    if !once() {
+        return;
+    }
     mqq()
         .args(["--set", "credential.password:Sup3rS3cret", "config"])
         .run()
@@ -292,6 +328,9 @@ fn set_without_equals_never_echoes_a_secret() {
 
 #[test]
 fn huge_durations_are_usage_errors_not_panics() {
+    if !once() {
+        return;
+    }
     for args in [
         &["-t", "x", "receive", "-W", "1e20"][..],
         &["-t", "x", "count", "--wait", "1e19"],
@@ -312,6 +351,9 @@ fn huge_durations_are_usage_errors_not_panics() {
 #[test]
 fn a_non_utf8_environment_variable_is_no_crash() {
     use std::os::unix::ffi::OsStrExt as _;
+    if !once() {
+        return;
+    }
     let o = mqq()
         .env_os("X", std::ffi::OsStr::from_bytes(b"\xff"))
         .args(["-t", "x", "config"])
@@ -321,6 +363,9 @@ fn a_non_utf8_environment_variable_is_no_crash() {
 
 #[test]
 fn bash_completion_sources_and_completes_verbs() {
+    if !once() {
+        return;
+    }
     let script = format!(
         "source {}; COMP_WORDS=(mqq ch); COMP_CWORD=1; COMP_LINE='mqq ch'; COMP_POINT=6; \
          _mqq mqq ch mqq; printf '%s\\n' \"${{COMPREPLY[@]}}\"",

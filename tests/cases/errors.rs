@@ -4,7 +4,7 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use super::durable_queue;
-use crate::support::{free_port, mqq, within, Broker, BrokerOpts};
+use crate::support::{free_port, mqq, once, within, Broker, BrokerOpts};
 
 #[test]
 fn exit_codes_for_connect_and_auth_failures() {
@@ -37,6 +37,9 @@ fn exit_codes_for_connect_and_auth_failures() {
 
 #[test]
 fn usage_errors_exit_2_with_one_line() {
+    if !once() {
+        return;
+    }
     for args in [
         vec!["-L", "bogus://h", "-t", "x", "send", "a"],
         vec!["-q", "3", "-t", "x", "send", "a"],
@@ -56,6 +59,9 @@ fn usage_errors_exit_2_with_one_line() {
 
 #[test]
 fn a_silent_broker_times_out_with_exit_3() {
+    if !once() {
+        return;
+    }
     // Accepts TCP but never answers CONNECT.
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -108,6 +114,9 @@ fn two_listens_with_one_client_id_stop_after_the_second_take_over() {
 
 #[test]
 fn papercut_usage_errors_name_the_way_out() {
+    if !once() {
+        return;
+    }
     // -V is the protocol version (as in mosquitto's clients), not mqq's version.
     mqq()
         .args(["-V", "6", "-t", "x", "listen"])
@@ -141,24 +150,20 @@ fn papercut_usage_errors_name_the_way_out() {
 /// A TCP listener that accepts connections and never answers: a broker that hangs at
 /// CONNECT. Returns its URI and a receiver of "accepted" notices.
 fn silent_broker() -> (String, std::sync::mpsc::Receiver<()>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let uri = format!("mqtt://{}", listener.local_addr().unwrap());
     let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for conn in listener.incoming() {
-            let Ok(conn) = conn else { break };
-            held.push(conn);
-            if tx.send(()).is_err() {
-                break;
-            }
-        }
+    let port = crate::support::server::fake(move |mut conn| {
+        let _ = tx.send(());
+        // Held open, read and never answered, until the client goes.
+        let _ = std::io::copy(&mut conn, &mut std::io::sink());
     });
-    (uri, rx)
+    (format!("mqtt://127.0.0.1:{port}"), rx)
 }
 
 #[test]
 fn receive_timeout_bounds_the_connect_too() {
+    if !once() {
+        return;
+    }
     let (uri, _accepted) = silent_broker();
     let out = within(Duration::from_secs(4), || {
         mqq()
@@ -174,6 +179,9 @@ fn receive_timeout_bounds_the_connect_too() {
 
 #[test]
 fn sigterm_while_connecting_stops_listen_at_once() {
+    if !once() {
+        return;
+    }
     let (uri, accepted) = silent_broker();
     let bg = mqq().uri(&uri).topic("x").arg("listen").spawn_connecting();
     // The broker saw the TCP connection: mqq is in its connect phase, signal handlers set.
@@ -224,6 +232,9 @@ fn sigterm_while_reconnecting_stops_listen_at_once() {
 
 #[test]
 fn errors_name_the_real_cause() {
+    if !once() {
+        return;
+    }
     // A client id or user name MQTT cannot carry: exit 2 before connecting.
     let nowhere = format!("mqtt://127.0.0.1:{}", free_port());
     for (args, says) in [
@@ -253,18 +264,14 @@ fn errors_name_the_real_cause() {
         .expect_code(2)
         .stderr_has("it is 70000 bytes long; MQTT allows at most 65535");
     // A server of another protocol that answers at once (an HTTP server's 400).
-    let http = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = http.local_addr().unwrap().port();
-    std::thread::spawn(move || {
+    let port = crate::support::server::fake(|mut conn| {
         use std::io::Write as _;
-        for mut conn in http.incoming().flatten() {
-            let _ = conn.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
-            // Close as an HTTP server does, after reading what came: closing with mqq's
-            // CONNECT unread would send a reset, which can reach mqq before the 400 is read
-            // (then it saw a closed connection, exit 4, in about half of the runs).
-            let _ = conn.shutdown(std::net::Shutdown::Write);
-            std::thread::spawn(move || std::io::copy(&mut conn, &mut std::io::sink()));
-        }
+        let _ = conn.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+        // Close as an HTTP server does, after reading what came: closing with mqq's CONNECT
+        // unread would send a reset, which can reach mqq before the 400 is read (then it saw
+        // a closed connection, exit 4, in about half of the runs).
+        let _ = conn.shutdown(std::net::Shutdown::Write);
+        let _ = std::io::copy(&mut conn, &mut std::io::sink());
     });
     mqq()
         .uri(&format!("mqtt://127.0.0.1:{port}"))
@@ -315,6 +322,9 @@ fn qos_2_to_a_broker_without_it_says_so() {
 
 #[test]
 fn a_broker_that_never_answers_the_subscription_is_exit_3_and_w_bounds_the_wait() {
+    if !once() {
+        return;
+    }
     let fake = crate::support::raw::NoSuback::start();
     let uri = format!("mqtt://127.0.0.1:{}", fake.port);
     // -W passes first: nothing arrived in the time asked for.

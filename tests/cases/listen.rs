@@ -90,7 +90,7 @@ fn two_listeners_in_a_group_split_10000_messages() {
     one.expect_code(0);
     two.expect_code(0);
     let (got1, got2) = (one.text(), two.text());
-    if !crate::support::kind().shares() {
+    if !b.shares() {
         one.stderr_has("take it for a plain topic");
         assert!(got1.is_empty() && got2.is_empty());
         return;

@@ -34,7 +34,7 @@ use crate::support::{client_id, topic, Broker, Mqq, Out};
 /// A `--wait` quiet period after which a message a peek or a failed worker left
 /// unacknowledged is back: NATS (started with `ack_wait` 1 s) resends only after `ack_wait`.
 fn requeue_wait() -> &'static str {
-    if crate::support::kind() == crate::support::Kind::Nats {
+    if crate::support::caps().redelivers_after_ack_wait() {
         "1500ms"
     } else {
         "300ms"

@@ -33,12 +33,25 @@ fn move_drains_a_queue_into_another_topic_byte_for_byte() {
         .expect_code(0)
         .stderr_has("moved 1000 messages");
     // All at the destination, envelopes intact (the bodies decode), none left at the source.
-    b.mqq()
+    let moved = b
+        .mqq()
         .topic(&dst)
         .id(&dst_id)
         .args(["receive", "-n", "1000", "-W", "20s"])
-        .run()
-        .expect(0, &lines);
+        .run();
+    if b.redelivers_after_ack_wait() {
+        // NATS may hold some back until its ack_wait and hand them over later, out of order
+        // (seen under CI's load: 172 to 1000 first): every one, in an order of its own.
+        moved.expect_code(0);
+        let sorted = |text: &str| {
+            let mut l: Vec<String> = text.lines().map(String::from).collect();
+            l.sort();
+            l
+        };
+        assert_eq!(sorted(&moved.text()), sorted(&lines), "{}", moved.stderr);
+    } else {
+        moved.expect(0, &lines);
+    }
     b.mqq()
         .topic(&src)
         .id(&src_id)

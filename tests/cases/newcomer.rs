@@ -2,7 +2,7 @@
 //! each replayed as written.
 
 use super::{durable_queue_at, numbers};
-use crate::support::{free_port, mqq, topic, Broker, Mqq};
+use crate::support::{free_port, mqq, once, topic, Broker, Mqq};
 
 /// `mqq` against `b` that remembers peeks and counts in `state` (as a user's ~/.local/state).
 fn remembering(b: &Broker, state: &tempfile::TempDir) -> Mqq {
@@ -63,6 +63,9 @@ fn count_after_clear_work_or_move_is_exact() {
 /// On `mqq broker` a count is exact up to its window (100), and says `100+` past it.
 #[test]
 fn count_on_mqq_broker_is_exact() {
+    if !once() {
+        return;
+    }
     let state = tempfile::tempdir().unwrap();
     let port = free_port().to_string();
     let here = || {
@@ -70,8 +73,7 @@ fn count_on_mqq_broker_is_exact() {
             .env("XDG_STATE_HOME", state.path().to_str().unwrap())
             .args(["-p", &port])
     };
-    let mut broker = here().arg("broker").spawn_connecting();
-    broker.wait_stderr("broker listening on");
+    let broker = here().spawn_broker(&[]);
     let (t, id) = durable_queue_at(here(), "embedded-count");
     here()
         .topic(&t)
@@ -152,6 +154,9 @@ fn a_receive_that_got_nothing_says_why() {
 /// Two nodes both down: both are named, each with why, and the exit is 3.
 #[test]
 fn every_node_that_refused_is_named() {
+    if !once() {
+        return;
+    }
     let (a, b) = (free_port(), free_port());
     let o = mqq()
         .args(["-L", &format!("mqtt://127.0.0.1:{a}"), "-L"])
@@ -169,6 +174,9 @@ fn every_node_that_refused_is_named() {
 /// What mosquitto's and NATS's users type gets a tip naming mqq's way, on one line, exit 2.
 #[test]
 fn mosquitto_habits_get_a_tip() {
+    if !once() {
+        return;
+    }
     for (line, says) in [
         ("-t a pub hi", "mqq publishes with send"),
         ("-t a publish hi", "mqq publishes with send"),
@@ -227,6 +235,9 @@ fn verb_flags_before_the_verb() {
 /// --envelope-version.
 #[test]
 fn help_and_completions_are_per_verb() {
+    if !once() {
+        return;
+    }
     let help = mqq().args(["send", "--help"]).run().text();
     let at = |needle: &str| {
         help.find(needle)
@@ -336,6 +347,9 @@ fn rates_from_ten_messages_and_raw_from_the_environment() {
 /// timeout it sets), exit 3, naming the wait.
 #[test]
 fn a_broker_that_never_answers_gets_exit_3_within_the_bound() {
+    if !once() {
+        return;
+    }
     let silent = crate::support::silent_server();
     let uri = format!("mqtt://{}", silent.local_addr().unwrap());
     for verb in [
@@ -462,8 +476,8 @@ fn mosquitto_sub_v_is_a_template_and_mqq_v_stays_on_stderr() {
 /// keys in the same order, and the same values but for the time and the packet id.
 #[test]
 fn percent_j_matches_mosquitto_sub_on_the_same_message() {
-    use crate::support::{have_mosquitto_clients, kind, Kind};
-    if kind() != Kind::Mosquitto || !have_mosquitto_clients() {
+    use crate::support::{caps, mosquitto_clients};
+    if !caps().runs_mosquitto_clients() || !mosquitto_clients() {
         return;
     }
     let b = Broker::start();

@@ -2,11 +2,14 @@
 //! with util-linux's `script`), with log lines whole above it; never in a pipe; `--quiet`
 //! hides it.
 
-use std::io::Write as _;
-use std::process::{Command, Stdio};
+use std::io::{Read as _, Write as _};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::time::{Duration, Instant};
 
 use super::{durable_queue, numbers};
-use crate::support::{Broker, Mqq, Out};
+use crate::support::fake::gated;
+use crate::support::{mqq, Broker, Mqq, Out};
 
 /// Any sign of a drawing on a terminal: a carriage return or an escape sequence.
 fn has_drawing(stderr: &str) -> bool {
@@ -77,36 +80,97 @@ fn screen_lines(raw: &str) -> Vec<String> {
         .collect()
 }
 
-/// Runs `cmd` under a pseudo-terminal (`script -qec`), with `redirect` appended to its
-/// shell command line (`> FILE`, `< FILE`); returns its exit code and what the terminal got.
-fn on_a_terminal(cmd: &Mqq, redirect: &str) -> (i32, String) {
-    let c = cmd.command();
-    let mut line = shlex::try_quote(c.get_program().to_str().unwrap())
-        .unwrap()
-        .into_owned();
-    for a in c.get_args() {
+/// A command running under a pseudo-terminal (`script -qec`), what the terminal got read as
+/// it comes.
+struct Terminal {
+    script: Child,
+    chunks: Receiver<Vec<u8>>,
+    seen: Vec<u8>,
+}
+
+impl Terminal {
+    /// Starts `cmd` with `redirect` appended to its shell command line (`> FILE`, `< FILE`).
+    fn start(cmd: &Mqq, redirect: &str) -> Terminal {
+        let c = cmd.command();
+        let mut line = shlex::try_quote(c.get_program().to_str().unwrap())
+            .unwrap()
+            .into_owned();
+        for a in c.get_args() {
+            line.push(' ');
+            line.push_str(&shlex::try_quote(a.to_str().unwrap()).unwrap());
+        }
         line.push(' ');
-        line.push_str(&shlex::try_quote(a.to_str().unwrap()).unwrap());
+        line.push_str(redirect);
+        let mut script = Command::new("script");
+        script
+            .args(["-qec", &line, "/dev/null"])
+            .env_clear()
+            .env("TERM", "xterm")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        if let Ok(path) = std::env::var("PATH") {
+            script.env("PATH", path);
+        }
+        let mut script = script
+            .spawn()
+            .expect("the `script` command (util-linux, bsdutils on Debian) runs mqq under a pty");
+        let mut tty = script.stdout.take().unwrap();
+        let (tx, chunks) = channel();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n @ 1..) = tty.read(&mut buf) {
+                if tx.send(buf[..n].to_vec()).is_err() {
+                    return;
+                }
+            }
+        });
+        Terminal {
+            script,
+            chunks,
+            seen: Vec::new(),
+        }
     }
-    line.push(' ');
-    line.push_str(redirect);
-    let mut script = Command::new("script");
-    script
-        .args(["-qec", &line, "/dev/null"])
-        .env_clear()
-        .env("TERM", "xterm")
-        .stdin(Stdio::null())
-        .stderr(Stdio::inherit());
-    if let Ok(path) = std::env::var("PATH") {
-        script.env("PATH", path);
+
+    /// Waits until the terminal shows `needle`; fails, showing what it got, if the command
+    /// ends or a minute passes first.
+    fn wait_for(&mut self, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !String::from_utf8_lossy(&self.seen).contains(needle) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.chunks.recv_timeout(left) {
+                Ok(chunk) => self.seen.extend(chunk),
+                // Timeout, or the command ended (disconnected).
+                Err(e) => panic!(
+                    "the terminal never showed {needle:?} ({e}); it got: {:?}",
+                    String::from_utf8_lossy(&self.seen)
+                ),
+            }
+        }
     }
-    let out = script
-        .output()
-        .expect("the `script` command (util-linux, bsdutils on Debian) runs mqq under a pty");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    )
+
+    /// Waits for the command to end; its exit code and all the terminal got.
+    fn finish(mut self) -> (i32, String) {
+        self.seen.extend(self.chunks.iter().flatten());
+        let code = self.script.wait().unwrap().code().unwrap_or(-1);
+        (code, String::from_utf8_lossy(&self.seen).into_owned())
+    }
+}
+
+impl Drop for Terminal {
+    /// A case that failed half-way leaves no `script` behind.
+    fn drop(&mut self) {
+        if let Ok(None) = self.script.try_wait() {
+            let _ = self.script.kill();
+            let _ = self.script.wait();
+        }
+    }
+}
+
+/// Runs `cmd` under a pseudo-terminal with `redirect` (see [`Terminal::start`]); returns its
+/// exit code and what the terminal got.
+fn on_a_terminal(cmd: &Mqq, redirect: &str) -> (i32, String) {
+    Terminal::start(cmd, redirect).finish()
 }
 
 #[test]
@@ -125,8 +189,17 @@ fn progress_on_a_terminal_with_log_lines_whole_above_it() {
         .into_owned();
 
     // send -l from a regular file: a bar of its bytes; the summary line after it, whole.
-    let send = b.mqq().topic(&t).args(["send", "-q", "1", "-l"]);
-    let (code, tty) = on_a_terminal(&send, &format!("< {lines}"));
+    // The broker's acknowledgements are held until the bar shows: 300 lines can be sent and
+    // acknowledged before the bar's first tick, which would then never draw it.
+    let (port, gate) = gated(b.port);
+    let send = mqq()
+        .uri(&format!("mqtt://127.0.0.1:{port}"))
+        .topic(&t)
+        .args(["send", "-q", "1", "-l"]);
+    let mut term = Terminal::start(&send, &format!("< {lines}"));
+    term.wait_for("% [");
+    gate.open();
+    let (code, tty) = term.finish();
     assert_eq!(code, 0, "{tty:?}");
     assert!(
         tty.contains(" sent · ") && tty.contains("% ["),

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use mqq::broker::{BrokerOptions, EmbeddedBroker};
 
-use crate::support::within;
+use crate::support::{once, within};
 
 fn readme() -> String {
     std::fs::read_to_string(format!("{}/README.md", env!("CARGO_MANIFEST_DIR"))).unwrap()
@@ -42,6 +42,9 @@ fn matches(want: &[String], got: &[&str]) -> bool {
 
 #[test]
 fn every_console_block_of_the_readme_runs_as_shown() {
+    if !once() {
+        return;
+    }
     let text = readme();
     let consoles = blocks(&text, "console");
     assert!(consoles.len() >= 2, "the README lost its console blocks");
@@ -121,6 +124,9 @@ fn mqq_commands(line: &str) -> Vec<Vec<String>> {
 
 #[test]
 fn every_mqq_command_in_the_readme_parses() {
+    if !once() {
+        return;
+    }
     let text = readme();
     let mut checked = 0;
     for block in blocks(&text, "sh") {

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::{durable_queue, numbers};
-use crate::support::{kind, within, Broker, Kind};
+use crate::support::{within, Broker};
 
 #[test]
 fn a_failure_comes_back_and_everything_completes() {
@@ -91,7 +91,7 @@ fn poison_goes_to_the_dead_letter_topic_after_max_attempts() {
         .stderr_has("completed 2, abandoned 1, dead-lettered 1");
     let v = dead.finish().json();
     assert_eq!(v["payload"], "poison", "{v}");
-    if kind() == Kind::Mosquitto {
+    if b.speaks_v5() {
         // MQTT 5: the failure travels in user properties.
         let props = v["properties"]["user_properties"].to_string();
         for want in ["mqq-attempts", "\"2\"", "exit 3", "cannot digest"] {
@@ -286,7 +286,7 @@ fn two_workers_in_a_group_split_the_messages_and_lose_none() {
     let (one, two) = (one.finish(), two.finish());
     let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap_or_default();
     let (a, c) = (read("w1"), read("w2"));
-    if !crate::support::kind().shares() {
+    if !b.shares() {
         // NATS 2.9, RabbitMQ 3.10 and aedes have no shared subscriptions: `$share/…` is a
         // plain topic there, the group gets nothing, and mqq says so when it subscribes.
         one.expect_code(0)

@@ -4,7 +4,7 @@
 use mqq::broker::{BrokerOptions, EmbeddedBroker};
 
 use crate::support::tls::{front, Pki};
-use crate::support::{client_id, mqq, topic};
+use crate::support::{client_id, mqq, once, topic};
 
 /// The embedded broker with a WebSocket listener: `(broker, ws port)`.
 fn ws_broker() -> (EmbeddedBroker, u16) {
@@ -19,6 +19,9 @@ fn ws_broker() -> (EmbeddedBroker, u16) {
 
 #[test]
 fn ws_carries_messages_byte_for_byte() {
+    if !once() {
+        return;
+    }
     let (_b, port) = ws_broker();
     let uri = format!("ws://127.0.0.1:{port}/mqtt");
     let t = topic("ws");
@@ -40,6 +43,9 @@ fn ws_carries_messages_byte_for_byte() {
 
 #[test]
 fn a_durable_queue_over_ws_keeps_messages() {
+    if !once() {
+        return;
+    }
     let (_b, port) = ws_broker();
     let uri = format!("ws://127.0.0.1:{port}/mqtt");
     let (t, id) = (topic("ws-durable"), client_id("ws-durable"));
@@ -69,6 +75,9 @@ fn a_durable_queue_over_ws_keeps_messages() {
 
 #[test]
 fn wss_goes_through_tls_with_the_private_ca() {
+    if !once() {
+        return;
+    }
     let (_b, port) = ws_broker();
     let pki = Pki::new();
     let tls_port = front(port, &pki.server, None);
@@ -106,6 +115,9 @@ fn wss_goes_through_tls_with_the_private_ca() {
 
 #[test]
 fn ws_to_a_plain_mqtt_port_says_what_is_wrong() {
+    if !once() {
+        return;
+    }
     let (b, _) = ws_broker();
     let o = mqq()
         .uri(&format!("ws://127.0.0.1:{}/mqtt", b.addr().port()))
@@ -120,6 +132,9 @@ fn ws_to_a_plain_mqtt_port_says_what_is_wrong() {
 
 #[test]
 fn the_ws_path_defaults_to_mqtt() {
+    if !once() {
+        return;
+    }
     mqq()
         .args(["--protocol", "ws", "-h", "broker", "config"])
         .run()
@@ -134,21 +149,20 @@ fn the_ws_path_defaults_to_mqtt() {
 
 #[test]
 fn an_http_error_on_the_upgrade_names_the_status_and_the_path() {
+    if !once() {
+        return;
+    }
     // A real HTTP server that has nothing at any path.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
+    let port = crate::support::server::fake(|conn| {
         use std::io::{BufRead as _, BufReader, Write as _};
-        for conn in listener.incoming().flatten() {
-            let mut reader = BufReader::new(conn);
-            let mut line = String::new();
-            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
-                line.clear();
-            }
-            let _ = reader
-                .get_mut()
-                .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+        let mut reader = BufReader::new(conn);
+        let mut line = String::new();
+        while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+            line.clear();
         }
+        let _ = reader
+            .get_mut()
+            .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
     });
     mqq()
         .uri(&format!("ws://127.0.0.1:{port}/wrong"))
@@ -221,6 +235,9 @@ fn rabbitmq_web_mqtt_over_ws_and_wss() {
 
 #[test]
 fn the_websocket_example_config_runs_as_written() {
+    if !once() {
+        return;
+    }
     let (_b, port) = ws_broker();
     let config = format!("{}/config/websocket.yml", env!("CARGO_MANIFEST_DIR"));
     mqq()

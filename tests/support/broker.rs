@@ -1,89 +1,37 @@
-//! The broker under test: an embedded rumqttd, or with `MQQ_TEST_BROKER` a spawned
-//! mosquitto, NATS or aedes (each on a free loopback port), or the pass's RabbitMQ.
+//! The broker under test: an embedded rumqttd (its MQTT 3.1.1 or its MQTT 5 listener), or
+//! with `MQQ_TEST_BROKER` a spawned mosquitto, NATS or aedes (each on a free loopback port),
+//! or the pass's RabbitMQ. A broker answers the capability questions of its kind
+//! (`b.speaks_v5()`, `support/caps.rs`).
 
 use std::fmt::Write as _;
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
+use super::caps::{kind, Caps, Kind};
 use super::command::{mqq, Mqq};
 use super::free_port;
+use super::server::Server;
 
-/// Which broker the suite runs against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// rumqttd 0.20, embedded in the test process.
-    Rumqttd,
-    /// A spawned `mosquitto` (2.0) with a temporary config.
-    Mosquitto,
-    /// A spawned `nats-server` (2.9) with JetStream and its MQTT listener.
-    Nats,
-    /// One RabbitMQ 3.10 for the whole pass, started by `tests/brokers/rabbitmq.sh` (its
-    /// port in `MQQ_TEST_RABBITMQ_PORT`): one per test would cost ~14 s each.
-    RabbitMq,
-    /// A spawned aedes 1.2 (node; `tests/brokers/aedes`, installed there by `npm ci`).
-    Aedes,
-}
-
-impl Kind {
-    /// The name `MQQ_TEST_BROKER` gives it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::Rumqttd => "embedded",
-            Kind::Mosquitto => "mosquitto",
-            Kind::Nats => "nats",
-            Kind::RabbitMq => "rabbitmq",
-            Kind::Aedes => "aedes",
-        }
-    }
-
-    /// True when the broker accepts MQTT 5 (the others answer a v5 CONNECT with "unsupported
-    /// protocol version" or close it, and mqq's `auto` falls back to 3.1.1).
-    pub fn speaks_v5(self) -> bool {
-        matches!(self, Kind::Mosquitto)
-    }
-
-    /// True when `$share/GROUP/…` splits messages among the group (NATS 2.9, RabbitMQ 3.10
-    /// and aedes 1.2 take it for a plain topic).
-    pub fn shares(self) -> bool {
-        matches!(self, Kind::Rumqttd | Kind::Mosquitto)
-    }
-
-    /// True when the broker hands a resumed MQTT 3.1.1 session its whole backlog at once:
-    /// aedes has no window of unacknowledged messages.
-    pub fn unbounded_window(self) -> bool {
-        matches!(self, Kind::Aedes)
-    }
-}
-
-/// The broker kind asked for by `MQQ_TEST_BROKER` (default: embedded rumqttd).
-pub fn kind() -> Kind {
-    match std::env::var("MQQ_TEST_BROKER").as_deref() {
-        Ok("mosquitto") => Kind::Mosquitto,
-        Ok("nats") => Kind::Nats,
-        Ok("rabbitmq") => Kind::RabbitMq,
-        Ok("aedes") => Kind::Aedes,
-        Ok("rumqttd" | "embedded" | "") | Err(_) => Kind::Rumqttd,
-        Ok(other) => {
-            panic!("MQQ_TEST_BROKER={other}: expected embedded, mosquitto, nats, rabbitmq or aedes")
-        }
-    }
-}
+/// How long a spawned broker may take to listen (the slowest, aedes, takes ~0.5 s; a loaded
+/// CI machine many times that).
+const LISTEN_WITHIN: Duration = Duration::from_secs(30);
 
 /// A running broker; a spawned one is killed on drop.
 pub struct Broker {
     pub port: u16,
-    child: Option<Child>,
+    caps: &'static Caps,
+    server: Option<Server>,
+    /// A spawned broker's config (mosquitto's, for [`Broker::restart`]) and data.
     dir: Option<tempfile::TempDir>,
 }
 
-impl Drop for Broker {
-    fn drop(&mut self) {
-        if let Some(c) = &mut self.child {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
+/// A broker answers for its kind: `b.speaks_v5()`, `b.window()`, … (`support/caps.rs`).
+impl std::ops::Deref for Broker {
+    type Target = Caps;
+
+    fn deref(&self) -> &Caps {
+        self.caps
     }
 }
 
@@ -110,39 +58,55 @@ impl Broker {
 
     /// Starts the suite's broker; retries on another port if the chosen one was taken.
     pub fn start_with(opts: &BrokerOpts) -> Broker {
+        Broker::start_kind(kind(), opts)
+    }
+
+    /// Starts a broker of this kind; retries on another port if the chosen one was taken,
+    /// and says why the last attempt failed when none succeeds.
+    fn start_kind(kind: Kind, opts: &BrokerOpts) -> Broker {
+        let mut why = String::new();
         for _ in 0..5 {
             let port = free_port();
-            let started = match kind() {
-                Kind::Rumqttd => start_rumqttd(port, opts),
+            let started = match kind {
+                Kind::Rumqttd => start_rumqttd(port, opts, false),
+                Kind::RumqttdV5 => start_rumqttd(port, opts, true),
                 Kind::Mosquitto => start_mosquitto(port, opts),
                 Kind::Nats => start_nats(port, opts),
                 Kind::Aedes => start_aedes(port, opts),
                 Kind::RabbitMq => return shared_rabbitmq(opts),
             };
-            if let Some(b) = started {
-                return b;
+            match started {
+                Ok(b) => return b,
+                Err(e) => why = e,
             }
         }
-        panic!("could not start a {:?} broker on a free port", kind());
+        panic!(
+            "could not start a {} broker on a free port: {why}",
+            kind.caps().name()
+        );
     }
 
-    /// The embedded broker whatever `MQQ_TEST_BROKER` says, for cases about mqq's side of
-    /// what only it carries (mosquitto drops a topic with control characters).
+    /// The embedded broker (its MQTT 3.1.1 listener) whatever `MQQ_TEST_BROKER` says, for
+    /// cases about mqq's side of what only it carries (mosquitto drops a topic with control
+    /// characters).
     pub fn embedded() -> Broker {
-        (0..5)
-            .find_map(|_| start_rumqttd(free_port(), &BrokerOpts::default()))
-            .expect("the embedded broker starts")
+        Broker::start_kind(Kind::Rumqttd, &BrokerOpts::default())
     }
 
     /// A spawned mosquitto whatever `MQQ_TEST_BROKER` says, for cases that stop the broker
-    /// (the embedded one cannot be stopped); `None` when mosquitto is not installed, which
-    /// only the hermetic pass on a developer's machine may accept (CI installs it).
+    /// (the embedded one cannot be stopped). Such a case does not depend on the pass's
+    /// broker: `None` outside the hermetic pass, where it runs ([`super::once`]), and when
+    /// mosquitto is not installed, which only a developer's machine may accept (CI installs
+    /// it: `MQQ_REQUIRE_BROKERS`).
     pub fn mosquitto() -> Option<Broker> {
         Broker::mosquitto_with(&BrokerOpts::default())
     }
 
     /// [`Broker::mosquitto`] with options (an ACL, users).
     pub fn mosquitto_with(opts: &BrokerOpts) -> Option<Broker> {
+        if !super::once() {
+            return None;
+        }
         let installed = Command::new(mosquitto_bin())
             .arg("-h")
             .stdout(Stdio::null())
@@ -150,31 +114,29 @@ impl Broker {
             .status()
             .is_ok();
         if !installed {
-            assert_ne!(kind(), Kind::Mosquitto, "mosquitto is missing");
+            assert!(
+                !super::brokers_required(),
+                "mosquitto is missing: apt-get install -y mosquitto"
+            );
             eprintln!("mosquitto not installed: this case needs mosquitto");
             return None;
         }
-        (0..5).find_map(|_| start_mosquitto(free_port(), opts))
+        Some(Broker::start_kind(Kind::Mosquitto, opts))
     }
 
     /// Stops a spawned broker (SIGKILL): its port refuses connections from now on.
     pub fn stop(&mut self) {
-        let child = self
-            .child
+        self.server
             .as_mut()
-            .expect("only a spawned broker can be stopped");
-        let _ = child.kill();
-        let _ = child.wait();
+            .expect("only a spawned broker can be stopped")
+            .kill();
     }
 
     /// Stops a spawned mosquitto with SIGTERM (it saves its state) and starts it again on the
     /// same port with the same config; returns once it listens.
     pub fn restart(&mut self) {
-        let running = self
-            .child
-            .as_mut()
-            .is_some_and(|c| matches!(c.try_wait(), Ok(None)));
-        if running {
+        let server = self.server.as_mut().expect("a spawned broker");
+        if server.running() {
             self.terminate();
         }
         let conf = self
@@ -183,33 +145,22 @@ impl Broker {
             .expect("a spawned broker")
             .path()
             .join("mosquitto.conf");
-        let mut child = Command::new(mosquitto_bin())
-            .arg("-c")
-            .arg(&conf)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        assert!(
-            wait_listening(self.port, Some(&mut child)),
-            "mosquitto did not come back on port {}",
-            self.port
+        let again = Server::start(
+            "mosquitto",
+            Command::new(mosquitto_bin()).arg("-c").arg(&conf),
+            "apt-get install -y mosquitto",
+            &[self.port],
+            LISTEN_WITHIN,
         );
-        self.child = Some(child);
+        self.server = Some(again.unwrap_or_else(|e| panic!("mosquitto did not come back: {e}")));
     }
 
     /// Stops a spawned broker gracefully (SIGTERM) and waits until it exited.
     pub fn terminate(&mut self) {
-        let child = self
-            .child
+        self.server
             .as_mut()
-            .expect("only a spawned broker can be stopped");
-        let st = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(st.success());
-        let _ = child.wait();
+            .expect("only a spawned broker can be stopped")
+            .terminate(Duration::from_secs(60));
     }
 
     /// `mqtt://127.0.0.1:PORT`.
@@ -223,41 +174,43 @@ impl Broker {
     }
 }
 
-/// Waits until something accepts TCP connections on the port (or the deadline passes).
-pub(super) fn wait_listening(port: u16, child: Option<&mut Child>) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut child = child;
-    while Instant::now() < deadline {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return true;
-        }
-        if let Some(c) = child.as_deref_mut() {
-            if let Ok(Some(_)) = c.try_wait() {
-                return false;
-            }
-        }
-        // Readiness probe back-off, not synchronisation: the probe above decides.
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    false
-}
-
-fn start_rumqttd(port: u16, opts: &BrokerOpts) -> Option<Broker> {
+/// The embedded rumqttd on `port`; with `v5`, the broker is its MQTT 5 listener there (its
+/// MQTT 3.1.1 listener, which it always has, on another free port).
+fn start_rumqttd(port: u16, opts: &BrokerOpts, v5: bool) -> Result<Broker, String> {
+    let at = |port| std::net::SocketAddr::from(([127, 0, 0, 1], port));
     let opts = ::mqq::broker::BrokerOptions {
-        bind: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+        bind: at(if v5 { free_port() } else { port }),
+        v5: v5.then(|| at(port)),
         users: opts.users.clone(),
         ..::mqq::broker::BrokerOptions::default()
     };
     ::mqq::broker::EmbeddedBroker::start(&opts)
-        .ok()
         .map(|_| Broker {
             port,
-            child: None,
+            caps: if v5 { Kind::RumqttdV5 } else { Kind::Rumqttd }.caps(),
+            server: None,
             dir: None,
         })
+        .map_err(|e| e.to_string())
 }
 
-fn start_mosquitto(port: u16, opts: &BrokerOpts) -> Option<Broker> {
+/// A spawned broker of `kind`, once `server` listens on `port`.
+fn spawned(
+    kind: Kind,
+    port: u16,
+    mut server: Server,
+    dir: Option<tempfile::TempDir>,
+) -> Result<Broker, String> {
+    server.wait_listening(&[port], LISTEN_WITHIN)?;
+    Ok(Broker {
+        port,
+        caps: kind.caps(),
+        server: Some(server),
+        dir,
+    })
+}
+
+fn start_mosquitto(port: u16, opts: &BrokerOpts) -> Result<Broker, String> {
     let dir = tempfile::tempdir().unwrap();
     let mut conf = format!(
         "listener {port} 127.0.0.1\nlog_dest stderr\nlog_type error\n\
@@ -314,24 +267,12 @@ password_file {}",
     }
     let path = dir.path().join("mosquitto.conf");
     std::fs::write(&path, conf).unwrap();
-    let mut child = Command::new(mosquitto_bin())
-        .arg("-c")
-        .arg(&path)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("MQQ_TEST_BROKER=mosquitto but mosquitto is not installed: apt-get install -y mosquitto");
-    if wait_listening(port, Some(&mut child)) {
-        Some(Broker {
-            port,
-            child: Some(child),
-            dir: Some(dir),
-        })
-    } else {
-        let _ = child.kill();
-        let _ = child.wait();
-        None
-    }
+    let server = Server::spawn(
+        "mosquitto",
+        Command::new(mosquitto_bin()).arg("-c").arg(&path),
+        "apt-get install -y mosquitto",
+    );
+    spawned(Kind::Mosquitto, port, server, Some(dir))
 }
 
 /// The pass's RabbitMQ (see [`Kind::RabbitMq`]); users are added to it with rabbitmqctl. It
@@ -359,7 +300,8 @@ fn shared_rabbitmq(opts: &BrokerOpts) -> Broker {
     }
     Broker {
         port,
-        child: None,
+        caps: Kind::RabbitMq.caps(),
+        server: None,
         dir: None,
     }
 }
@@ -367,7 +309,7 @@ fn shared_rabbitmq(opts: &BrokerOpts) -> Broker {
 /// NATS as the README advises for queues: `ack_wait` 1 s (default 30 s), so that a message
 /// a peek left unacknowledged comes back within a second rather than half a minute (NATS
 /// does not resend on reconnect; `tests/cases/nats.rs` asserts what the default does).
-fn start_nats(port: u16, opts: &BrokerOpts) -> Option<Broker> {
+fn start_nats(port: u16, opts: &BrokerOpts) -> Result<Broker, String> {
     let dir = tempfile::tempdir().unwrap();
     let mut conf = format!(
         "server_name: mqq{port}\nlisten: 127.0.0.1:{}\njetstream {{ store_dir: \"{}\" }}\n\
@@ -385,55 +327,31 @@ fn start_nats(port: u16, opts: &BrokerOpts) -> Option<Broker> {
     }
     let path = dir.path().join("nats.conf");
     std::fs::write(&path, conf).unwrap();
-    let mut child = Command::new("nats-server")
-        .arg("-c")
-        .arg(&path)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect(
-            "MQQ_TEST_BROKER=nats but nats-server is not installed: apt-get install -y nats-server",
-        );
-    if wait_listening(port, Some(&mut child)) {
-        Some(Broker {
-            port,
-            child: Some(child),
-            dir: Some(dir),
-        })
-    } else {
-        let _ = child.kill();
-        let _ = child.wait();
-        None
-    }
+    let server = Server::spawn(
+        "nats-server",
+        Command::new("nats-server").arg("-c").arg(&path),
+        "apt-get install -y nats-server",
+    );
+    spawned(Kind::Nats, port, server, Some(dir))
 }
 
 /// aedes from `tests/brokers/aedes` (its `node_modules` made by `npm ci` there), users
 /// given as `USER:PASS` arguments.
-fn start_aedes(port: u16, opts: &BrokerOpts) -> Option<Broker> {
+fn start_aedes(port: u16, opts: &BrokerOpts) -> Result<Broker, String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/brokers/aedes");
     assert!(
         dir.join("node_modules/aedes").is_dir(),
         "MQQ_TEST_BROKER=aedes but aedes is not installed: npm ci --prefix tests/brokers/aedes"
     );
-    let mut child = Command::new("node")
-        .arg(dir.join("broker.mjs"))
-        .arg(port.to_string())
-        .args(opts.users.iter().map(|(u, p)| format!("{u}:{p}")))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("MQQ_TEST_BROKER=aedes but node is not installed: apt-get install -y nodejs");
-    if wait_listening(port, Some(&mut child)) {
-        Some(Broker {
-            port,
-            child: Some(child),
-            dir: None,
-        })
-    } else {
-        let _ = child.kill();
-        let _ = child.wait();
-        None
-    }
+    let server = Server::spawn(
+        "aedes",
+        Command::new("node")
+            .arg(dir.join("broker.mjs"))
+            .arg(port.to_string())
+            .args(opts.users.iter().map(|(u, p)| format!("{u}:{p}"))),
+        "apt-get install -y nodejs",
+    );
+    spawned(Kind::Aedes, port, server, None)
 }
 
 pub(super) fn mosquitto_bin() -> PathBuf {
@@ -445,12 +363,21 @@ pub(super) fn mosquitto_bin() -> PathBuf {
     "mosquitto".into()
 }
 
-/// True when the mosquitto command-line clients are installed.
-pub fn have_mosquitto_clients() -> bool {
-    Command::new("mosquitto_pub")
+/// True when the mosquitto command-line clients are installed; their absence fails the case
+/// where they are required (CI, and the mosquitto pass).
+pub fn mosquitto_clients() -> bool {
+    let installed = Command::new("mosquitto_pub")
         .arg("--help")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
-        .is_ok()
+        .is_ok();
+    if !installed {
+        assert!(
+            !kind().caps().runs_mosquitto_clients() && !super::brokers_required(),
+            "mosquitto's clients are missing: apt-get install -y mosquitto-clients"
+        );
+        eprintln!("mosquitto_pub is not installed: this case needs mosquitto's clients");
+    }
+    installed
 }

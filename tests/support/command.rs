@@ -103,6 +103,15 @@ impl Mqq {
         Background::start(self, true)
     }
 
+    /// Starts `mqq ARGS -v broker BROKER_ARGS` (`mqq broker`, the embedded broker as a
+    /// command) and returns once it says it listens; fails with what it printed if it exits
+    /// first.
+    pub fn spawn_broker(self, broker_args: &[&str]) -> Background {
+        let mut bg = Background::launch(self.arg("broker").args(broker_args), true);
+        bg.wait_stderr("broker listening on");
+        bg
+    }
+
     /// Starts `mqq ARGS -v` in the background and returns at once, before it connected.
     pub fn spawn_connecting(self) -> Background {
         Background::launch(self, true)
@@ -147,8 +156,8 @@ impl Mqq {
     }
 
     /// The process command line, for a test that drives the child itself. The binary is the
-    /// one cargo built with the tests, or `MQQ_TEST_BIN` (CI's release-build guard runs the
-    /// NATS cases against the optimised binary that way).
+    /// one cargo built with the tests, or `MQQ_TEST_BIN` (a release build, say:
+    /// `MQQ_TEST_BIN=target/release/mqq`).
     pub fn command(&self) -> Command {
         let bin =
             std::env::var_os("MQQ_TEST_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_mqq").into());

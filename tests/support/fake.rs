@@ -1,12 +1,13 @@
 //! Misbehaving MQTT servers for the cases where the broker's misbehaviour is the thing under
 //! test: a front on a free loopback port that reads each connection's CONNECT and then
 //! either answers nothing, hangs up, or forwards the connection (CONNECT included) to a real
-//! broker. Runs until the test process ends.
+//! broker; and a gated front, a broker slow to answer for as long as the test holds the gate.
+//! Runs until the test process ends.
 
 use std::io::{Read as _, Write as _};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::{Shutdown, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
 
 /// What the front does with a connection once it has read its CONNECT.
 #[derive(Debug, Clone, Copy)]
@@ -24,16 +25,58 @@ pub enum Behaviour {
 
 /// A front for `backend` on a free port; returns the port.
 pub fn front(backend: u16, behaviour: Behaviour) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let seen = Arc::new(AtomicUsize::new(0));
-    std::thread::spawn(move || {
-        for conn in listener.incoming().flatten() {
-            let seen = Arc::clone(&seen);
-            std::thread::spawn(move || serve(conn, backend, behaviour, &seen));
+    let seen = AtomicUsize::new(0);
+    super::server::fake(move |conn| serve(conn, backend, behaviour, &seen))
+}
+
+/// A gate a test holds shut, then opens: see [`gated`].
+#[derive(Clone, Default)]
+pub struct Gate(Arc<(Mutex<bool>, Condvar)>);
+
+impl Gate {
+    /// Opens it: everything held goes through, and from now on nothing is held.
+    pub fn open(&self) {
+        *self.0 .0.lock().unwrap() = true;
+        self.0 .1.notify_all();
+    }
+
+    /// Waits until it is open.
+    fn wait(&self) {
+        let mut open = self.0 .0.lock().unwrap();
+        while !*open {
+            open = self.0 .1.wait(open).unwrap();
         }
+    }
+}
+
+/// A front for `backend` on a free port that forwards every connection, but holds what the
+/// broker sends after its CONNACK (acknowledgements, deliveries) until the test opens the
+/// gate: a command runs for as long as the test needs (to see its progress display). A
+/// connection the broker closes at CONNECT is closed at once. Returns the port and the gate.
+pub fn gated(backend: u16) -> (u16, Gate) {
+    let gate = Gate::default();
+    let held = gate.clone();
+    let port = super::server::fake(move |mut conn| {
+        let Ok(mut back) = TcpStream::connect(("127.0.0.1", backend)) else {
+            return;
+        };
+        let (Ok(mut conn2), Ok(mut back2)) = (conn.try_clone(), back.try_clone()) else {
+            return;
+        };
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut conn2, &mut back2);
+            let _ = back2.shutdown(Shutdown::Write);
+        });
+        match read_packet(&mut back) {
+            Some(connack) if conn.write_all(&connack).is_ok() => {
+                held.wait();
+                let _ = std::io::copy(&mut back, &mut conn);
+            }
+            _ => {}
+        }
+        let _ = conn.shutdown(Shutdown::Write);
     });
-    port
+    (port, gate)
 }
 
 /// Reads one whole MQTT packet: its bytes, or `None` if the connection ended first.

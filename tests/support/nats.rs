@@ -1,19 +1,23 @@
 //! A NATS 2.9 server (Debian's `nats-server`) with JetStream and its MQTT listener, spawned on
-//! free loopback ports (ready in ~0.25 s). Like RabbitMQ: `.ci/run` installs it and sets
+//! free loopback ports (ready in ~0.25 s) by `support/server.rs`. Like RabbitMQ: `.ci/run` installs it and sets
 //! `MQQ_REQUIRE_BROKERS=1`, which turns a missing server into a failure.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
-use super::broker::wait_listening;
 use super::free_port;
+use super::server::Server;
 
 const SERVER: &str = "nats-server";
+const INSTALL: &str = "apt-get install -y nats-server";
+/// How long a node may take to listen (~0.25 s on a quiet machine).
+const LISTEN_WITHIN: Duration = Duration::from_secs(30);
 
 /// A running nats-server; killed on drop.
 pub struct Nats {
     /// The MQTT listener.
     pub mqtt_port: u16,
-    child: Child,
+    _server: Server,
     _dir: tempfile::TempDir,
 }
 
@@ -27,7 +31,7 @@ fn installed() -> bool {
         .is_ok();
     if !installed {
         assert!(
-            std::env::var_os("MQQ_REQUIRE_BROKERS").is_none(),
+            !super::brokers_required(),
             "MQQ_REQUIRE_BROKERS is set but nats-server is missing: apt-get install -y nats-server"
         );
         eprintln!("nats-server is not installed: this case needs it (CI installs it)");
@@ -41,15 +45,16 @@ fn installed() -> bool {
 pub struct NatsCluster {
     /// Each node's MQTT port, in order.
     pub mqtt_ports: Vec<u16>,
-    nodes: Vec<Option<Child>>,
+    nodes: Vec<Server>,
     _dir: tempfile::TempDir,
 }
 
 impl NatsCluster {
     /// Starts `n` nodes and waits until the cluster serves a durable MQTT session (JetStream
-    /// elects its leaders first: ~5 s); `None` when nats-server is not installed.
+    /// elects its leaders first: ~5 s); `None` outside the hermetic pass (a case with servers
+    /// of its own runs there, [`super::once`]) and when nats-server is not installed.
     pub fn start(n: usize) -> Option<NatsCluster> {
-        if !installed() {
+        if !super::once() || !installed() {
             return None;
         }
         let dir = tempfile::tempdir().unwrap();
@@ -75,27 +80,19 @@ impl NatsCluster {
                 ),
             )
             .unwrap();
-            let child = Command::new(SERVER)
-                .arg("-c")
-                .arg(&conf)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("nats-server");
+            let name = format!("nats-server node {i}");
+            let node = Server::spawn(&name, Command::new(SERVER).arg("-c").arg(&conf), INSTALL);
             mqtt_ports.push(mqtt_port);
-            nodes.push(Some(child));
+            nodes.push(node);
         }
         let mut c = NatsCluster {
             mqtt_ports,
             nodes,
             _dir: dir,
         };
-        for i in 0..n {
-            let child = c.nodes[i].as_mut();
-            assert!(
-                wait_listening(c.mqtt_ports[i], child),
-                "nats-server node {i} did not listen for MQTT"
-            );
+        for (node, port) in c.nodes.iter_mut().zip(&c.mqtt_ports) {
+            node.wait_listening(&[*port], LISTEN_WITHIN)
+                .unwrap_or_else(|e| panic!("{e}"));
         }
         // Readiness probe, not synchronisation by time: a durable count succeeds once
         // JetStream has its leaders (each attempt waits for its own answer).
@@ -120,30 +117,20 @@ impl NatsCluster {
 
     /// Kills node `i` (SIGKILL).
     pub fn kill(&mut self, i: usize) {
-        if let Some(mut c) = self.nodes[i].take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-impl Drop for NatsCluster {
-    fn drop(&mut self) {
-        for i in 0..self.nodes.len() {
-            self.kill(i);
-        }
+        self.nodes[i].kill();
     }
 }
 
 impl Nats {
-    /// Starts one, or `None` when nats-server is not installed and not required.
+    /// Starts one, or `None` outside the hermetic pass (a case with a server of its own runs
+    /// there, [`super::once`]) and when nats-server is not installed and not required.
     pub fn start() -> Option<Nats> {
         Nats::start_with("")
     }
 
     /// [`Nats::start`] with more settings of the `mqtt` block, e.g. `ack_wait: "1s"`.
     pub fn start_with(mqtt: &str) -> Option<Nats> {
-        if !installed() {
+        if !super::once() || !installed() {
             return None;
         }
         let dir = tempfile::tempdir().unwrap();
@@ -160,20 +147,17 @@ impl Nats {
             ),
         )
         .unwrap();
-        let mut child = Command::new(SERVER)
-            .arg("-c")
-            .arg(&conf)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("nats-server");
-        assert!(
-            wait_listening(mqtt_port, Some(&mut child)),
-            "nats-server did not listen for MQTT on {mqtt_port}"
-        );
+        let server = Server::start(
+            SERVER,
+            Command::new(SERVER).arg("-c").arg(&conf),
+            INSTALL,
+            &[mqtt_port],
+            LISTEN_WITHIN,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         Some(Nats {
             mqtt_port,
-            child,
+            _server: server,
             _dir: dir,
         })
     }
@@ -181,12 +165,5 @@ impl Nats {
     /// `mqtt://127.0.0.1:PORT`.
     pub fn uri(&self) -> String {
         format!("mqtt://127.0.0.1:{}", self.mqtt_port)
-    }
-}
-
-impl Drop for Nats {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }

@@ -1,57 +1,69 @@
 //! A RabbitMQ 3.10 (Debian's `rabbitmq-server`) with `rabbitmq_mqtt` and `rabbitmq_web_mqtt`,
-//! spawned on free loopback ports in a temporary directory (recipe: `docs/DESIGN.md` §6).
-//! Cold start takes ~14 s, so the cases that need it share one broker per test.
+//! spawned on free loopback ports in a temporary directory (recipe: `docs/DESIGN.md` §6), or
+//! the one `tests/brokers/rabbitmq.sh` started for a run (CI's RabbitMQ pass): a cold start
+//! takes ~14 s, minutes on a loaded machine.
 //!
 //! `.ci/run` installs it and sets `MQQ_REQUIRE_BROKERS=1`: then a missing RabbitMQ fails the
 //! test. On a developer's machine without it, the case says so and passes nothing else.
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use super::free_port;
+use super::server::Server;
 
 const SERVER: &str = "/usr/lib/rabbitmq/bin/rabbitmq-server";
 
-/// A running RabbitMQ; stopped (with its epmd) on drop.
+/// A running RabbitMQ; one this case started is stopped (with its epmd) on drop.
 pub struct RabbitMq {
     /// MQTT over TCP.
     pub mqtt_port: u16,
     /// MQTT over WebSockets (path `/ws`).
     pub ws_port: u16,
-    epmd_port: u16,
-    child: Child,
-    _dir: tempfile::TempDir,
+    /// The server, its epmd's port and its directory, when this case started it.
+    own: Option<(Server, u16, tempfile::TempDir)>,
 }
 
+/// How long a node may take to listen: ~14 s cold on a quiet machine, a minute and more on
+/// a loaded CI machine.
+const LISTEN_WITHIN: Duration = Duration::from_secs(180);
+
 impl RabbitMq {
-    /// Starts one, or `None` when RabbitMQ is not installed and not required.
+    /// The run's RabbitMQ when `tests/brokers/rabbitmq.sh` started one (its ports in
+    /// `MQQ_TEST_RABBITMQ_PORT` and `MQQ_TEST_RABBITMQ_WS_PORT`), else a new one; `None`
+    /// outside the hermetic pass (a case with a server of its own runs there,
+    /// [`super::once`]) and when RabbitMQ is not installed and not required.
     pub fn start() -> Option<RabbitMq> {
+        if !super::once() {
+            return None;
+        }
+        let port = |name| std::env::var(name).ok().and_then(|p| p.parse().ok());
+        if let (Some(mqtt_port), Some(ws_port)) = (
+            port("MQQ_TEST_RABBITMQ_PORT"),
+            port("MQQ_TEST_RABBITMQ_WS_PORT"),
+        ) {
+            return Some(RabbitMq {
+                mqtt_port,
+                ws_port,
+                own: None,
+            });
+        }
         if !installed() {
             return None;
         }
         let dir = tempfile::tempdir().unwrap();
         let epmd_port = free_port();
-        let (child, mqtt_port, ws_port, _) = spawn(dir.path(), dir.path(), epmd_port);
-        let mut r = RabbitMq {
+        let (mut server, mqtt_port, ws_port, _) = spawn(dir.path(), dir.path(), epmd_port);
+        // The web listener starts last: wait for both.
+        let ready = server.wait_listening(&[mqtt_port, ws_port], LISTEN_WITHIN);
+        let r = RabbitMq {
             mqtt_port,
             ws_port,
-            epmd_port,
-            child,
-            _dir: dir,
+            own: Some((server, epmd_port, dir)),
         };
-        // The web listener starts last: wait for both (a probe, not a sleep, decides).
-        let deadline = Instant::now() + Duration::from_secs(90);
-        while !(listening(mqtt_port) && listening(ws_port)) {
-            if let Ok(Some(st)) = r.child.try_wait() {
-                panic!("rabbitmq-server exited with {st} before listening");
-            }
-            assert!(
-                Instant::now() < deadline,
-                "RabbitMQ did not listen within 90 s"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        // On failure `r` goes, and with it the epmd it started.
+        ready.unwrap_or_else(|e| panic!("{e}"));
         Some(r)
     }
 
@@ -69,7 +81,7 @@ impl RabbitMq {
 /// Starts one node in `dir` (its config, data and logs), with `home` (its Erlang cookie) and
 /// epmd on `epmd_port`: nodes that share both can form a cluster. Returns the VM, the MQTT
 /// and WebSocket ports and the node's name.
-fn spawn(dir: &Path, home: &Path, epmd_port: u16) -> (Child, u16, u16, String) {
+fn spawn(dir: &Path, home: &Path, epmd_port: u16) -> (Server, u16, u16, String) {
     let (amqp, mqtt_port, ws_port, dist) = (free_port(), free_port(), free_port(), free_port());
     let conf = dir.join("rabbitmq.conf");
     std::fs::write(
@@ -85,21 +97,21 @@ fn spawn(dir: &Path, home: &Path, epmd_port: u16) -> (Child, u16, u16, String) {
     let plugins = dir.join("enabled_plugins");
     std::fs::write(&plugins, "[rabbitmq_mqtt,rabbitmq_web_mqtt].\n").unwrap();
     let node = format!("mqq{mqtt_port}@localhost");
-    let child = Command::new(SERVER)
-        // A node that fails leaves its crash dump (MnesiaCore.*) in its working directory.
-        .current_dir(dir)
-        .envs(node_env(home, epmd_port))
-        .env("RABBITMQ_CONFIG_FILE", &conf)
-        .env("RABBITMQ_ENABLED_PLUGINS_FILE", &plugins)
-        .env("RABBITMQ_MNESIA_BASE", dir.join("mnesia"))
-        .env("RABBITMQ_LOG_BASE", dir.join("log"))
-        .env("RABBITMQ_NODENAME", &node)
-        .env("RABBITMQ_DIST_PORT", dist.to_string())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("rabbitmq-server");
-    (child, mqtt_port, ws_port, node)
+    let server = Server::spawn(
+        &format!("rabbitmq-server {node}"),
+        Command::new(SERVER)
+            // A node that fails leaves its crash dump (MnesiaCore.*) in its working directory.
+            .current_dir(dir)
+            .envs(node_env(home, epmd_port))
+            .env("RABBITMQ_CONFIG_FILE", &conf)
+            .env("RABBITMQ_ENABLED_PLUGINS_FILE", &plugins)
+            .env("RABBITMQ_MNESIA_BASE", dir.join("mnesia"))
+            .env("RABBITMQ_LOG_BASE", dir.join("log"))
+            .env("RABBITMQ_NODENAME", &node)
+            .env("RABBITMQ_DIST_PORT", dist.to_string()),
+        "apt-get install -y rabbitmq-server",
+    );
+    (server, mqtt_port, ws_port, node)
 }
 
 /// What a node and the CLI that talks to it share: the cookie's home, epmd, loopback only.
@@ -120,7 +132,7 @@ pub struct RabbitCluster {
     /// Each node's MQTT port.
     pub mqtt_ports: Vec<u16>,
     names: Vec<String>,
-    children: Vec<Child>,
+    nodes: Vec<Server>,
     epmd_port: u16,
     home: tempfile::TempDir,
 }
@@ -128,10 +140,10 @@ pub struct RabbitCluster {
 const CTL: &str = "/usr/lib/rabbitmq/bin/rabbitmqctl";
 
 impl RabbitCluster {
-    /// Starts `n` nodes and joins the others to the first; `None` when RabbitMQ is not
-    /// installed and not required.
+    /// Starts `n` nodes and joins the others to the first; `None` outside the hermetic pass
+    /// ([`super::once`]) and when RabbitMQ is not installed and not required.
     pub fn start(n: usize) -> Option<RabbitCluster> {
-        if !installed() {
+        if !super::once() || !installed() {
             return None;
         }
         let home = tempfile::tempdir().unwrap();
@@ -145,41 +157,35 @@ impl RabbitCluster {
         let mut c = RabbitCluster {
             mqtt_ports: Vec::new(),
             names: Vec::new(),
-            children: Vec::new(),
+            nodes: Vec::new(),
             epmd_port,
             home,
         };
         for i in 0..n {
             let dir = c.home.path().join(format!("n{i}"));
             std::fs::create_dir_all(&dir).unwrap();
-            let (child, mqtt, ws, name) = spawn(&dir, c.home.path(), epmd_port);
-            c.children.push(child);
+            let (node, mqtt, _ws, name) = spawn(&dir, c.home.path(), epmd_port);
+            c.nodes.push(node);
             c.mqtt_ports.push(mqtt);
             c.names.push(name);
-            let _ = ws;
         }
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while !c.mqtt_ports.iter().all(|p| listening(*p)) {
-            assert!(
-                Instant::now() < deadline,
-                "RabbitMQ nodes did not listen within 120 s"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        c.wait_listening();
         for i in 1..n {
             c.ctl(i, &["stop_app"]);
             let first = c.names[0].clone();
             c.ctl(i, &["join_cluster", &first]);
             c.ctl(i, &["start_app"]);
         }
-        while !c.mqtt_ports.iter().all(|p| listening(*p)) {
-            assert!(
-                Instant::now() < deadline,
-                "the cluster did not form within 120 s"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        c.wait_listening();
         Some(c)
+    }
+
+    /// Waits until every node listens for MQTT.
+    fn wait_listening(&mut self) {
+        for (node, port) in self.nodes.iter_mut().zip(&self.mqtt_ports) {
+            node.wait_listening(&[*port], LISTEN_WITHIN)
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
     }
 
     /// `rabbitmqctl -n NODE ARGS` for node `i`; panics if it fails.
@@ -192,12 +198,20 @@ impl RabbitCluster {
             .args(args)
             .output()
             .expect("rabbitmqctl");
-        assert!(
-            out.status.success(),
-            "rabbitmqctl {args:?} on {}: {}",
-            self.names[i],
-            String::from_utf8_lossy(&out.stderr)
-        );
+        if !out.status.success() {
+            // What the nodes said, for the node that went away.
+            let nodes: Vec<String> = self
+                .nodes
+                .iter()
+                .map(|n| n.failure("rabbitmqctl failed"))
+                .collect();
+            panic!(
+                "rabbitmqctl {args:?} on {}: {}\n{}",
+                self.names[i],
+                String::from_utf8_lossy(&out.stderr),
+                nodes.join("\n")
+            );
+        }
     }
 
     /// `mqtt://127.0.0.1:PORT` of node `i`.
@@ -208,17 +222,21 @@ impl RabbitCluster {
 
 impl Drop for RabbitCluster {
     fn drop(&mut self) {
-        for c in &mut self.children {
-            let _ = c.kill();
-            let _ = c.wait();
+        for node in &mut self.nodes {
+            node.kill();
         }
-        let _ = Command::new("epmd")
-            .arg("-kill")
-            .env("ERL_EPMD_PORT", self.epmd_port.to_string())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
+        kill_epmd(self.epmd_port);
     }
+}
+
+/// Stops the epmd a node started (it stays behind otherwise).
+fn kill_epmd(port: u16) {
+    let _ = Command::new("epmd")
+        .arg("-kill")
+        .env("ERL_EPMD_PORT", port.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
 }
 
 /// Whether RabbitMQ is installed; a missing one fails when `MQQ_REQUIRE_BROKERS` is set.
@@ -227,39 +245,19 @@ fn installed() -> bool {
         return true;
     }
     assert!(
-        std::env::var_os("MQQ_REQUIRE_BROKERS").is_none(),
+        !super::brokers_required(),
         "MQQ_REQUIRE_BROKERS is set but {SERVER} is missing: apt-get install -y rabbitmq-server"
     );
     eprintln!("RabbitMQ is not installed: this case needs it (CI installs it)");
     false
 }
 
-fn listening(port: u16) -> bool {
-    std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-}
-
 impl Drop for RabbitMq {
     fn drop(&mut self) {
-        // rabbitmq-server is a shell script that execs beam.smp: the child is the VM.
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
+        if let Some((server, epmd_port, _)) = &mut self.own {
+            // rabbitmq-server is a shell script that execs beam.smp: the child is the VM.
+            server.terminate(Duration::from_secs(10));
+            kill_epmd(*epmd_port);
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        // The epmd it started stays behind otherwise.
-        let _ = Command::new("epmd")
-            .arg("-kill")
-            .env("ERL_EPMD_PORT", self.epmd_port.to_string())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
     }
 }

@@ -3,8 +3,7 @@
 //! SUBSCRIBE). A few packets only; everything else goes through real clients.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::thread::JoinHandle;
+use std::net::TcpStream;
 
 /// A packet: fixed header byte, then the remaining length, then `body`.
 fn packet(header: u8, body: &[u8]) -> Vec<u8> {
@@ -76,35 +75,24 @@ pub fn publish(port: u16, topic: &[u8], payload: &[u8]) {
 pub struct NoSuback {
     /// Its port.
     pub port: u16,
-    _thread: JoinHandle<()>,
 }
 
 impl NoSuback {
     /// Starts it on a free loopback port.
     pub fn start() -> NoSuback {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let thread = std::thread::spawn(move || {
-            for conn in listener.incoming() {
-                let Ok(mut s) = conn else { return };
-                std::thread::spawn(move || {
-                    while let Ok((h, _)) = read_packet(&mut s) {
-                        let answer = match h >> 4 {
-                            1 => packet(0x20, &[0, 0]),
-                            12 => packet(0xD0, &[]),
-                            14 => return,
-                            _ => continue,
-                        };
-                        if s.write_all(&answer).is_err() {
-                            return;
-                        }
-                    }
-                });
+        let port = super::server::fake(|mut s| {
+            while let Ok((h, _)) = read_packet(&mut s) {
+                let answer = match h >> 4 {
+                    1 => packet(0x20, &[0, 0]),
+                    12 => packet(0xD0, &[]),
+                    14 => return,
+                    _ => continue,
+                };
+                if s.write_all(&answer).is_err() {
+                    return;
+                }
             }
         });
-        NoSuback {
-            port,
-            _thread: thread,
-        }
+        NoSuback { port }
     }
 }

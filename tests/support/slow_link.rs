@@ -6,13 +6,14 @@
 //! synchronisation: nothing waits on them to know that something happened.
 
 use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::{Shutdown, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-/// The link; it stops accepting when dropped (open connections end with the test process).
+/// The link; it stops carrying new connections when dropped (open connections end with the
+/// test process).
 pub struct SlowLink {
     pub port: u16,
     stop: Arc<AtomicBool>,
@@ -22,25 +23,20 @@ impl SlowLink {
     /// A link to `127.0.0.1:to` with `one_way` latency each way and at most `window` bytes
     /// from the broker per round trip.
     pub fn start(to: u16, one_way: Duration, window: usize) -> SlowLink {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = Arc::clone(&stop);
-        thread::spawn(move || {
-            for client in listener.incoming() {
-                if stopped.load(Ordering::Relaxed) {
-                    return;
-                }
-                let Ok(client) = client else { continue };
-                let Ok(broker) = TcpStream::connect(("127.0.0.1", to)) else {
-                    continue;
-                };
-                let _ = client.set_nodelay(true);
-                let _ = broker.set_nodelay(true);
-                let (c2, b2) = (client.try_clone().unwrap(), broker.try_clone().unwrap());
-                thread::spawn(move || carry(client, broker, one_way, None));
-                thread::spawn(move || carry(b2, c2, one_way, Some(window)));
+        let port = super::server::fake(move |client| {
+            if stopped.load(Ordering::Relaxed) {
+                return;
             }
+            let Ok(broker) = TcpStream::connect(("127.0.0.1", to)) else {
+                return;
+            };
+            let _ = client.set_nodelay(true);
+            let _ = broker.set_nodelay(true);
+            let (c2, b2) = (client.try_clone().unwrap(), broker.try_clone().unwrap());
+            thread::spawn(move || carry(b2, c2, one_way, Some(window)));
+            carry(client, broker, one_way, None);
         });
         SlowLink { port, stop }
     }
@@ -54,8 +50,6 @@ impl SlowLink {
 impl Drop for SlowLink {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
-        // Wakes the accepting thread so that it sees the flag.
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
     }
 }
 

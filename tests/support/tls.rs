@@ -6,8 +6,9 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
+use std::time::Duration;
 
 use rcgen::{
     date_time_ymd, BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa,
@@ -16,8 +17,9 @@ use rcgen::{
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
-use super::broker::{mosquitto_bin, wait_listening};
+use super::broker::mosquitto_bin;
 use super::command::{mqq, Mqq};
+use super::server::Server;
 use super::{free_port, kind, Kind};
 
 /// A certificate and its key, as PEM files.
@@ -147,40 +149,34 @@ fn new_ca(name: &str) -> Ca {
 pub struct TlsBroker {
     pub port: u16,
     pub plain_port: u16,
-    child: Option<Child>,
+    _server: Option<Server>,
     _dir: Option<tempfile::TempDir>,
     /// The broker behind the TLS terminator (a spawned one dies with its handle).
     _plain: Option<super::Broker>,
-}
-
-impl Drop for TlsBroker {
-    fn drop(&mut self) {
-        if let Some(c) = &mut self.child {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
 }
 
 impl TlsBroker {
     /// The suite's broker behind TLS with `server`'s certificate; with `client_ca`, clients
     /// must present a certificate signed by it.
     pub fn start(server: &Pair, client_ca: Option<&Path>) -> TlsBroker {
-        match kind() {
-            Kind::Rumqttd | Kind::Nats | Kind::RabbitMq | Kind::Aedes => {
-                let plain = super::Broker::start();
-                let port = front(plain.port, server, client_ca);
-                TlsBroker {
-                    port,
-                    plain_port: plain.port,
-                    child: None,
-                    _dir: None,
-                    _plain: Some(plain),
+        if kind() == Kind::Mosquitto {
+            let mut why = String::new();
+            for _ in 0..5 {
+                match mosquitto(server, client_ca) {
+                    Ok(b) => return b,
+                    Err(e) => why = e,
                 }
             }
-            Kind::Mosquitto => (0..5)
-                .find_map(|_| mosquitto(server, client_ca))
-                .expect("could not start mosquitto with a TLS listener"),
+            panic!("could not start mosquitto with a TLS listener: {why}");
+        }
+        let plain = super::Broker::start();
+        let port = front(plain.port, server, client_ca);
+        TlsBroker {
+            port,
+            plain_port: plain.port,
+            _server: None,
+            _dir: None,
+            _plain: Some(plain),
         }
     }
 
@@ -195,7 +191,8 @@ impl TlsBroker {
     }
 }
 
-fn mosquitto(server: &Pair, client_ca: Option<&Path>) -> Option<TlsBroker> {
+/// mosquitto's own TLS listener (with a plain one beside it).
+fn mosquitto(server: &Pair, client_ca: Option<&Path>) -> Result<TlsBroker, String> {
     let dir = tempfile::tempdir().unwrap();
     let (port, plain_port) = (free_port(), free_port());
     let mut conf = format!(
@@ -211,26 +208,20 @@ fn mosquitto(server: &Pair, client_ca: Option<&Path>) -> Option<TlsBroker> {
     }
     let path = dir.path().join("mosquitto.conf");
     std::fs::write(&path, conf).unwrap();
-    let mut child = Command::new(mosquitto_bin())
-        .arg("-c")
-        .arg(&path)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("mosquitto is not installed: apt-get install -y mosquitto");
-    if wait_listening(port, Some(&mut child)) && wait_listening(plain_port, Some(&mut child)) {
-        Some(TlsBroker {
-            port,
-            plain_port,
-            child: Some(child),
-            _dir: Some(dir),
-            _plain: None,
-        })
-    } else {
-        let _ = child.kill();
-        let _ = child.wait();
-        None
-    }
+    let server = Server::start(
+        "mosquitto",
+        Command::new(mosquitto_bin()).arg("-c").arg(&path),
+        "apt-get install -y mosquitto",
+        &[port, plain_port],
+        Duration::from_secs(30),
+    )?;
+    Ok(TlsBroker {
+        port,
+        plain_port,
+        _server: Some(server),
+        _dir: Some(dir),
+        _plain: None,
+    })
 }
 
 /// A TLS terminator on a free loopback port that forwards every connection to `backend`:
