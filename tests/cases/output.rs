@@ -191,7 +191,7 @@ fn listen_w_bounds_the_whole_command_and_summaries_say_how_many() {
     let b = Broker::start();
     let t = topic("listen-w");
     // -W long enough to connect on a loaded machine (aedes under CI's parallel passes took
-    // more than 500 ms): a -W that passes while connecting ends the run with no summary.
+    // more than 500 ms), so that this part is about a listen that subscribed.
     within(Duration::from_secs(10), || {
         b.mqq().topic(&t).args(["listen", "-W", "2s"]).run()
     })
