@@ -39,11 +39,11 @@ fn window() -> Option<usize> {
 /// below it, `N+` at it, and `-v` says where the window came from. `peek` too.
 #[test]
 fn count_and_peek_take_the_window_check_measured() {
+    const PENDING: usize = 30;
     // The window measured is MQTT 3.1.1's: a broker without it has none to learn.
     if !caps().speaks_v311() {
         return;
     }
-    const PENDING: usize = 30;
     let b = Broker::start();
     let state = tempfile::tempdir().unwrap();
     let at = || remembering(&b, &state).args(["-V", "3.1.1"]);
