@@ -871,7 +871,8 @@ mod tests {
     use super::{command, parse::VERBS, parse_fast, parse_from};
     use std::ffi::OsString;
 
-    fn argv(line: &str) -> Vec<OsString> {
+    /// `line` as the process's arguments, after `mqq`.
+    pub(super) fn argv(line: &str) -> Vec<OsString> {
         std::iter::once("mqq")
             .chain(line.split_whitespace())
             .map(OsString::from)

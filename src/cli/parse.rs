@@ -232,14 +232,7 @@ fn verb_of(cmd: &clap::Command, argv: &[OsString]) -> Option<&'static str> {
 mod tests {
     use super::{verb_of, VERBS};
     use crate::cli::command;
-    use std::ffi::OsString;
-
-    fn argv(line: &str) -> Vec<OsString> {
-        std::iter::once("mqq")
-            .chain(line.split_whitespace())
-            .map(OsString::from)
-            .collect()
-    }
+    use crate::cli::tests::argv;
 
     #[test]
     fn the_verb_list_is_clap_s() {
