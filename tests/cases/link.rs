@@ -320,11 +320,10 @@ fn the_time_limit_bounds_the_close_too() {
         .args(["receive", "-W", "2s"])
         .run()
         .expect_code(1);
+    // With the close unbounded it takes 7 s (2 s, then the 5 s wait for the close); the
+    // margin is for a loaded machine's process start.
     let took = started.elapsed();
-    assert!(
-        took < Duration::from_millis(3500),
-        "receive -W 2s took {took:?}"
-    );
+    assert!(took < Duration::from_secs(5), "receive -W 2s took {took:?}");
 }
 
 /// A server that answers CONNECT with a header claiming 256 MB and then streams zeros: the
