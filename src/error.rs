@@ -148,10 +148,18 @@ fn queue_hint(e: &QueueError) -> Option<String> {
             _ => return None,
         },
         QueueError::Auth { reason, .. } => match reason {
-            AuthReason::BadCredentials | AuthReason::ClosedWithCredentials => {
+            AuthReason::ClosedWithCredentials { v311_asked: true } => {
+                "check -u and the password (-P, --password-file or MQQ_PASSWORD); for a broker \
+                 of MQTT 5 only, use -V 5"
+            }
+            AuthReason::ClosedWithoutCredentials { v311_asked: true } => {
+                "give a user name with -u and the password with -P, --password-file or \
+                 MQQ_PASSWORD; for a broker of MQTT 5 only, use -V 5"
+            }
+            AuthReason::BadCredentials | AuthReason::ClosedWithCredentials { .. } => {
                 "check -u and the password (-P, --password-file or MQQ_PASSWORD)"
             }
-            AuthReason::ClosedWithoutCredentials => {
+            AuthReason::ClosedWithoutCredentials { .. } => {
                 "give a user name with -u and the password with -P, --password-file or \
                  MQQ_PASSWORD"
             }

@@ -529,12 +529,14 @@ pub enum AuthReason {
     ProtocolVersion(&'static str),
     /// Any other MQTT 5 CONNACK refusal: its reason code and name.
     Refused(u8, &'static str),
-    /// The broker closed the socket at CONNECT while credentials were given (rumqttd does
-    /// this instead of answering with a refusal).
-    ClosedWithCredentials,
+    /// The broker closed the socket at an MQTT 3.1.1 CONNECT while credentials were given
+    /// (rumqttd does this instead of answering with a refusal). `v311_asked`: the user asked
+    /// for MQTT 3.1.1 (`-V 3.1.1`), so the close may as well be a refusal of the version
+    /// (rumqttd's MQTT 5 listener closes a 3.1.1 CONNECT).
+    ClosedWithCredentials { v311_asked: bool },
     /// The broker closed the socket at an MQTT 3.1.1 CONNECT without credentials (rumqttd
-    /// with a user list does: it wants some).
-    ClosedWithoutCredentials,
+    /// with a user list does: it wants some); `v311_asked` as above.
+    ClosedWithoutCredentials { v311_asked: bool },
 }
 
 impl fmt::Display for AuthReason {
@@ -546,17 +548,29 @@ impl fmt::Display for AuthReason {
             AuthReason::Refused(code, name) => {
                 return write!(f, "refused the connection: {name} (0x{code:02X})")
             }
+            AuthReason::ClosedWithCredentials { v311_asked: true } => {
+                return f.write_str(
+                    "closed the connection instead of accepting it: it most likely refused the \
+                     credentials, or does not speak MQTT 3.1.1",
+                )
+            }
+            AuthReason::ClosedWithoutCredentials { v311_asked: true } => {
+                return f.write_str(
+                    "closed the connection instead of accepting it: it most likely requires a \
+                     user name and password, or does not speak MQTT 3.1.1",
+                )
+            }
             _ => {}
         }
         f.write_str(match self {
             AuthReason::BadCredentials => "refused the credentials (bad user name or password)",
             AuthReason::NotAuthorized => "refused the connection: not authorized",
             AuthReason::BadClientId => "refused the client id",
-            AuthReason::ClosedWithCredentials => {
+            AuthReason::ClosedWithCredentials { .. } => {
                 "closed the connection instead of accepting it: it most likely refused the \
                  credentials"
             }
-            AuthReason::ClosedWithoutCredentials => {
+            AuthReason::ClosedWithoutCredentials { .. } => {
                 "closed the connection instead of accepting it: it most likely requires a user \
                  name and password"
             }

@@ -176,7 +176,7 @@ pub(super) async fn connect_any(
                 cause: ConnectCause::ClosedAtConnect | ConnectCause::Unavailable,
                 ..
             } | QueueError::Auth {
-                reason: AuthReason::ClosedWithoutCredentials,
+                reason: AuthReason::ClosedWithoutCredentials { .. },
                 ..
             }
         );
@@ -212,7 +212,7 @@ async fn connect_round(
             Ok(link) => return Ok((link, addr.clone())),
             Err(
                 e @ QueueError::Auth {
-                    reason: AuthReason::ClosedWithoutCredentials,
+                    reason: AuthReason::ClosedWithoutCredentials { .. },
                     ..
                 },
             ) => tried.push((addr.uri(), e)),

@@ -26,11 +26,12 @@ fn check(at: Mqq) {
 /// case ("just now", "1 second ago", "12 seconds ago"): the case cannot say which, for a
 /// loaded machine may take a second or more between check and the command that reads it.
 fn has_recent(stderr: &str, before: &str) {
-    let age = stderr
+    let Some((age, _)) = stderr
         .split_once(before)
         .and_then(|(_, rest)| rest.split_once(')'))
-        .map(|(age, _)| age)
-        .unwrap_or_else(|| panic!("expected {before:?}AGE) on stderr:\n{stderr}"));
+    else {
+        panic!("expected {before:?}AGE) on stderr:\n{stderr}")
+    };
     let fresh = age == "just now"
         || age == "1 second ago"
         || age

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::numbers;
 use crate::support::fake::{self, Behaviour};
-use crate::support::{client_id, mqq, topic, Broker, BrokerOpts};
+use crate::support::{client_id, mqq, once, topic, Broker, BrokerOpts};
 
 /// pip-services' documented default keepalive is 3000 ms: the MQTT 5 attempt of `-V auto`
 /// panicked on it (rumqttc's options want ≥ 5 s). A keepalive past MQTT's range is a usage
@@ -382,4 +382,46 @@ fn a_password_without_a_user_name_on_3_1_1_is_refused_before_connecting() {
         .stderr_has("user name")
         .stderr_has("-u")
         .stderr_lines(1);
+}
+
+/// rumqttd's MQTT 5 listener closes the socket at an MQTT 3.1.1 CONNECT, as a broker that
+/// wants credentials does: with `-V 3.1.1` asked, the error names both causes and the hint
+/// says `-V 5` (it said only "requires a user name and password", exit 4). Credentials
+/// given change the first cause, not the second; `-V auto` connects with MQTT 5.
+#[test]
+fn v3_1_1_asked_of_an_mqtt_5_only_listener_names_the_version_too() {
+    if !once() {
+        return;
+    }
+    let b = ::mqq::broker::EmbeddedBroker::start(&::mqq::broker::BrokerOptions {
+        v5: Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0))),
+        ..::mqq::broker::BrokerOptions::default()
+    })
+    .unwrap();
+    let uri = format!("mqtt://{}", b.v5_addr().unwrap());
+    let t = topic("v5-only");
+    mqq()
+        .uri(&uri)
+        .topic(&t)
+        .args(["-V", "3.1.1", "send", "x"])
+        .run()
+        .expect_code(4)
+        .stderr_has("requires a user name and password, or does not speak MQTT 3.1.1")
+        .stderr_has("for a broker of MQTT 5 only, use -V 5")
+        .stderr_lines(1);
+    mqq()
+        .uri(&uri)
+        .topic(&t)
+        .args(["-V", "3.1.1", "-u", "u", "-P", "secret-pw", "send", "x"])
+        .run()
+        .expect_code(4)
+        .stderr_has("refused the credentials, or does not speak MQTT 3.1.1")
+        .stderr_has("use -V 5")
+        .never_shows("secret-pw");
+    mqq()
+        .uri(&uri)
+        .topic(&t)
+        .args(["send", "x"])
+        .run()
+        .expect_code(0);
 }

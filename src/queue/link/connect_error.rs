@@ -7,7 +7,7 @@ use super::codec::Refusal;
 use super::handshake::Failed;
 use super::options::LinkOptions;
 use super::transport;
-use crate::config::BrokerAddr;
+use crate::config::{BrokerAddr, ProtocolVersion};
 use crate::queue::error::{AuthReason, ConnectCause, QueueError};
 
 /// A connect attempt that showed the broker does not speak MQTT 5: `auto` tries MQTT 3.1.1
@@ -79,10 +79,18 @@ pub(super) async fn v311(addr: &BrokerAddr, opts: &LinkOptions, e: &Failed) -> Q
         }
         // Some brokers (rumqttd) close the socket instead of answering CONNECT with a
         // refusal when credentials are wrong, or missing.
-        e if e.is_close() && opts.credential.is_some() => {
-            refused(addr, opts, AuthReason::ClosedWithCredentials)
+        e if e.is_close() => {
+            let v311_asked = opts.version == ProtocolVersion::V311;
+            refused(
+                addr,
+                opts,
+                if opts.credential.is_some() {
+                    AuthReason::ClosedWithCredentials { v311_asked }
+                } else {
+                    AuthReason::ClosedWithoutCredentials { v311_asked }
+                },
+            )
         }
-        e if e.is_close() => refused(addr, opts, AuthReason::ClosedWithoutCredentials),
         other => connect(addr, ConnectCause::Other(other.to_string())),
     }
 }
