@@ -39,6 +39,36 @@ impl From<Code> for ExitCode {
 #[error("{0}")]
 pub struct UsageError(pub String);
 
+/// Context of a refusal of one of `mqq check`'s probes: they run on topics of check's own
+/// (under `mqq/check/RUN`, or under `-t`), which an ACL may not allow; the hint says how to
+/// move them. See [`in_check_probes`].
+#[derive(Debug, thiserror::Error)]
+#[error("mqq check probes under {0}")]
+pub struct CheckProbes(pub String);
+
+/// `err` of a check whose probes ran under `base`: with [`CheckProbes`] around it when it is
+/// the broker's refusal of a topic (a SUBACK or PUBACK's reason code), else as it is.
+pub fn in_check_probes(err: anyhow::Error, base: &str) -> anyhow::Error {
+    let refusal = |e: &QueueError| {
+        matches!(
+            e,
+            QueueError::SubscribeRefused { .. } | QueueError::PublishRefused { .. }
+        )
+    };
+    let topic_refused = err.chain().any(|c| match c.downcast_ref::<QueueError>() {
+        Some(QueueError::Unacknowledged {
+            cause: Some(cause), ..
+        }) => refusal(cause),
+        Some(e) => refusal(e),
+        None => false,
+    });
+    if topic_refused {
+        err.context(CheckProbes(base.to_string()))
+    } else {
+        err
+    }
+}
+
 /// The exit code of an error that ended a command.
 pub fn code(err: &anyhow::Error) -> Code {
     for cause in err.chain() {
@@ -94,6 +124,14 @@ fn queue_code(e: &QueueError) -> Code {
 
 /// What to do about an error, naming the flags; `None` when the message says it all.
 pub fn hint(err: &anyhow::Error) -> Option<String> {
+    // A context's type is anyhow's own in the chain: asked of the error itself.
+    if err.downcast_ref::<CheckProbes>().is_some() {
+        return Some(
+            "give check a topic this user may publish and subscribe to with -t (it probes \
+             under TOPIC/RUN), or change the broker's ACL"
+                .into(),
+        );
+    }
     err.chain().find_map(|cause| {
         if let Some(e) = cause.downcast_ref::<QueueError>() {
             return queue_hint(e);
@@ -143,7 +181,8 @@ fn queue_hint(e: &QueueError) -> Option<String> {
             }
             ConnectCause::ClosedAtConnect => "use -V 3.1.1, or -V auto to fall back",
             ConnectCause::Timeout(_) => {
-                "check the address, or raise options.connect_timeout (--set options.connect_timeout=MS)"
+                // The bound is the verb's -W where it was shorter (`cmd`), else the option.
+                "check the address, or allow more time: -W, or --set options.connect_timeout=MS"
             }
             _ => return None,
         },

@@ -75,7 +75,7 @@ pub async fn run(
             base.clone()
         };
         let result = Box::pin(check_node(args, &node_cfg, &node_base, &run, &report, out)).await;
-        let result = match result {
+        let result = match result.map_err(|e| crate::error::in_check_probes(e, &node_base)) {
             Ok(c) => Ok(c),
             // One node: its error is the command's, with its exit code and hint, as for every
             // verb; Nagios gets a status line instead, and several nodes a row each.

@@ -317,6 +317,20 @@ fn acl_refusals_exit_5_naming_the_topic() {
         .args(["send", "x"])
         .run()
         .expect_code(0);
+    // check's probes go to topics of its own: the refusal says where, and how to move them.
+    b.mqq()
+        .args(["check", "-n", "3", "--max-size", "4K"])
+        .run()
+        .expect_code(5)
+        .stderr_has("mqq check probes under mqq/check/")
+        .stderr_has("not authorized (0x87)")
+        .stderr_has("give check a topic this user may publish and subscribe to with -t")
+        .stderr_lines(1);
+    b.mqq()
+        .topic("open/check")
+        .args(["check", "-n", "3", "--max-size", "4K"])
+        .run()
+        .expect_code(0);
 }
 
 #[test]
