@@ -368,7 +368,9 @@ fn a_broker_that_never_answers_gets_exit_3_within_the_bound() {
             // listen's -W is its whole run, and a run that ends on it succeeds.
             o.expect_code(0);
         } else {
-            o.expect(3, "").stderr_has("no answer within 1s");
+            o.expect(3, "")
+                .stderr_has("no answer within 1s")
+                .stderr_has("allow more time: -W, or --set options.connect_timeout=MS");
         }
     }
 }
