@@ -186,29 +186,7 @@ fn queue_hint(e: &QueueError) -> Option<String> {
             }
             _ => return None,
         },
-        QueueError::Auth { reason, .. } => match reason {
-            AuthReason::ClosedWithCredentials { v311_asked: true } => {
-                "check -u and the password (-P, --password-file or MQQ_PASSWORD); for a broker \
-                 of MQTT 5 only, use -V 5"
-            }
-            AuthReason::ClosedWithoutCredentials { v311_asked: true } => {
-                "give a user name with -u and the password with -P, --password-file or \
-                 MQQ_PASSWORD; for a broker of MQTT 5 only, use -V 5"
-            }
-            AuthReason::BadCredentials | AuthReason::ClosedWithCredentials { .. } => {
-                "check -u and the password (-P, --password-file or MQQ_PASSWORD)"
-            }
-            AuthReason::ClosedWithoutCredentials { .. } => {
-                "give a user name with -u and the password with -P, --password-file or \
-                 MQQ_PASSWORD"
-            }
-            AuthReason::NotAuthorized => "check the credentials and the broker's ACL",
-            AuthReason::BadClientId => "choose another client id with -i",
-            AuthReason::ProtocolVersion("5") => {
-                "the broker does not speak MQTT 5: use -V 3.1.1, or -V auto to fall back"
-            }
-            AuthReason::ProtocolVersion(_) | AuthReason::Refused(..) => return None,
-        },
+        QueueError::Auth { reason, .. } => return auth_hint(*reason),
         QueueError::BadIdentity { what: "client id", .. } => {
             "give a client id of printable characters with -i (at most 23 for the strictest brokers)"
         }
@@ -238,6 +216,34 @@ fn queue_hint(e: &QueueError) -> Option<String> {
         | QueueError::Lost { .. }
         | QueueError::Closed { .. }
         | QueueError::NoAck { .. } => return None,
+    };
+    Some(text.to_string())
+}
+
+/// What to do about a refusal of the connection (exit 4).
+fn auth_hint(reason: AuthReason) -> Option<String> {
+    let text = match reason {
+        AuthReason::ClosedWithCredentials { v311_asked: true } => {
+            "check -u and the password (-P, --password-file or MQQ_PASSWORD); for a broker \
+             of MQTT 5 only, use -V 5"
+        }
+        AuthReason::ClosedWithoutCredentials { v311_asked: true } => {
+            "give a user name with -u and the password with -P, --password-file or \
+             MQQ_PASSWORD; for a broker of MQTT 5 only, use -V 5"
+        }
+        AuthReason::BadCredentials | AuthReason::ClosedWithCredentials { .. } => {
+            "check -u and the password (-P, --password-file or MQQ_PASSWORD)"
+        }
+        AuthReason::ClosedWithoutCredentials { .. } => {
+            "give a user name with -u and the password with -P, --password-file or \
+             MQQ_PASSWORD"
+        }
+        AuthReason::NotAuthorized => "check the credentials and the broker's ACL",
+        AuthReason::BadClientId => "choose another client id with -i",
+        AuthReason::ProtocolVersion("5") => {
+            "the broker does not speak MQTT 5: use -V 3.1.1, or -V auto to fall back"
+        }
+        AuthReason::ProtocolVersion(_) | AuthReason::Refused(..) => return None,
     };
     Some(text.to_string())
 }

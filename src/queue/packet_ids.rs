@@ -1,6 +1,9 @@
 //! A set of MQTT packet ids, for the deliveries of one connection not yet acknowledged: what
 //! a peek or count leaves pending, and how a redelivery within the connection is told from
 //! a new message.
+//!
+//! CI compiles this file alone, at a release's opt-levels, as the guard against the
+//! miscompile below (`.ci/packet_ids_guard.rs`): it names nothing of the crate.
 
 /// A set of packet ids (0–65535) as a bitmap: 8 KiB, no allocation per message.
 pub(super) struct PacketIds {
