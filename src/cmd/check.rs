@@ -30,10 +30,10 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::cli::{CheckArgs, CheckFormat};
-use crate::config::{BrokerAddr, QueueConfig};
+use crate::config::{BrokerAddr, ProtocolVersion, QueueConfig};
 use crate::error::Code;
 use crate::output::{Output, Total};
-use crate::queue::{ephemeral_client_id, OutMessage, Queue, Role, ServerLimits};
+use crate::queue::{ephemeral_client_id, OutMessage, Queue, Role, ServerLimits, Version};
 use cert::Expiry;
 use model::{human_ms, Node, NodeCheck, Report, Row, Status, Step, Threshold};
 
@@ -136,7 +136,7 @@ async fn check_node(
     report: &Report,
     out: &mut Output,
 ) -> anyhow::Result<NodeCheck> {
-    let on = |topic: &str, id: Option<String>| {
+    let on = |cfg: &QueueConfig, topic: &str, id: Option<String>| {
         let mut c = cfg.clone();
         c.topic = Some(topic.to_string());
         c.extra_topics.clear();
@@ -146,12 +146,14 @@ async fn check_node(
     let (n, size) = (report.n, report.size);
 
     // 1. Connect (timed) and subscribe.
-    let probes = on(&format!("{base}/probe"), None);
+    let probes = on(cfg, &format!("{base}/probe"), None);
     let started = Instant::now();
     let mut consumer = Queue::open(&probes, Role::Consumer, false).await?;
     let connect = started.elapsed();
     let broker = consumer.broker().uri();
     let version = consumer.version();
+    let cfg = &speaking(cfg, version);
+    let probes = on(cfg, &format!("{base}/probe"), None);
     let limits = caps::limits_of(&consumer);
     consumer.subscribe().await?;
     out.diag().verbose(&format!(
@@ -181,7 +183,7 @@ async fn check_node(
         Step::Skipped
     } else {
         Box::pin(probe::retained_trip(
-            &on(&format!("{base}/retained"), None),
+            &on(cfg, &format!("{base}/retained"), None),
             run,
             args.timeout,
         ))
@@ -194,7 +196,7 @@ async fn check_node(
     } else {
         let id = format!("{run}-durable");
         Box::pin(probe::durable_trip(
-            &on(&format!("{base}/durable"), Some(id)),
+            &on(cfg, &format!("{base}/durable"), Some(id)),
             run,
             args.timeout,
         ))
@@ -220,6 +222,17 @@ async fn check_node(
         caps,
         cert,
     })
+}
+
+/// `cfg` for the steps after the first connection: where `-V auto` fell back to MQTT 3.1.1,
+/// they speak it at once (a broker that leaves an MQTT 5 CONNECT unanswered, amqtt, cost each
+/// of their connections the 3 s probe). The version rows of step 5 ask for theirs themselves.
+fn speaking(cfg: &QueueConfig, found: Version) -> QueueConfig {
+    let mut cfg = cfg.clone();
+    if cfg.options.protocol_version == ProtocolVersion::Auto && found == Version::V311 {
+        cfg.options.protocol_version = ProtocolVersion::V311;
+    }
+    cfg
 }
 
 /// Step 5 on one node: the capabilities (which the retained and durable steps answer two

@@ -578,3 +578,36 @@ fn check_rumqttd_over_mqtt_5() {
     assert_eq!(caps["window"]["status"], "not measured", "{caps}");
     assert_eq!(caps["max-payload"]["value"], 64 * 1024, "{caps}");
 }
+
+/// A broker that leaves an MQTT 5 CONNECT unanswered (amqtt 0.12): `-V auto` pays the 3 s
+/// probe on check's first connection only; the other steps speak the MQTT 3.1.1 it found
+/// (each paid it: a first check of amqtt took 97 s). The MQTT 5 row still asks, and says no.
+#[test]
+fn check_pays_the_mqtt_5_probe_once_per_node() {
+    if !once() {
+        return;
+    }
+    let b = Broker::start();
+    if !b.speaks_v311() {
+        return;
+    }
+    let port = crate::support::fake::front(b.port, crate::support::fake::Behaviour::IgnoreV5);
+    // A state of its own: a record of an earlier check would skip MQTT 5 from the start.
+    let state = tempfile::tempdir().unwrap();
+    let o = mqq()
+        .uri(&format!("mqtt://127.0.0.1:{port}"))
+        .topic(&crate::support::topic("check-auto"))
+        .args(["-v", "check", "-n", "5", "--max-size", "4K", "-F", "json"])
+        .env("XDG_STATE_HOME", state.path().to_str().unwrap())
+        .run();
+    o.expect_code(0);
+    assert_eq!(
+        o.stderr.matches("trying MQTT 3.1.1").count(),
+        1,
+        "{}",
+        o.stderr
+    );
+    let caps = &o.json()["capabilities"];
+    assert_eq!(caps["mqtt5"]["status"], "not supported", "{caps}");
+    assert_eq!(caps["mqtt311"]["status"], "supported", "{caps}");
+}
