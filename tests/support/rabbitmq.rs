@@ -221,9 +221,16 @@ impl RabbitCluster {
 }
 
 impl Drop for RabbitCluster {
+    /// Each node's process is the `rabbitmq-server` script, which runs the VM as a child of
+    /// its own and stops it on SIGTERM: a SIGKILL left the three VMs of every run alive (and
+    /// their epmd, which refuses to stop while nodes are registered). A stop takes seconds,
+    /// so all three are asked first.
     fn drop(&mut self) {
+        for node in &self.nodes {
+            node.ask_to_stop();
+        }
         for node in &mut self.nodes {
-            node.kill();
+            node.terminate(Duration::from_secs(30));
         }
         kill_epmd(self.epmd_port);
     }

@@ -113,6 +113,16 @@ impl Server {
         }
     }
 
+    /// Sends it SIGTERM without waiting: several servers stop side by side, then
+    /// [`Server::terminate`] waits for each.
+    pub fn ask_to_stop(&self) {
+        if let Some(c) = &self.child {
+            let _ = Command::new("kill")
+                .args(["-TERM", &c.id().to_string()])
+                .status();
+        }
+    }
+
     /// Stops it with SIGTERM (a server saves its state) and waits up to `grace` for it to
     /// exit, then kills it.
     pub fn terminate(&mut self, grace: Duration) {
