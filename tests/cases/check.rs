@@ -548,13 +548,9 @@ fn check_rumqttd_over_mqtt_5() {
     if !once() {
         return;
     }
-    let b = ::mqq::broker::EmbeddedBroker::start(&::mqq::broker::BrokerOptions {
-        v5: Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0))),
-        ..::mqq::broker::BrokerOptions::default()
-    })
-    .unwrap();
+    let (_broker, uri) = crate::support::mqtt5_listener();
     let o = mqq()
-        .uri(&format!("mqtt://{}", b.v5_addr().unwrap()))
+        .uri(&uri)
         .args(["check", "-F", "json", "--max-size", "64K", "-W", "3s"])
         .run();
     o.expect_code(0);

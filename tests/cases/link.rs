@@ -211,12 +211,7 @@ fn v5_to_a_3_1_1_only_broker_names_the_version_and_missing_credentials_name_u() 
 /// anything, so every consuming verb timed out (exit 5 after 30 s).
 #[test]
 fn a_backlog_larger_than_the_window_drains_when_the_suback_waits_for_it() {
-    let b = ::mqq::broker::EmbeddedBroker::start(&::mqq::broker::BrokerOptions {
-        v5: Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0))),
-        ..::mqq::broker::BrokerOptions::default()
-    })
-    .unwrap();
-    let uri = format!("mqtt://{}", b.v5_addr().unwrap());
+    let (_broker, uri) = crate::support::mqtt5_listener();
     let (t, id) = (topic("v5-window"), client_id("v5-window"));
     let q = || mqq().uri(&uri).topic(&t).args(["-V", "5"]);
     q().id(&id)
@@ -393,12 +388,7 @@ fn v3_1_1_asked_of_an_mqtt_5_only_listener_names_the_version_too() {
     if !once() {
         return;
     }
-    let b = ::mqq::broker::EmbeddedBroker::start(&::mqq::broker::BrokerOptions {
-        v5: Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0))),
-        ..::mqq::broker::BrokerOptions::default()
-    })
-    .unwrap();
-    let uri = format!("mqtt://{}", b.v5_addr().unwrap());
+    let (_broker, uri) = crate::support::mqtt5_listener();
     let t = topic("v5-only");
     mqq()
         .uri(&uri)

@@ -381,3 +381,15 @@ pub fn mosquitto_clients() -> bool {
     }
     installed
 }
+
+/// An embedded broker of this process with rumqttd's MQTT 5 listener, and that listener's
+/// `mqtt://` URI (the suite's broker plays no part).
+pub fn mqtt5_listener() -> (::mqq::broker::EmbeddedBroker, String) {
+    let b = ::mqq::broker::EmbeddedBroker::start(&::mqq::broker::BrokerOptions {
+        v5: Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0))),
+        ..::mqq::broker::BrokerOptions::default()
+    })
+    .expect("the embedded broker with an MQTT 5 listener");
+    let uri = format!("mqtt://{}", b.v5_addr().expect("its MQTT 5 listener"));
+    (b, uri)
+}

@@ -26,7 +26,7 @@ use std::net::TcpListener;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-pub use broker::{mosquitto_clients, Broker, BrokerOpts};
+pub use broker::{mosquitto_clients, mqtt5_listener, Broker, BrokerOpts};
 pub use caps::{caps, kind, Kind, Qos2, Window};
 pub use command::{mqq, Mqq, Out};
 pub use slow_link::SlowLink;
