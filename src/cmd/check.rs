@@ -146,14 +146,14 @@ async fn check_node(
     let (n, size) = (report.n, report.size);
 
     // 1. Connect (timed) and subscribe.
-    let probes = on(cfg, &format!("{base}/probe"), None);
+    let probe_topic = format!("{base}/probe");
     let started = Instant::now();
-    let mut consumer = Queue::open(&probes, Role::Consumer, false).await?;
+    let mut consumer = Queue::open(&on(cfg, &probe_topic, None), Role::Consumer, false).await?;
     let connect = started.elapsed();
     let broker = consumer.broker().uri();
     let version = consumer.version();
     let cfg = &speaking(cfg, version);
-    let probes = on(cfg, &format!("{base}/probe"), None);
+    let probes = on(cfg, &probe_topic, None);
     let limits = caps::limits_of(&consumer);
     consumer.subscribe().await?;
     out.diag().verbose(&format!(

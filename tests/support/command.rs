@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{channel, Receiver};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The hang guard: a test fails instead of waiting longer than this for an `mqq` to exit.
 const HANG_GUARD: Duration = Duration::from_secs(120);
@@ -476,19 +476,9 @@ impl Background {
         kb * 1024
     }
 
-    /// Whether it exits within `limit` (without reaping its output: [`Background::finish`]
-    /// does). The wait is the process's own: `try_wait` asked every 10 ms until `limit`.
+    /// Whether it exits within `limit` (its output is read by [`Background::finish`]).
     pub fn exits_within(&mut self, limit: Duration) -> bool {
-        let deadline = Instant::now() + limit;
-        loop {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return true;
-            }
-            if Instant::now() >= deadline {
-                return false;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        super::server::exits_within(&mut self.child, limit)
     }
 
     /// Starts reading the stdout of a process started unread ([`Mqq::spawn_unread`]).

@@ -126,22 +126,30 @@ impl Server {
     /// Stops it with SIGTERM (a server saves its state) and waits up to `grace` for it to
     /// exit, then kills it.
     pub fn terminate(&mut self, grace: Duration) {
+        self.ask_to_stop();
         let Some(mut c) = self.child.take() else {
             return;
         };
-        let _ = Command::new("kill")
-            .args(["-TERM", &c.id().to_string()])
-            .status();
-        let deadline = Instant::now() + grace;
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = c.try_wait() {
-                return;
-            }
-            // Waiting for an exit the signal asked for; the check above decides.
-            std::thread::sleep(Duration::from_millis(10));
+        if !exits_within(&mut c, grace) {
+            let _ = c.kill();
+            let _ = c.wait();
         }
-        let _ = c.kill();
-        let _ = c.wait();
+    }
+}
+
+/// Whether `child` exits within `limit`: the wait for an exit a signal asked for, with
+/// `try_wait` asked every 10 ms until `limit` (std has no wait with a timeout). It reaps the
+/// child when it exits.
+pub fn exits_within(child: &mut Child, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Ok(Some(_)) = child.try_wait() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(10));
     }
 }
 
